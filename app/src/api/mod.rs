@@ -1,0 +1,3 @@
+//! Typed server functions. Each is thin: session → permission → one domain call.
+
+pub mod auth;

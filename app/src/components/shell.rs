@@ -1,0 +1,102 @@
+//! The frame around every signed-in page: header, navigation, account menu.
+
+use crate::api::auth::{signed_in_user, SignOut};
+use crate::components::error_panel::ErrorPanel;
+use crate::AppError;
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
+use model::CurrentUser;
+
+/// The signed-in user, for pages that need it (e.g. to show what a permission allows).
+pub type UserResource = Resource<Result<CurrentUser, AppError>>;
+
+const NAVIGATION: [(&str, &str); 5] = [
+    ("/customers", "Customers"),
+    ("/pbx-templates", "PBX Templates"),
+    ("/users", "Users"),
+    ("/billing", "Billing"),
+    ("/api-access", "API Access"),
+];
+
+#[component]
+pub fn AppShell() -> impl IntoView {
+    let user: UserResource = Resource::new(|| (), |_| signed_in_user());
+    provide_context(user);
+    let location = use_location();
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(user) => EitherOf3::A(view! {
+                        <Header user />
+                        <main id="main" class="page" tabindex="-1">
+                            <Outlet />
+                        </main>
+                    }),
+                    Err(AppError::Unauthorized) => {
+                        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+                        let target = format!("/login?next={}", encode_query_value(&here));
+                        EitherOf3::B(view! { <Redirect path=target /> })
+                    }
+                    Err(error) => EitherOf3::C(view! { <main id="main" class="page"><ErrorPanel error /></main> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Header(user: CurrentUser) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <header class="topbar">
+            <div class="brand">
+                <span class="brand-mark" aria-hidden="true"></span>
+                <span class="brand-text">
+                    <span class="reseller-name">{user.reseller_name.clone()}</span>
+                    <span class="product-name">"Reseller Portal"</span>
+                </span>
+            </div>
+            <nav class="main-nav" aria-label="Main">
+                <ul>
+                    {NAVIGATION
+                        .into_iter()
+                        .map(|(href, label)| view! { <li><A href=href>{label}</A></li> })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <div class="account">
+                <span class="user-name" title=user.email.clone()>{user.display_name.clone()}</span>
+                <ActionForm action=sign_out attr:class="inline-form">
+                    <button type="submit" class="link-button">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(byte as char),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_query_value;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode_query_value("/customers?q=a b&page=2"), "/customers%3Fq%3Da%20b%26page%3D2");
+    }
+}

@@ -1,0 +1,51 @@
+//! The one error type every server function returns, and what the browser shows for it.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use model::FieldErrors;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session: the browser goes to the sign-in page.
+    #[error("Your session has ended. Please sign in again.")]
+    Unauthorized,
+    #[error("You do not have permission to do this.")]
+    Forbidden,
+    /// Missing, or another reseller's: the two are indistinguishable on purpose.
+    #[error("We could not find that.")]
+    NotFound,
+    /// Field rules were broken; each message belongs next to its field.
+    #[error("Please correct the highlighted fields.")]
+    Invalid(FieldErrors),
+    /// The request was understood and refused, with a message for the user.
+    #[error("{0}")]
+    Refused(String),
+    /// Something unexpected failed on the server; details are in its log under this id.
+    #[error("Something went wrong on our side. If it keeps happening, quote reference {request_id}.")]
+    Internal { request_id: String },
+    /// The request never got a usable answer (network down, server restarting).
+    #[error("The portal could not be reached ({0}). Check your connection and try again.")]
+    Unreachable(String),
+}
+
+impl AppError {
+    /// The message for one field, when this is a validation error that names it.
+    pub fn field(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(errors) => errors.get(field).map(str::to_owned),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(e) | ServerFnErrorErr::Response(e) => AppError::Unreachable(e),
+            other => AppError::Refused(format!("The request could not be processed: {other}")),
+        }
+    }
+}

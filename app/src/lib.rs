@@ -1,0 +1,74 @@
+//! The portal's UI and its typed server functions. Compiled twice: into the wasm bundle
+//! (`hydrate`) and into the server (`ssr`). Server-only code sits behind `ssr`.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use components::shell::AppShell;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Redirect, Route, Router, Routes},
+    path,
+};
+use pages::{login::LoginPage, not_found::NotFound, upcoming::*};
+
+pub use error::AppError;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::send_content_security_policy(&options);
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Browser tests wait for this attribute before clicking: before it, clicks can land on
+    // server-rendered HTML that has no event handlers yet.
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/reseller-portal.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Reseller Portal".to_string() } else { format!("{page} · Reseller Portal") }
+        } />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage />
+                <ParentRoute path=path!("") view=AppShell>
+                    <Route path=path!("") view=|| view! { <Redirect path="/customers" /> } />
+                    <Route path=path!("customers") view=CustomersPage />
+                    <Route path=path!("pbx-templates") view=PbxTemplatesPage />
+                    <Route path=path!("users") view=UsersPage />
+                    <Route path=path!("billing") view=BillingPage />
+                    <Route path=path!("api-access") view=ApiAccessPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,129 @@
+//! Server-side context shared by the server functions and the axum layer: the database, the
+//! session policy, how the session cookie is written, and the response's security policy.
+
+use crate::AppError;
+use domain::auth::AuthPolicy;
+use http::request::Parts;
+use leptos::prelude::*;
+use model::CurrentUser;
+use domain::db::DatabaseConnection;
+
+/// What every server function may use, provided by the server for each request.
+#[derive(Clone)]
+pub struct AppContext {
+    pub db: DatabaseConnection,
+    pub auth: AuthPolicy,
+    /// Served over https: cookies get `Secure` and the `__Host-` prefix.
+    pub https: bool,
+    /// Behind a trusted reverse proxy: the client address comes from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
+    /// Demo mode: the sign-in page shows the demo credentials.
+    pub demo: bool,
+}
+
+/// The signed-in session, placed in the request's extensions by the server's session layer.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub token: String,
+    pub user: CurrentUser,
+}
+
+/// The client's address, placed in the request's extensions by the server.
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
+/// The request id the server assigned; errors quote it.
+pub fn request_id() -> String {
+    use_context::<Parts>()
+        .and_then(|p| p.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn context() -> Result<AppContext, AppError> {
+    use_context::<AppContext>().ok_or_else(|| internal("the application context is missing"))
+}
+
+/// The signed-in user, or `Unauthorized`. Every server function that touches reseller data
+/// starts here.
+pub fn require_user() -> Result<CurrentUser, AppError> {
+    session().map(|s| s.user).ok_or(AppError::Unauthorized)
+}
+
+pub fn session() -> Option<Session> {
+    use_context::<Parts>().and_then(|p| p.extensions.get::<Session>().cloned())
+}
+
+pub fn client_addr() -> String {
+    use_context::<Parts>()
+        .and_then(|p| p.extensions.get::<ClientAddr>().map(|a| a.0.clone()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Logs an unexpected failure under the request id and returns what the user may see.
+pub fn internal(detail: impl std::fmt::Display) -> AppError {
+    let request_id = request_id();
+    tracing::error!(%request_id, "{detail}");
+    AppError::Internal { request_id }
+}
+
+impl From<domain::Error> for AppError {
+    fn from(e: domain::Error) -> Self {
+        use domain::Error as E;
+        match e {
+            E::Invalid(errors) => AppError::Invalid(errors),
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::Conflict(m) => AppError::Refused(m),
+            e @ (E::InvalidCredentials | E::NoWebsiteAccess | E::Throttled { .. }) => AppError::Refused(e.to_string()),
+            e @ (E::Db(_) | E::Internal(_)) => internal(e),
+        }
+    }
+}
+
+/// The session cookie's name: `__Host-` prefixed when served over https, which browsers only
+/// accept with `Secure`, `Path=/` and no `Domain`, so no sibling host can plant it.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https { "__Host-portal_session" } else { "portal_session" }
+}
+
+/// The `Set-Cookie` value for a new session (or, with `None`, one that deletes it).
+pub fn session_cookie(https: bool, token: Option<&str>) -> String {
+    let name = session_cookie_name(https);
+    let secure = if https { "; Secure" } else { "" };
+    match token {
+        Some(token) => format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
+/// The Content-Security-Policy: only this origin's scripts and wasm; inline scripts only with
+/// the per-response nonce leptos puts on its hydration scripts; no framing.
+pub fn content_security_policy(nonce: Option<&str>, dev_reload_port: Option<u32>) -> String {
+    let script = match nonce {
+        Some(n) => format!("script-src 'self' 'wasm-unsafe-eval' 'nonce-{n}'"),
+        None => "script-src 'self' 'wasm-unsafe-eval'".to_owned(),
+    };
+    // In development cargo-leptos pushes reloads over a websocket on its own port.
+    let connect = match dev_reload_port {
+        Some(port) => format!("connect-src 'self' ws://127.0.0.1:{port} ws://localhost:{port}"),
+        None => "connect-src 'self'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; {script}; style-src 'self'; img-src 'self' data:; {connect}; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Sends the CSP with this response's nonce. Called while the document shell renders, before
+/// the first byte is streamed.
+pub fn send_content_security_policy(options: &LeptosOptions) {
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+    // `cargo leptos watch` sets LEPTOS_WATCH; only then does the page open the reload socket.
+    let reload = std::env::var_os("LEPTOS_WATCH").map(|_| options.reload_port);
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&content_security_policy(nonce.as_deref(), reload)),
+    ) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}

@@ -1,0 +1,316 @@
+//! Signing in and out, server-side sessions and brute-force throttling.
+
+use crate::entity::{reseller, reseller_user, session, sign_in_failure};
+use crate::{password, Error, Result};
+use chrono::{DateTime, Utc};
+use model::{field, CurrentUser, Permission, Permissions};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// How long sessions live and how hard guessing is made.
+#[derive(Clone, Debug)]
+pub struct AuthPolicy {
+    /// A session unused for this long is over.
+    pub idle_timeout: Duration,
+    /// A session is over this long after sign-in, however busy.
+    pub absolute_timeout: Duration,
+    pub throttle: ThrottlePolicy,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        AuthPolicy {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            throttle: ThrottlePolicy::default(),
+        }
+    }
+}
+
+/// Failed sign-ins are counted per account (the email tried) and per client address over a
+/// sliding window. Past the first threshold each attempt is delayed, doubling each time; past
+/// the second, attempts are refused until the oldest failure leaves the window. With the
+/// defaults an account can see at most 10 failures per 15 minutes, 40 per hour.
+#[derive(Clone, Debug)]
+pub struct ThrottlePolicy {
+    pub window: Duration,
+    pub account_delay_after: u64,
+    pub account_lock_after: u64,
+    pub addr_delay_after: u64,
+    pub addr_lock_after: u64,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        ThrottlePolicy {
+            window: Duration::from_secs(15 * 60),
+            account_delay_after: 3,
+            account_lock_after: 10,
+            addr_delay_after: 20,
+            addr_lock_after: 100,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+impl ThrottlePolicy {
+    /// The pause before checking a password, given the failures already in the window.
+    pub fn delay(&self, account_failures: u64, addr_failures: u64) -> Duration {
+        let steps = account_failures
+            .saturating_sub(self.account_delay_after - 1)
+            .max(addr_failures.saturating_sub(self.addr_delay_after - 1));
+        if steps == 0 {
+            return Duration::ZERO;
+        }
+        let factor = 1u32 << (steps - 1).min(16) as u32;
+        self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// A successful sign-in: the raw token goes into the cookie and is never stored.
+pub struct SignedIn {
+    pub token: String,
+    pub user: CurrentUser,
+}
+
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    policy: &AuthPolicy,
+    email: &str,
+    password_attempt: &str,
+    client_addr: &str,
+) -> Result<SignedIn> {
+    let email_key = field::email_key(email);
+    // Bound what we store and hash: an over-long input is simply wrong credentials.
+    if email_key.is_empty() || email_key.chars().count() > field::EMAIL_MAX || password_attempt.len() > 1024 {
+        return Err(Error::InvalidCredentials);
+    }
+    let throttle = &policy.throttle;
+    let now = Utc::now();
+    let window_start = now - throttle.window;
+
+    let account_failures = failures_since(db, sign_in_failure::Column::EmailKey, &email_key, window_start).await?;
+    let addr_failures = failures_since(db, sign_in_failure::Column::ClientAddr, client_addr, window_start).await?;
+    if account_failures >= throttle.account_lock_after {
+        return Err(Error::Throttled { retry_after: retry_after(db, sign_in_failure::Column::EmailKey, &email_key, window_start, throttle).await? });
+    }
+    if addr_failures >= throttle.addr_lock_after {
+        return Err(Error::Throttled { retry_after: retry_after(db, sign_in_failure::Column::ClientAddr, client_addr, window_start, throttle).await? });
+    }
+    let delay = throttle.delay(account_failures, addr_failures);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+
+    let found = reseller_user::Entity::find()
+        .filter(reseller_user::Column::EmailKey.eq(&email_key))
+        .find_also_related(reseller::Entity)
+        .one(db)
+        .await?;
+    let stored_hash = found.as_ref().and_then(|(u, _)| u.password_hash.as_deref());
+    let matches = password::verify(password_attempt, stored_hash).await?;
+
+    let (user, reseller) = match found {
+        Some((user, Some(reseller))) if matches && user.active => (user, reseller),
+        _ => {
+            record_failure(db, &email_key, client_addr, now).await?;
+            return Err(Error::InvalidCredentials);
+        }
+    };
+    let current = current_user(&user, &reseller);
+    if !current.permissions.contains(Permission::WebsiteAccess) {
+        return Err(Error::NoWebsiteAccess);
+    }
+
+    let token = new_token();
+    // The clock is read again: checking the password took time the session must not lose.
+    let now = Utc::now();
+    session::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        client_addr: Set(client_addr.chars().take(64).collect()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    tracing::info!(user_id = user.id, reseller_id = reseller.id, "signed in");
+    Ok(SignedIn { token, user: current })
+}
+
+/// Resolves a cookie token to its user, or None when the session is unknown, expired, or its
+/// user lost access. Expired sessions are deleted; an active one has its idle clock reset.
+pub async fn resolve_session(db: &DatabaseConnection, policy: &AuthPolicy, token: &str) -> Result<Option<CurrentUser>> {
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    let Some(found) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if is_expired(&found, policy, now) {
+        session::Entity::delete_by_id(found.id).exec(db).await?;
+        return Ok(None);
+    }
+    let Some((user, Some(reseller))) = reseller_user::Entity::find_by_id(found.user_id)
+        .find_also_related(reseller::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let current = current_user(&user, &reseller);
+    if !user.active || !current.permissions.contains(Permission::WebsiteAccess) {
+        return Ok(None);
+    }
+    // Refresh the idle clock, but not on every request: a write per page view is waste.
+    let touch_every = (policy.idle_timeout / 4).min(Duration::from_secs(60));
+    if elapsed(found.last_seen_at, now) > touch_every {
+        let id = found.id;
+        let mut active: session::ActiveModel = found.into();
+        active.last_seen_at = Set(now);
+        active.update(db).await?;
+        tracing::trace!(session_id = id, "session touched");
+    }
+    Ok(Some(current))
+}
+
+/// Ends the session behind `token` on the server; the cookie alone is then worthless.
+pub async fn sign_out(db: &DatabaseConnection, token: &str) -> Result<()> {
+    session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of one user (after a password reset, for example).
+pub async fn sign_out_everywhere(db: &DatabaseConnection, user_id: i64) -> Result<u64> {
+    let res = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(db).await?;
+    Ok(res.rows_affected)
+}
+
+fn is_expired(s: &session::Model, policy: &AuthPolicy, now: DateTime<Utc>) -> bool {
+    elapsed(s.last_seen_at, now) >= policy.idle_timeout || elapsed(s.created_at, now) >= policy.absolute_timeout
+}
+
+/// Time from `since` to `now`; zero if the clock went backwards.
+fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+    (now - since).to_std().unwrap_or(Duration::ZERO)
+}
+
+fn current_user(user: &reseller_user::Model, reseller: &reseller::Model) -> CurrentUser {
+    CurrentUser {
+        user_id: user.id,
+        reseller_id: reseller.id,
+        reseller_name: reseller.name.clone(),
+        display_name: user.display_name.clone(),
+        email: user.email.clone(),
+        permissions: Permissions::from_bits(user.permissions as u32),
+    }
+}
+
+async fn failures_since(
+    db: &DatabaseConnection,
+    column: sign_in_failure::Column,
+    value: &str,
+    since: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(sign_in_failure::Entity::find()
+        .filter(column.eq(value))
+        .filter(sign_in_failure::Column::FailedAt.gt(since))
+        .count(db)
+        .await?)
+}
+
+/// How long until enough failures have left the window to allow another attempt.
+async fn retry_after(
+    db: &DatabaseConnection,
+    column: sign_in_failure::Column,
+    value: &str,
+    since: DateTime<Utc>,
+    throttle: &ThrottlePolicy,
+) -> Result<Duration> {
+    let oldest = sign_in_failure::Entity::find()
+        .filter(column.eq(value))
+        .filter(sign_in_failure::Column::FailedAt.gt(since))
+        .order_by_asc(sign_in_failure::Column::FailedAt)
+        .one(db)
+        .await?;
+    let until = oldest.map(|f| f.failed_at + throttle.window).unwrap_or_else(Utc::now);
+    Ok((until - Utc::now()).to_std().unwrap_or(Duration::from_secs(1)))
+}
+
+async fn record_failure(db: &DatabaseConnection, email_key: &str, client_addr: &str, now: DateTime<Utc>) -> Result<()> {
+    sign_in_failure::ActiveModel {
+        email_key: Set(email_key.to_owned()),
+        client_addr: Set(client_addr.chars().take(64).collect()),
+        failed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    // Failures older than an hour no longer matter to any limit.
+    sign_in_failure::Entity::delete_many()
+        .filter(sign_in_failure::Column::FailedAt.lt(now - chrono::Duration::hours(1)))
+        .exec(db)
+        .await?;
+    tracing::info!(client_addr, "sign-in failed");
+    Ok(())
+}
+
+/// 256 random bits, hex-encoded.
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_delay_below_the_threshold_then_doubling_up_to_the_cap() {
+        let p = ThrottlePolicy::default();
+        assert_eq!(p.delay(0, 0), Duration::ZERO);
+        assert_eq!(p.delay(2, 0), Duration::ZERO);
+        assert_eq!(p.delay(3, 0), Duration::from_millis(500));
+        assert_eq!(p.delay(4, 0), Duration::from_secs(1));
+        assert_eq!(p.delay(5, 0), Duration::from_secs(2));
+        assert_eq!(p.delay(9, 0), Duration::from_secs(8));
+        assert_eq!(p.delay(0, 20), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn an_account_sees_at_most_100_failures_an_hour() {
+        let p = ThrottlePolicy::default();
+        let windows_per_hour = 3600 / p.window.as_secs();
+        assert!(p.account_lock_after * windows_per_hour <= 100);
+    }
+
+    #[test]
+    fn tokens_are_256_bit_and_unique_and_stored_only_as_hashes() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+        assert_ne!(token_hash(&a), a);
+        assert_eq!(token_hash(&a).len(), 64);
+    }
+}

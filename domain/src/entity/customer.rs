@@ -1,0 +1,46 @@
+use sea_orm::entity::prelude::*;
+
+/// A tenant of the analytics service, provisioned by exactly one reseller.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "customers")]
+pub struct Model {
+    /// The Tenant ID.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub reseller_id: i64,
+    pub name: String,
+    /// Lower-cased name; unique per reseller.
+    pub name_key: String,
+    pub product_type_id: i64,
+    pub reference: String,
+    pub country: String,
+    pub time_zone: String,
+    pub notes: String,
+    pub trial_expires_on: Option<Date>,
+    pub in_house: bool,
+    /// `active`, `disabled` or `terminated`.
+    pub status: String,
+    pub terminate_on: Option<Date>,
+    pub created_at: DateTimeUtc,
+    pub created_by: Option<i64>,
+    /// Bumped on every change: optimistic concurrency for edits.
+    pub version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::reseller::Entity",
+        from = "Column::ResellerId",
+        to = "super::reseller::Column::Id"
+    )]
+    Reseller,
+}
+
+impl Related<super::reseller::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Reseller.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,9 @@
+//! sea-orm entities, one module per table. Internal types: DTOs cross the boundary, not these.
+
+pub mod customer;
+pub mod product_type;
+pub mod reseller;
+pub mod reseller_product_type;
+pub mod reseller_user;
+pub mod session;
+pub mod sign_in_failure;

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+/// A tenant profile a customer is provisioned with. Locked types can never be changed once a
+/// customer has them.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "product_types")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Stable machine name used by the operator CLI and the API, e.g. `professional`.
+    #[sea_orm(unique)]
+    pub code: String,
+    pub name: String,
+    /// The part number printed on billing lines.
+    pub part_number: String,
+    pub locked: bool,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

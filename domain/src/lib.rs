@@ -1,0 +1,15 @@
+//! The portal's server-only core: entities, migrations and the services both doors (the
+//! browser's server functions and, later, the REST API) call. Rules live here once.
+//!
+//! This crate is never compiled to wasm: `app` depends on it only under its `ssr` feature.
+
+pub mod auth;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod migration;
+pub mod operator;
+pub mod password;
+pub mod seed;
+
+pub use error::{Error, Result};

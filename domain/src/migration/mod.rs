@@ -1,0 +1,15 @@
+//! Schema migrations, applied at start-up by `db::connect`. Never edit a released migration:
+//! add a new one.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_foundation::Migration)]
+    }
+}

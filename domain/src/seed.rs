@@ -1,0 +1,154 @@
+//! Demo data for a first start: two resellers (so tenant isolation is visible), product types,
+//! an administrator each and a handful of customers.
+
+use crate::entity::{customer, product_type, reseller};
+use crate::operator::{self, NewResellerUser, ResellerInput};
+use crate::Result;
+use chrono::{Duration, Utc};
+use model::Permissions;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+/// The demo sign-in, also printed in the README. Only ever seeded into a fresh database.
+pub const DEMO_EMAIL: &str = "admin@demo-reseller.example";
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+pub const DEMO_RESELLER: &str = "Demo Reseller";
+pub const OTHER_EMAIL: &str = "admin@northwind.example";
+pub const OTHER_RESELLER: &str = "Northwind Telecom";
+
+/// The product-type catalogue every installation starts with.
+pub const PRODUCT_TYPES: [(&str, &str, &str, bool); 4] = [
+    ("essentials", "Call Analytics Essentials", "CA-ESS-01", false),
+    ("professional", "Call Analytics Professional", "CA-PRO-01", false),
+    ("contact-centre", "Contact Centre Analytics", "CA-CC-01", true),
+    ("compliance", "Compliance Recording", "CA-REC-01", true),
+];
+
+/// Seeds the catalogue of product types; safe to run on every start.
+pub async fn product_types(db: &DatabaseConnection) -> Result<()> {
+    for (code, name, part, locked) in PRODUCT_TYPES {
+        operator::ensure_product_type(db, code, name, part, locked).await?;
+    }
+    Ok(())
+}
+
+/// Seeds the demo resellers when the database has none. Returns whether it did.
+pub async fn demo(db: &DatabaseConnection) -> Result<bool> {
+    if reseller::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    product_types(db).await?;
+    let all_types: Vec<String> = PRODUCT_TYPES.iter().map(|t| t.0.to_owned()).collect();
+
+    let demo = operator::create_reseller(
+        db,
+        ResellerInput {
+            name: DEMO_RESELLER.into(),
+            country: "GB".into(),
+            time_zone: "Europe/London".into(),
+            trials_allowed: true,
+            max_trial_days: 30,
+            in_house_allowance: 1,
+            product_types: all_types.clone(),
+        },
+    )
+    .await?;
+    let admin = operator::create_reseller_user(
+        db,
+        NewResellerUser {
+            reseller: DEMO_RESELLER.into(),
+            display_name: "Dana Demo".into(),
+            email: DEMO_EMAIL.into(),
+            permissions: Permissions::all(),
+            password: DEMO_PASSWORD.into(),
+        },
+    )
+    .await?;
+    let demo_customers = [
+        ("Acme Logistics", "essentials", "ACME-001", "GB", "Europe/London", None, false, "active"),
+        ("Brightwater Dental", "professional", "BWD-7781", "GB", "Europe/London", None, false, "active"),
+        ("Castle Hotels Group", "contact-centre", "", "IE", "Europe/Dublin", None, false, "active"),
+        ("Delta Insurance Brokers", "professional", "DIB-22", "GB", "Europe/London", Some(21), false, "active"),
+        ("Evergreen Garden Centres", "essentials", "EGC-4", "GB", "Europe/London", None, false, "disabled"),
+        ("Fjord Shipping AS", "compliance", "FJ-900", "NO", "Europe/Oslo", None, false, "active"),
+        ("Demo Reseller (in-house)", "professional", "INTERNAL", "GB", "Europe/London", None, true, "active"),
+        ("Granite Legal LLP", "essentials", "GL-12", "GB", "Europe/London", None, false, "terminated"),
+    ];
+    for (i, (name, pt, reference, country, tz, trial_days, in_house, status)) in demo_customers.into_iter().enumerate() {
+        insert_customer(db, demo.id, Some(admin.id), name, pt, reference, country, tz, trial_days, in_house, status, i as i64).await?;
+    }
+
+    let other = operator::create_reseller(
+        db,
+        ResellerInput {
+            name: OTHER_RESELLER.into(),
+            country: "US".into(),
+            time_zone: "America/New_York".into(),
+            trials_allowed: false,
+            max_trial_days: 14,
+            in_house_allowance: 1,
+            product_types: vec!["essentials".into(), "professional".into()],
+        },
+    )
+    .await?;
+    let other_admin = operator::create_reseller_user(
+        db,
+        NewResellerUser {
+            reseller: OTHER_RESELLER.into(),
+            display_name: "Nora Northwind".into(),
+            email: OTHER_EMAIL.into(),
+            permissions: Permissions::all(),
+            password: DEMO_PASSWORD.into(),
+        },
+    )
+    .await?;
+    for (i, name) in ["Harbor Freight Brokers", "Iris Pediatrics", "Juniper Credit Union"].into_iter().enumerate() {
+        insert_customer(db, other.id, Some(other_admin.id), name, "essentials", "", "US", "America/New_York", None, false, "active", i as i64)
+            .await?;
+    }
+    tracing::info!("demo data seeded");
+    Ok(true)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_customer(
+    db: &DatabaseConnection,
+    reseller_id: i64,
+    created_by: Option<i64>,
+    name: &str,
+    product_type_code: &str,
+    reference: &str,
+    country: &str,
+    time_zone: &str,
+    trial_days: Option<i64>,
+    in_house: bool,
+    status: &str,
+    age_days: i64,
+) -> Result<()> {
+    let pt = product_type::Entity::find()
+        .filter(product_type::Column::Code.eq(product_type_code))
+        .one(db)
+        .await?
+        .ok_or_else(|| crate::Error::Internal(format!("product type {product_type_code} missing")))?;
+    let created_at = Utc::now() - Duration::days(40 - age_days * 4);
+    customer::ActiveModel {
+        id: Set(uuid::Uuid::new_v4()),
+        reseller_id: Set(reseller_id),
+        name: Set(name.to_owned()),
+        name_key: Set(name.to_lowercase()),
+        product_type_id: Set(pt.id),
+        reference: Set(reference.to_owned()),
+        country: Set(country.to_owned()),
+        time_zone: Set(time_zone.to_owned()),
+        notes: Set(String::new()),
+        trial_expires_on: Set(trial_days.map(|d| (Utc::now() + Duration::days(d)).date_naive())),
+        in_house: Set(in_house),
+        status: Set(status.to_owned()),
+        terminate_on: Set(None),
+        created_at: Set(created_at),
+        created_by: Set(created_by),
+        version: Set(1),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

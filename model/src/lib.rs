@@ -1,0 +1,12 @@
+//! Plain types and validation rules shared by the browser (wasm) and the server.
+//!
+//! Everything here compiles to wasm: the same function checks a field as the user types and
+//! again inside the service that stores it, so the messages always agree.
+
+pub mod field;
+pub mod permission;
+pub mod session;
+
+pub use field::{FieldError, FieldErrors};
+pub use permission::{Permission, Permissions};
+pub use session::CurrentUser;

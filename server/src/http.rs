@@ -1,0 +1,286 @@
+//! The HTTP side: router, middleware (request ids, logs, security headers, same-origin check,
+//! sessions) and the health probes.
+
+use crate::config::Config;
+use app::ssr::{AppContext, ClientAddr, Session};
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRef, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// What the handlers share.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub ctx: AppContext,
+    pub public_origin: String,
+}
+
+/// Builds the whole application: pages, server functions, probes, static files, middleware.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let ctx = state.ctx.clone();
+    let leptos_options = state.leptos_options.clone();
+    let provide_ctx = move || leptos::prelude::provide_context(ctx.clone());
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(&state, routes, provide_ctx.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_ctx, shell))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+                .layer(middleware::from_fn_with_state(state.clone(), same_origin_only))
+                .layer(middleware::from_fn_with_state(state.clone(), sessions)),
+        )
+        .with_state(state)
+}
+
+/// Builds the Leptos options from our configuration. cargo-leptos' variables (set under
+/// `cargo leptos watch`) still name the bundle and the reload port.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    let env_or = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_owned());
+    LeptosOptions::builder()
+        .output_name(env_or("LEPTOS_OUTPUT_NAME", "reseller-portal"))
+        .site_root(config.site_root.clone())
+        .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(config.bind)
+        .reload_port(env_or("LEPTOS_RELOAD_PORT", "3001").parse::<u32>().unwrap_or(3001))
+        .build()
+}
+
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", request_id, method = %request.method(), path = %request.uri().path())
+}
+
+fn log_response(response: &Response, latency: Duration, _span: &tracing::Span) {
+    tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "response");
+}
+
+/// `/healthz`: the process is up and serving.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `/readyz`: the database answers, so requests can be served.
+async fn readyz(State(ctx): State<AppContext>) -> Response {
+    if domain::db::ping(&ctx.db).await {
+        "ready".into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+/// Headers every response carries. HTML pages set their own CSP (with the nonce of their
+/// hydration scripts); everything else gets the strict default.
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_asset = is_static_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let csp = app::ssr::content_security_policy(None, None);
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("static CSP is a valid header"));
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    if state.ctx.https {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    // Signed-in pages and data must not linger in shared or back-button caches.
+    if !is_asset && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Cross-site request forgery defence: a state-changing request from a browser must come from
+/// this origin. Browsers say where a request comes from in `Sec-Fetch-Site` (modern) or
+/// `Origin`; a request with neither is not from a browser, so no cookie was sent on a
+/// victim's behalf.
+async fn same_origin_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if is_safe_method(request.method()) || is_same_origin(request.headers(), &state.public_origin) {
+        next.run(request).await
+    } else {
+        tracing::warn!(origin = ?request.headers().get(header::ORIGIN), "cross-site request refused");
+        (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.").into_response()
+    }
+}
+
+fn is_safe_method(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+pub fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    let host_origin = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|host| {
+        let scheme = if public_origin.starts_with("https://") { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    });
+    origin == public_origin || host_origin.as_deref() == Some(origin)
+}
+
+/// Resolves the session cookie for every request and keeps signed-out browsers on the
+/// sign-in page: a page request without a session is redirected to `/login?next=…`.
+async fn sessions(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if is_static_asset(&path) || path == "/healthz" || path == "/readyz" {
+        return next.run(request).await;
+    }
+    let ctx = &state.ctx;
+    let addr = ClientAddr(client_addr(&request, ctx.trust_forwarded_for));
+    request.extensions_mut().insert(addr);
+
+    let cookie_name = app::ssr::session_cookie_name(ctx.https);
+    let token = cookie_value(request.headers(), cookie_name);
+    let mut stale_cookie = false;
+    if let Some(token) = token {
+        match domain::auth::resolve_session(&ctx.db, &ctx.auth, &token).await {
+            Ok(Some(user)) => {
+                request.extensions_mut().insert(Session { token, user });
+            }
+            Ok(None) => stale_cookie = true,
+            Err(e) => {
+                let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+                tracing::error!(%request_id, "resolving a session failed: {e}");
+                return (StatusCode::SERVICE_UNAVAILABLE, format!("The portal cannot reach its database right now. Please try again shortly. Request id: {request_id}")).into_response();
+            }
+        }
+    }
+
+    let signed_in = request.extensions().get::<Session>().is_some();
+    let is_page = is_page_request(&request);
+    let mut response = if is_page && !signed_in && path != "/login" {
+        let here = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = if here == "/" { "/login".to_owned() } else { format!("/login?next={}", app::components::shell::encode_query_value(here)) };
+        Redirect::to(&target).into_response()
+    } else if is_page && signed_in && path == "/login" {
+        Redirect::to("/customers").into_response()
+    } else {
+        next.run(request).await
+    };
+    if stale_cookie && !response.headers().contains_key(header::SET_COOKIE) {
+        let clear = app::ssr::session_cookie(ctx.https, None);
+        response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&clear).expect("cookie is a valid header"));
+    }
+    response
+}
+
+/// A browser navigating to a page of the app (not a file, probe or server function).
+fn is_page_request(request: &Request) -> bool {
+    let path = request.uri().path();
+    matches!(*request.method(), Method::GET | Method::HEAD) && !path.starts_with("/api/") && !is_static_asset(path)
+}
+
+/// Files: the wasm bundle, styles, and anything in `public/` (they have an extension).
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+fn client_addr(request: &Request, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for {
+        if let Some(first) = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            return first.to_owned();
+        }
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn fetch_metadata_decides_when_present() {
+        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")]), "http://a"));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site"), ("origin", "http://a")]), "http://a"));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")]), "http://a"));
+    }
+
+    #[test]
+    fn origin_must_match_the_public_url_or_the_host() {
+        assert!(is_same_origin(&headers(&[("origin", "http://127.0.0.1:3000")]), "http://127.0.0.1:3000"));
+        assert!(is_same_origin(&headers(&[("origin", "http://localhost:3000"), ("host", "localhost:3000")]), "http://127.0.0.1:3000"));
+        assert!(!is_same_origin(&headers(&[("origin", "https://evil.example"), ("host", "localhost:3000")]), "http://127.0.0.1:3000"));
+        assert!(!is_same_origin(&headers(&[("origin", "null")]), "http://127.0.0.1:3000"));
+    }
+
+    #[test]
+    fn requests_without_browser_headers_are_not_cross_site() {
+        assert!(is_same_origin(&HeaderMap::new(), "http://a"));
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let h = headers(&[("cookie", "x_portal_session=1; portal_session=abc; other=2")]);
+        assert_eq!(cookie_value(&h, "portal_session").as_deref(), Some("abc"));
+        assert_eq!(cookie_value(&h, "missing"), None);
+    }
+
+    #[test]
+    fn files_are_not_pages() {
+        assert!(is_static_asset("/pkg/reseller-portal.wasm"));
+        assert!(is_static_asset("/favicon.svg"));
+        assert!(!is_static_asset("/customers"));
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real server on a free port, over HTTP, against a fresh database.
+//! `PORTAL_TEST_DATABASE_URL` picks PostgreSQL (an admin URL; each test gets its own
+//! database); without it every test runs on a new SQLite file.
+
+mod auth;
+mod operator;
+mod security;
+mod support;

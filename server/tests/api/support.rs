@@ -1,0 +1,123 @@
+use clap::Parser;
+use leptos::server_fn::ServerFn;
+use reqwest::header::{HeaderMap, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::{redirect, Response, StatusCode};
+use server::cli::Cli;
+use server::Portal;
+use std::time::Duration;
+
+pub use domain::seed::{DEMO_EMAIL, DEMO_PASSWORD, OTHER_EMAIL};
+
+pub struct TestPortal {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestPortal {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("PORTAL_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            use sea_orm::ConnectionTrait;
+            let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(&admin_url).await.expect("PostgreSQL admin connection");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.close().await.ok();
+            let (base, _) = admin_url.rsplit_once('/').expect("admin URL ends with /database");
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}/portal.db", dir.display()),
+    }
+}
+
+/// Starts the portal with demo data; `adjust` may change the prepared portal before it serves.
+pub async fn spawn_with(args: &[&str], adjust: impl FnOnce(&mut Portal)) -> TestPortal {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database(dir.path()).await;
+    let key_file = dir.path().join("secret.key");
+    let mut argv = vec!["server", "--demo", "--database-url", &database_url, "--secret-key-file", key_file.to_str().unwrap()];
+    argv.extend_from_slice(args);
+    let cli = Cli::parse_from(argv);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = cli.config;
+    config.bind = addr;
+    let mut portal = Portal::prepare(config).await.expect("portal starts");
+    adjust(&mut portal);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(portal.serve(listener, async move {
+        let _ = rx.await;
+    }));
+    let client = reqwest::Client::builder().redirect(redirect::Policy::none()).timeout(Duration::from_secs(30)).build().unwrap();
+    TestPortal { base: format!("http://{addr}"), client, database_url, _dir: dir, shutdown: Some(tx) }
+}
+
+pub async fn spawn() -> TestPortal {
+    spawn_with(&[], |_| {}).await
+}
+
+/// The URL path of a server function.
+pub fn server_fn_path<S: ServerFn>() -> &'static str {
+    S::PATH
+}
+
+impl TestPortal {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str, session: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(token) = session {
+            req = req.header(COOKIE, format!("portal_session={token}"));
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Posts a form to a server function the way a same-origin browser does.
+    pub async fn call<S: ServerFn>(&self, form: &[(&str, &str)], session: Option<&str>, headers: HeaderMap) -> Response {
+        let mut req = self.client.post(self.url(server_fn_path::<S>())).header(ORIGIN, &self.base).headers(headers).form(form);
+        if let Some(token) = session {
+            req = req.header(COOKIE, format!("portal_session={token}"));
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Signs in and returns the response (with the cookie, if it worked).
+    pub async fn sign_in_response(&self, email: &str, password: &str, next: &str, headers: HeaderMap) -> Response {
+        self.call::<app::api::auth::SignIn>(&[("email", email), ("password", password), ("next", next)], None, headers).await
+    }
+
+    /// Signs in and returns the session token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let res = self.sign_in_response(email, password, "", HeaderMap::new()).await;
+        assert_eq!(res.status(), StatusCode::OK, "sign-in failed: {}", res.text().await.unwrap());
+        session_token(&res).expect("a session cookie is set")
+    }
+}
+
+/// The `portal_session` token a response sets (None if it sets none or clears it).
+pub fn session_token(res: &Response) -> Option<String> {
+    set_cookie(res).and_then(|c| {
+        let value = c.split(';').next()?.strip_prefix("portal_session=")?.to_owned();
+        (!value.is_empty()).then_some(value)
+    })
+}
+
+pub fn set_cookie(res: &Response) -> Option<String> {
+    res.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("portal_session=")).map(str::to_owned)
+}
+
+pub fn location(res: &Response) -> Option<String> {
+    res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}

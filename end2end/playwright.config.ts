@@ -1,0 +1,46 @@
+import { defineConfig } from '@playwright/test';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+// The browser tests drive Debian's Chromium against the real server binary, started here on
+// a fresh SQLite database with demo data. Build first (`cargo leptos build`); scripts/test
+// does both.
+const port = Number(process.env.E2E_PORT ?? 3199);
+const root = path.resolve(__dirname, '..');
+const server = process.env.E2E_SERVER_BIN ?? path.join(root, 'target', 'debug', 'server');
+const dataDir = path.join(os.tmpdir(), `reseller-portal-e2e-${port}`);
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: [
+      `rm -rf '${dataDir}' &&`,
+      `'${server}' --demo --bind 127.0.0.1:${port}`,
+      `--database-url 'sqlite://${dataDir}/portal.db'`,
+      `--secret-key-file '${dataDir}/secret.key'`,
+      `--site-root '${path.join(root, 'target', 'site')}'`,
+    ].join(' '),
+    url: `http://127.0.0.1:${port}/readyz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});

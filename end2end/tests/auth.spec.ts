@@ -1,0 +1,86 @@
+import { expect, test } from '@playwright/test';
+import { DEMO_EMAIL, hydrated, signIn } from './support';
+
+test('a signed-out visit goes to the sign-in page, then back to the page asked for', async ({ page }) => {
+  await page.goto('/users');
+  await expect(page).toHaveURL(/\/login\?next=\/users$/);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await signIn(page);
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+});
+
+test('signing in shows the shell with the reseller, the navigation and the user', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page);
+  await expect(page).toHaveURL(/\/customers$/);
+  const header = page.getByRole('banner');
+  await expect(header.getByText('Demo Reseller')).toBeVisible();
+  await expect(header.getByText('Dana Demo')).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const name of ['Customers', 'PBX Templates', 'Users', 'Billing', 'API Access']) {
+    await expect(nav.getByRole('link', { name })).toBeVisible();
+  }
+  await expect(nav.getByRole('link', { name: 'Customers' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { level: 1, name: 'Customers' })).toBeVisible();
+
+  // Navigation after hydration happens in the browser, without a full reload.
+  await hydrated(page);
+  await nav.getByRole('link', { name: 'Billing' }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Billing' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Billing' })).toHaveAttribute('aria-current', 'page');
+});
+
+test('signing out ends the session', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page);
+  await expect(page).toHaveURL(/\/customers$/);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/customers');
+  await expect(page).toHaveURL(/\/login\?next=\/customers$/);
+});
+
+test('a wrong password is refused with one generic message', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page, DEMO_EMAIL, 'certainly-not-the-password');
+  await expect(page.getByRole('alert')).toHaveText('The email or password is incorrect.');
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByLabel('Password')).toBeVisible();
+});
+
+test('the sign-in form works from the keyboard alone', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Email').focus();
+  await page.keyboard.type(DEMO_EMAIL);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('demo-password-2026');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/customers$/);
+});
+
+test('unknown pages show a readable not-found page', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page);
+  await expect(page).toHaveURL(/\/customers$/);
+  const res = await page.goto('/no-such-page');
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+});
+
+test.describe('on a phone-sized screen', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test('the sign-in and the shell fit and work', async ({ page }) => {
+    await page.goto('/login');
+    await signIn(page);
+    await expect(page).toHaveURL(/\/customers$/);
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+});

@@ -1,0 +1,16 @@
+import { expect, type Page } from '@playwright/test';
+
+export const DEMO_EMAIL = 'admin@demo-reseller.example';
+export const DEMO_PASSWORD = 'demo-password-2026';
+
+/** Waits until the wasm has taken over the server-rendered page (the app marks <body>). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+}
+
+export async function signIn(page: Page, email = DEMO_EMAIL, password = DEMO_PASSWORD) {
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

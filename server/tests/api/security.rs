@@ -117,3 +117,19 @@ async fn https_deployments_get_host_prefixed_secure_cookies_and_hsts() {
     assert!(cookie.starts_with("__Host-portal_session=") && cookie.contains("Secure") && cookie.contains("Path=/"), "{cookie}");
     assert!(res.headers().get("strict-transport-security").is_some());
 }
+
+#[tokio::test]
+async fn an_unexpected_failure_is_shown_as_a_readable_message_quoting_the_request_id() {
+    use sea_orm::ConnectionTrait;
+    let portal = spawn().await;
+    // Break the database under the running server.
+    let db = sea_orm::Database::connect(&portal.database_url).await.unwrap();
+    db.execute_unprepared("DROP TABLE sign_in_failures").await.unwrap();
+    let res = portal.sign_in_response(DEMO_EMAIL, "whatever-password", "", HeaderMap::new()).await;
+    let request_id = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["Internal"]["request_id"], request_id.as_str(), "{body}");
+    let shown = app::AppError::Internal { request_id: request_id.clone() }.to_string();
+    assert!(shown.contains("Something went wrong on our side") && shown.contains(&request_id));
+    assert!(!body.to_string().contains("sign_in_failures"), "database details stay in the log");
+}

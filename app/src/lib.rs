@@ -15,7 +15,7 @@ use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path,
 };
-use pages::{login::LoginPage, not_found::NotFound, upcoming::*};
+use pages::{customers::list::CustomerList, login::LoginPage, not_found::NotFound, upcoming::*};
 
 pub use error::AppError;
 
@@ -62,7 +62,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/customers" /> } />
-                    <Route path=path!("customers") view=CustomersPage />
+                    <Route path=path!("customers") view=CustomerList />
+                    <Route path=path!("customers/new") view=CreateCustomerPage />
+                    <Route path=path!("customers/:id") view=CustomerPage />
                     <Route path=path!("pbx-templates") view=PbxTemplatesPage />
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("billing") view=BillingPage />

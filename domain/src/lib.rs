@@ -4,6 +4,7 @@
 //! This crate is never compiled to wasm: `app` depends on it only under its `ssr` feature.
 
 pub mod auth;
+pub mod customers;
 pub mod db;
 pub mod entity;
 pub mod error;

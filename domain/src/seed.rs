@@ -130,6 +130,9 @@ async fn insert_customer(
         .await?
         .ok_or_else(|| crate::Error::Internal(format!("product type {product_type_code} missing")))?;
     let created_at = Utc::now() - Duration::days(40 - age_days * 4);
+    let status_value = model::customer::CustomerStatus::parse(status).unwrap_or_default();
+    let reseller_zone = reseller::Entity::find_by_id(reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
+    let created_on = crate::customers::local_date(created_at, &reseller_zone);
     customer::ActiveModel {
         id: Set(uuid::Uuid::new_v4()),
         reseller_id: Set(reseller_id),
@@ -147,6 +150,7 @@ async fn insert_customer(
         created_at: Set(created_at),
         created_by: Set(created_by),
         version: Set(1),
+        search_text: Set(crate::customers::search_text(name, created_on, status_value, reference, &pt.name, country)),
     }
     .insert(db)
     .await?;

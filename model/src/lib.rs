@@ -3,9 +3,11 @@
 //! Everything here compiles to wasm: the same function checks a field as the user types and
 //! again inside the service that stores it, so the messages always agree.
 
+pub mod customer;
 pub mod field;
 pub mod permission;
 pub mod session;
+pub mod url;
 
 pub use field::{FieldError, FieldErrors};
 pub use permission::{Permission, Permissions};

@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/customers/export", get(crate::export::customers_csv))
         .leptos_routes_with_context(&state, routes, provide_ctx.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -182,7 +183,7 @@ async fn sessions(State(state): State<AppState>, mut request: Request, next: Nex
     let is_page = is_page_request(&request);
     let mut response = if is_page && !signed_in && path != "/login" {
         let here = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let target = if here == "/" { "/login".to_owned() } else { format!("/login?next={}", app::components::shell::encode_query_value(here)) };
+        let target = if here == "/" { "/login".to_owned() } else { format!("/login?next={}", model::url::encode_query_value(here)) };
         Redirect::to(&target).into_response()
     } else if is_page && signed_in && path == "/login" {
         Redirect::to("/customers").into_response()

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod http;
 
 use app::ssr::AppContext;

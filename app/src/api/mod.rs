@@ -1,3 +1,4 @@
 //! Typed server functions. Each is thin: session → permission → one domain call.
 
 pub mod auth;
+pub mod customers;

@@ -39,7 +39,7 @@ pub fn AppShell() -> impl IntoView {
                     }),
                     Err(AppError::Unauthorized) => {
                         let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-                        let target = format!("/login?next={}", encode_query_value(&here));
+                        let target = format!("/login?next={}", model::url::encode_query_value(&here));
                         EitherOf3::B(view! { <Redirect path=target /> })
                     }
                     Err(error) => EitherOf3::C(view! { <main id="main" class="page"><ErrorPanel error /></main> }),
@@ -76,27 +76,5 @@ fn Header(user: CurrentUser) -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
-    }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
-pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(byte as char),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode_query_value;
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode_query_value("/customers?q=a b&page=2"), "/customers%3Fq%3Da%20b%26page%3D2");
     }
 }

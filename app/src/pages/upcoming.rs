@@ -18,16 +18,26 @@ fn Upcoming(title: &'static str, summary: &'static str, items: &'static [&'stati
 }
 
 #[component]
-pub fn CustomersPage() -> impl IntoView {
+pub fn CreateCustomerPage() -> impl IntoView {
     view! {
         <Upcoming
-            title="Customers"
-            summary="Every customer account you have provisioned, in a fast searchable grid."
+            title="Create New Customer"
+            summary="Create a customer in four steps."
             items=&[
-                "Search, sort, filter and page through your customers; export the view as CSV",
-                "+ Create New Customer: details, primary user, PBX connection and roles in four steps",
-                "Edit details, users, PBX connection and see each customer's activity",
+                "Customer Details: name, product type, reference, country, notes, trial and in-house",
+                "Primary User, PBX Details and Role Assignment",
             ]
+        />
+    }
+}
+
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    view! {
+        <Upcoming
+            title="Customer"
+            summary="Everything about one customer, in tabs."
+            items=&["Details, Users, PBX and Activity", "Disable, re-enable and terminate"]
         />
     }
 }

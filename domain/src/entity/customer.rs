@@ -25,6 +25,9 @@ pub struct Model {
     pub created_by: Option<i64>,
     /// Bumped on every change: optimistic concurrency for edits.
     pub version: i32,
+    /// Lower-cased text of every grid column, kept up to date by `customers::search_text`,
+    /// so the grid's search is one substring test per row.
+    pub search_text: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -35,6 +38,18 @@ pub enum Relation {
         to = "super::reseller::Column::Id"
     )]
     Reseller,
+    #[sea_orm(
+        belongs_to = "super::product_type::Entity",
+        from = "Column::ProductTypeId",
+        to = "super::product_type::Column::Id"
+    )]
+    ProductType,
+}
+
+impl Related<super::product_type::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ProductType.def()
+    }
 }
 
 impl Related<super::reseller::Entity> for Entity {

@@ -17,6 +17,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::reseller_product_type::Entity")]
+    ResellerProductType,
+}
+
+impl Related<super::reseller_product_type::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ResellerProductType.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -11,6 +11,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::product_type::Entity",
+        from = "Column::ProductTypeId",
+        to = "super::product_type::Column::Id"
+    )]
+    ProductType,
+}
+
+impl Related<super::product_type::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ProductType.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -122,6 +122,7 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone("created_at"))
                 .col(big_integer_null("created_by"))
                 .col(integer("version"))
+                .col(text("search_text"))
                 .foreign_key(&mut fk(("customers", "reseller_id"), ("resellers", "id"), ForeignKeyAction::Restrict))
                 .foreign_key(&mut fk(("customers", "product_type_id"), ("product_types", "id"), ForeignKeyAction::Restrict))
                 .foreign_key(&mut fk(("customers", "created_by"), ("reseller_users", "id"), ForeignKeyAction::SetNull))
@@ -132,6 +133,7 @@ impl MigrationTrait for Migration {
             Index::create().name("customers_unique_name").table("customers").col("reseller_id").col("name_key").unique().take(),
         )
         .await?;
+        m.create_index(Index::create().name("customers_by_created").table("customers").col("reseller_id").col("created_at").take()).await?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! database); without it every test runs on a new SQLite file.
 
 mod auth;
+mod customers;
 mod operator;
 mod security;
 mod support;

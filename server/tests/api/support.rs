@@ -121,3 +121,23 @@ pub fn set_cookie(res: &Response) -> Option<String> {
 pub fn location(res: &Response) -> Option<String> {
     res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
+
+impl TestPortal {
+    /// Calls a server function that takes JSON.
+    pub async fn call_json<S: ServerFn>(&self, body: serde_json::Value, session: &str) -> serde_json::Value {
+        let res = self
+            .client
+            .post(self.url(server_fn_path::<S>()))
+            .header(ORIGIN, &self.base)
+            .header(COOKIE, format!("portal_session={session}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        res.json().await.unwrap()
+    }
+
+    pub async fn database(&self) -> sea_orm::DatabaseConnection {
+        domain::db::connect(&self.database_url).await.unwrap()
+    }
+}

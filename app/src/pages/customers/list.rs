@@ -1,0 +1,229 @@
+//! `/customers`: the customer grid. Its whole state lives in the URL query.
+
+use crate::api::customers::list_customers;
+use crate::components::error_panel::ErrorPanel;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use model::customer::{CustomerPage, CustomerStatus, GridQuery, SortColumn, PAGE_SIZES, SEARCH_MAX};
+use std::time::Duration;
+
+const QUERY_KEYS: [&str; 9] = ["q", "sort", "dir", "status", "type", "trial", "inhouse", "page", "size"];
+
+fn href(query: &GridQuery) -> String {
+    format!("/customers{}", query.to_query_string())
+}
+
+#[component]
+pub fn CustomerList() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let params = params.read();
+        GridQuery::from_pairs(QUERY_KEYS.iter().filter_map(|k| params.get_str(k).map(|v| (*k, v))))
+    });
+    let customers = Resource::new(move || query.get(), |q| list_customers(q));
+    // While a new page loads, the old rows stay (dimmed) instead of a flash of emptiness.
+    let (pending, set_pending) = signal(false);
+
+    let navigate = use_navigate();
+    let go = move |next: GridQuery, replace: bool| {
+        navigate(&href(&next), NavigateOptions { replace, scroll: false, ..Default::default() });
+    };
+
+    // Typing searches without a reload, a quarter second after the last keystroke.
+    let search_go = go.clone();
+    let mut search = debounce(Duration::from_millis(250), move |text: String| {
+        search_go(query.get_untracked().refined(|q| q.search = text), true);
+    });
+
+    view! {
+        <Title text="Customers" />
+        <div class="page-header">
+            <h1>"Customers"</h1>
+            <a class="primary button" href="/customers/new">"+ Create New Customer"</a>
+        </div>
+        <section class="grid-tools" aria-label="Filters">
+            <div class="field search-field">
+                <label for="customer-search">"Search"</label>
+                <input
+                    id="customer-search"
+                    type="search"
+                    maxlength=SEARCH_MAX
+                    placeholder="Name, reference, country, status…"
+                    prop:value=move || query.get().search
+                    on:input=move |ev| search(event_target_value(&ev))
+                />
+            </div>
+            <Filters query go=go.clone() customers />
+            <a class="link-button" href=move || format!("/customers/export{}", query.get().to_query_string()) download="customers.csv">
+                "Export CSV"
+            </a>
+        </section>
+        <Transition set_pending fallback=|| view! { <p class="page-loading" role="status">"Loading customers…"</p> }>
+            {move || {
+                let go = go.clone();
+                Suspend::new(async move {
+                    match customers.await {
+                        Ok(page) => view! { <Grid page query go pending /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn Filters(
+    query: Memo<GridQuery>,
+    go: impl Fn(GridQuery, bool) + Clone + Send + Sync + 'static,
+    customers: Resource<Result<CustomerPage, crate::AppError>>,
+) -> impl IntoView {
+    let product_types = move || customers.get().and_then(Result::ok).map(|p| p.product_types).unwrap_or_default();
+    let flag = |v: Option<bool>| match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    let parse_flag = |v: &str| match v {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let (go_status, go_type, go_trial, go_inhouse) = (go.clone(), go.clone(), go.clone(), go);
+    view! {
+        <div class="field">
+            <label for="filter-status">"Status"</label>
+            <select id="filter-status" prop:value=move || query.get().status.map(|s| s.as_str()).unwrap_or("")
+                on:change=move |ev| { let v = event_target_value(&ev); go_status(query.get_untracked().refined(|q| q.status = CustomerStatus::parse(&v)), false) }>
+                <option value="">"Any status"</option>
+                {CustomerStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="filter-type">"Product Type"</label>
+            <select id="filter-type" prop:value=move || query.get().product_type.unwrap_or_default()
+                on:change=move |ev| { let v = event_target_value(&ev); go_type(query.get_untracked().refined(|q| q.product_type = (!v.is_empty()).then_some(v)), false) }>
+                <option value="">"Any product type"</option>
+                <For each=product_types key=|t| t.code.clone() let(t)>
+                    <option value=t.code.clone() selected=move || query.get().product_type.as_deref() == Some(t.code.as_str())>{t.name.clone()}</option>
+                </For>
+            </select>
+        </div>
+        <div class="field">
+            <label for="filter-trial">"Trial"</label>
+            <select id="filter-trial" prop:value=move || flag(query.get().trial)
+                on:change=move |ev| { let v = event_target_value(&ev); go_trial(query.get_untracked().refined(|q| q.trial = parse_flag(&v)), false) }>
+                <option value="">"Trial or not"</option>
+                <option value="yes">"In trial"</option>
+                <option value="no">"Not in trial"</option>
+            </select>
+        </div>
+        <div class="field">
+            <label for="filter-inhouse">"In-house"</label>
+            <select id="filter-inhouse" prop:value=move || flag(query.get().in_house)
+                on:change=move |ev| { let v = event_target_value(&ev); go_inhouse(query.get_untracked().refined(|q| q.in_house = parse_flag(&v)), false) }>
+                <option value="">"In-house or not"</option>
+                <option value="yes">"In-house only"</option>
+                <option value="no">"Not in-house"</option>
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn Grid(
+    page: CustomerPage,
+    query: Memo<GridQuery>,
+    go: impl Fn(GridQuery, bool) + Clone + Send + Sync + 'static,
+    pending: ReadSignal<bool>,
+) -> impl IntoView {
+    let q = query.get_untracked();
+    if page.total == 0 {
+        return if q.is_filtered() {
+            view! {
+                <section class="card empty-state">
+                    <h2>"No customers match"</h2>
+                    <p>"Nothing matches this search and these filters."</p>
+                    <a href="/customers">"Clear search and filters"</a>
+                </section>
+            }
+            .into_any()
+        } else {
+            view! {
+                <section class="card empty-state">
+                    <h2>"No customers yet"</h2>
+                    <p>"Create your first customer: details, primary user, PBX connection and roles, in four steps."</p>
+                    <a class="primary button" href="/customers/new">"+ Create New Customer"</a>
+                </section>
+            }
+            .into_any()
+        };
+    }
+    let pages = page.page_count(q.page_size);
+    let current = q.page.min(pages);
+    let first = q.offset() + 1;
+    let last = q.offset() + page.rows.len() as u64;
+    let go_size = go.clone();
+    let header = move |column: SortColumn| {
+        let aria = if q.sort != column { "none" } else if q.descending { "descending" } else { "ascending" };
+        let go = go.clone();
+        view! {
+            <th scope="col" aria-sort=aria>
+                <button type="button" class="sort" on:click=move |_| go(query.get_untracked().sorted_by(column), false)>
+                    {column.label()}
+                    <span class="sort-mark" aria-hidden="true">{match aria { "ascending" => "▲", "descending" => "▼", _ => "" }}</span>
+                </button>
+            </th>
+        }
+    };
+    view! {
+        <div class="table-wrap" aria-busy=move || pending.get().to_string()>
+            <table class="grid">
+                <caption class="visually-hidden">"Customers, " {page.total} " in all"</caption>
+                <thead>
+                    <tr>
+                        {SortColumn::ALL.into_iter().map(header).collect_view()}
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.rows.into_iter().map(|row| {
+                        let trial = row.trial_ends_on.clone().map(|d| view! { <span class="tag trial" title="Trial end">"Trial until " {d}</span> });
+                        let in_house = row.in_house.then(|| view! { <span class="tag">"In-house"</span> });
+                        view! {
+                            <tr>
+                                <td class="name">{row.name.clone()} {trial} {in_house}</td>
+                                <td>{row.created_on.clone()}</td>
+                                <td><span class=format!("status status-{}", row.status.as_str())>{row.status.label()}</span></td>
+                                <td>{row.reference.clone()}</td>
+                                <td>{row.product_type.clone()}</td>
+                                <td>{row.country.clone()}</td>
+                                <td><a href=format!("/customers/{}", row.id) aria-label=format!("Edit {}", row.name)>"Edit"</a></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            <span class="pager-count">{format!("{first}–{last} of {}", page.total)}</span>
+            <span class="pager-pages">
+                {(current > 1).then(|| view! { <a class="link-button" href=href(&q.at_page(current - 1))>"Previous"</a> })}
+                <span>{format!("Page {current} of {pages}")}</span>
+                {(current < pages).then(|| view! { <a class="link-button" href=href(&q.at_page(current + 1))>"Next"</a> })}
+            </span>
+            <span class="field inline">
+                <label for="page-size">"Rows per page"</label>
+                <select id="page-size" on:change=move |ev| {
+                    let size = event_target_value(&ev).parse().unwrap_or(PAGE_SIZES[0]);
+                    go_size(query.get_untracked().refined(|q| q.page_size = size), false)
+                }>
+                    {PAGE_SIZES.into_iter().map(|s| view! { <option value=s.to_string() selected=s == q.page_size>{s}</option> }).collect_view()}
+                </select>
+            </span>
+        </nav>
+    }
+    .into_any()
+}

@@ -1,0 +1,75 @@
+import { expect, test } from '@playwright/test';
+import { hydrated, signIn } from './support';
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/login?next=/customers');
+  await signIn(page);
+  await expect(page).toHaveURL(/\/customers$/);
+  await hydrated(page);
+});
+
+const rows = (page: import('@playwright/test').Page) => page.locator('table.grid tbody tr');
+
+test('the grid lists the reseller\'s customers sorted by name, with an Edit link each', async ({ page }) => {
+  await expect(page.getByRole('heading', { level: 1, name: 'Customers' })).toBeVisible();
+  await expect(page.getByRole('link', { name: '+ Create New Customer' })).toBeVisible();
+  await expect(rows(page)).toHaveCount(8);
+  await expect(rows(page).first()).toContainText('Acme Logistics');
+  await expect(page.getByRole('columnheader', { name: 'Name' })).toHaveAttribute('aria-sort', 'ascending');
+  await expect(page.getByRole('link', { name: 'Edit Acme Logistics' })).toHaveAttribute('href', /\/customers\/[0-9a-f-]{36}$/);
+  await expect(page.getByText('Harbor Freight Brokers')).toHaveCount(0);
+});
+
+test('typing in the search filters without a reload and the URL keeps the state', async ({ page }) => {
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  await page.getByLabel('Search').fill('dental');
+  await expect(page).toHaveURL(/\/customers\?q=dental$/);
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first()).toContainText('Brightwater Dental');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Search')).toHaveValue('dental');
+  await expect(rows(page)).toHaveCount(1);
+});
+
+test('headers sort and reverse; the back button restores the previous order', async ({ page }) => {
+  const name = page.getByRole('columnheader', { name: 'Name' });
+  await name.getByRole('button').click();
+  await expect(page).toHaveURL(/dir=desc/);
+  await expect(name).toHaveAttribute('aria-sort', 'descending');
+  await expect(rows(page).first()).toContainText('Granite Legal LLP');
+
+  await page.getByRole('columnheader', { name: 'Country' }).getByRole('button').click();
+  await expect(page).toHaveURL(/sort=country/);
+  await expect(page.getByRole('columnheader', { name: 'Country' })).toHaveAttribute('aria-sort', 'ascending');
+
+  await page.goBack();
+  await expect(name).toHaveAttribute('aria-sort', 'descending');
+  await expect(rows(page).first()).toContainText('Granite Legal LLP');
+});
+
+test('filters and the empty state', async ({ page }) => {
+  await page.getByLabel('Status').selectOption('terminated');
+  await expect(page).toHaveURL(/status=terminated/);
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first()).toContainText('Granite Legal LLP');
+
+  await page.getByLabel('Search').fill('no such customer');
+  await expect(page.getByRole('heading', { name: 'No customers match' })).toBeVisible();
+  await page.getByRole('link', { name: 'Clear search and filters' }).click();
+  await expect(rows(page)).toHaveCount(8);
+});
+
+test('Export CSV downloads the current view', async ({ page }) => {
+  await page.getByLabel('Trial').selectOption('yes');
+  await expect(rows(page)).toHaveCount(1);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^customers-\d{4}-\d{2}-\d{2}\.csv$/);
+  const text = require('node:fs').readFileSync(await download.path(), 'utf8');
+  const lines = text.trim().split('\n');
+  expect(lines[0]).toBe('Name,Date Created,Status,Reference,Product Type,Country,Trial End,In-house,Tenant ID');
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toContain('Delta Insurance Brokers');
+});

@@ -1,0 +1,308 @@
+//! Customers as the browser sees them, and the customer grid's state.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CustomerStatus {
+    #[default]
+    Active,
+    Disabled,
+    Terminated,
+}
+
+impl CustomerStatus {
+    pub const ALL: [CustomerStatus; 3] = [CustomerStatus::Active, CustomerStatus::Disabled, CustomerStatus::Terminated];
+
+    /// The stored and URL form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomerStatus::Active => "active",
+            CustomerStatus::Disabled => "disabled",
+            CustomerStatus::Terminated => "terminated",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CustomerStatus::Active => "Active",
+            CustomerStatus::Disabled => "Disabled",
+            CustomerStatus::Terminated => "Terminated",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<CustomerStatus> {
+        CustomerStatus::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// The grid's sortable columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SortColumn {
+    #[default]
+    Name,
+    Created,
+    Status,
+    Reference,
+    ProductType,
+    Country,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 6] =
+        [SortColumn::Name, SortColumn::Created, SortColumn::Status, SortColumn::Reference, SortColumn::ProductType, SortColumn::Country];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortColumn::Name => "name",
+            SortColumn::Created => "created",
+            SortColumn::Status => "status",
+            SortColumn::Reference => "reference",
+            SortColumn::ProductType => "product_type",
+            SortColumn::Country => "country",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortColumn::Name => "Name",
+            SortColumn::Created => "Date Created",
+            SortColumn::Status => "Status",
+            SortColumn::Reference => "Reference",
+            SortColumn::ProductType => "Product Type",
+            SortColumn::Country => "Country",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<SortColumn> {
+        SortColumn::ALL.into_iter().find(|c| c.as_str() == value)
+    }
+}
+
+pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
+pub const SEARCH_MAX: usize = 100;
+
+/// Everything that decides which customers the grid shows. It lives in the URL, so a reload,
+/// a shared link and the back button all restore it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GridQuery {
+    pub search: String,
+    pub sort: SortColumn,
+    pub descending: bool,
+    pub status: Option<CustomerStatus>,
+    /// A product type's code.
+    pub product_type: Option<String>,
+    pub trial: Option<bool>,
+    pub in_house: Option<bool>,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl Default for GridQuery {
+    fn default() -> Self {
+        GridQuery {
+            search: String::new(),
+            sort: SortColumn::Name,
+            descending: false,
+            status: None,
+            product_type: None,
+            trial: None,
+            in_house: None,
+            page: 1,
+            page_size: PAGE_SIZES[0],
+        }
+    }
+}
+
+fn parse_flag(value: &str) -> Option<bool> {
+    match value {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+fn flag(value: bool) -> String {
+    if value { "yes".into() } else { "no".into() }
+}
+
+impl GridQuery {
+    /// Reads the state from URL query pairs. Unknown or malformed values fall back to the
+    /// defaults: a hand-edited URL never breaks the page.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> GridQuery {
+        let mut q = GridQuery::default();
+        for (key, value) in pairs {
+            match key {
+                "q" => q.search = value.chars().take(SEARCH_MAX).collect(),
+                "sort" => q.sort = SortColumn::parse(value).unwrap_or_default(),
+                "dir" => q.descending = value == "desc",
+                "status" => q.status = CustomerStatus::parse(value),
+                "type" => q.product_type = (!value.is_empty()).then(|| value.chars().take(50).collect()),
+                "trial" => q.trial = parse_flag(value),
+                "inhouse" => q.in_house = parse_flag(value),
+                "page" => q.page = value.parse().unwrap_or(1).max(1),
+                "size" => q.page_size = value.parse().ok().filter(|s| PAGE_SIZES.contains(s)).unwrap_or(PAGE_SIZES[0]),
+                _ => {}
+            }
+        }
+        q
+    }
+
+    /// The non-default parts, as URL query pairs.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let d = GridQuery::default();
+        let mut pairs = Vec::new();
+        if !self.search.trim().is_empty() {
+            pairs.push(("q", self.search.clone()));
+        }
+        if self.sort != d.sort {
+            pairs.push(("sort", self.sort.as_str().into()));
+        }
+        if self.descending {
+            pairs.push(("dir", "desc".into()));
+        }
+        if let Some(s) = self.status {
+            pairs.push(("status", s.as_str().into()));
+        }
+        if let Some(t) = &self.product_type {
+            pairs.push(("type", t.clone()));
+        }
+        if let Some(t) = self.trial {
+            pairs.push(("trial", flag(t)));
+        }
+        if let Some(i) = self.in_house {
+            pairs.push(("inhouse", flag(i)));
+        }
+        if self.page > 1 {
+            pairs.push(("page", self.page.to_string()));
+        }
+        if self.page_size != d.page_size {
+            pairs.push(("size", self.page_size.to_string()));
+        }
+        pairs
+    }
+
+    /// `?…` for this state (empty for the default view).
+    pub fn to_query_string(&self) -> String {
+        crate::url::query_string(self.to_pairs())
+    }
+
+    /// Sorting by `column`: a new column sorts ascending, the current one flips direction.
+    /// Either way the view goes back to the first page.
+    pub fn sorted_by(&self, column: SortColumn) -> GridQuery {
+        let descending = self.sort == column && !self.descending;
+        GridQuery { sort: column, descending, page: 1, ..self.clone() }
+    }
+
+    /// Any change of what is shown starts again from page 1.
+    pub fn refined(&self, change: impl FnOnce(&mut GridQuery)) -> GridQuery {
+        let mut next = self.clone();
+        change(&mut next);
+        next.page = 1;
+        next
+    }
+
+    pub fn at_page(&self, page: u32) -> GridQuery {
+        GridQuery { page: page.max(1), ..self.clone() }
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        !self.search.trim().is_empty()
+            || self.status.is_some()
+            || self.product_type.is_some()
+            || self.trial.is_some()
+            || self.in_house.is_some()
+    }
+
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page.max(1) - 1) * u64::from(self.page_size)
+    }
+}
+
+/// One line of the grid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    /// The Tenant ID.
+    pub id: String,
+    pub name: String,
+    /// `YYYY-MM-DD`, in the reseller's time zone.
+    pub created_on: String,
+    pub status: CustomerStatus,
+    pub reference: String,
+    pub product_type: String,
+    pub country: String,
+    pub trial_ends_on: Option<String>,
+    pub in_house: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductTypeOption {
+    pub code: String,
+    pub name: String,
+}
+
+/// One page of the grid, with what the filters offer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPage {
+    pub rows: Vec<CustomerRow>,
+    /// Customers matching the search and filters, over all pages.
+    pub total: u64,
+    pub product_types: Vec<ProductTypeOption>,
+}
+
+impl CustomerPage {
+    pub fn page_count(&self, page_size: u32) -> u32 {
+        (self.total.div_ceil(u64::from(page_size.max(1))) as u32).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_view_has_an_empty_query_string() {
+        assert_eq!(GridQuery::default().to_query_string(), "");
+    }
+
+    #[test]
+    fn grid_state_round_trips_through_the_url() {
+        let q = GridQuery {
+            search: "acme & co".into(),
+            sort: SortColumn::Created,
+            descending: true,
+            status: Some(CustomerStatus::Disabled),
+            product_type: Some("professional".into()),
+            trial: Some(true),
+            in_house: Some(false),
+            page: 3,
+            page_size: 50,
+        };
+        let pairs = q.to_pairs();
+        let back = GridQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        assert_eq!(back, q);
+    }
+
+    #[test]
+    fn malformed_url_values_fall_back_to_defaults() {
+        let q = GridQuery::from_pairs([("sort", "DROP TABLE"), ("page", "-4"), ("size", "1000000"), ("status", "zombie"), ("trial", "maybe")]);
+        assert_eq!(q, GridQuery::default());
+    }
+
+    #[test]
+    fn sorting_the_same_column_again_reverses_and_returns_to_page_one() {
+        let q = GridQuery { page: 4, ..GridQuery::default() };
+        let once = q.sorted_by(SortColumn::Name);
+        assert!(once.descending && once.page == 1);
+        assert!(!once.sorted_by(SortColumn::Name).descending);
+        let other = once.sorted_by(SortColumn::Country);
+        assert_eq!((other.sort, other.descending), (SortColumn::Country, false));
+    }
+
+    #[test]
+    fn page_count_rounds_up_and_is_at_least_one() {
+        let page = CustomerPage { rows: vec![], total: 51, product_types: vec![] };
+        assert_eq!(page.page_count(25), 3);
+        assert_eq!(CustomerPage { total: 0, ..page }.page_count(25), 1);
+    }
+}

@@ -1,0 +1,186 @@
+//! The customer grid and its CSV export.
+
+use crate::support::*;
+use app::api::customers::ListCustomers;
+use model::customer::{CustomerPage, GridQuery};
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+
+async fn grid(portal: &TestPortal, session: &str, query: GridQuery) -> CustomerPage {
+    let value = portal.call_json::<ListCustomers>(serde_json::json!({ "query": query }), session).await;
+    serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{e}: {value}"))
+}
+
+fn q(pairs: &[(&str, &str)]) -> GridQuery {
+    GridQuery::from_pairs(pairs.iter().copied())
+}
+
+fn names(page: &CustomerPage) -> Vec<&str> {
+    page.rows.iter().map(|r| r.name.as_str()).collect()
+}
+
+/// Adds `count` customers named "Bulk NNNN" to the demo reseller.
+async fn add_bulk_customers(portal: &TestPortal, count: usize) {
+    use domain::entity::{customer, product_type, reseller};
+    let db = portal.database().await;
+    let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
+    let pt = product_type::Entity::find().filter(product_type::Column::Code.eq("essentials")).one(&db).await.unwrap().unwrap();
+    let now = chrono::Utc::now();
+    let models: Vec<customer::ActiveModel> = (0..count)
+        .map(|i| {
+            let name = format!("Bulk {i:04}");
+            customer::ActiveModel {
+                id: Set(uuid::Uuid::new_v4()),
+                reseller_id: Set(demo.id),
+                name: Set(name.clone()),
+                name_key: Set(name.to_lowercase()),
+                product_type_id: Set(pt.id),
+                reference: Set(format!("B-{i}")),
+                country: Set("GB".into()),
+                time_zone: Set("Europe/London".into()),
+                notes: Set(String::new()),
+                trial_expires_on: Set(None),
+                in_house: Set(false),
+                status: Set("active".into()),
+                terminate_on: Set(None),
+                created_at: Set(now),
+                created_by: Set(None),
+                version: Set(1),
+                search_text: Set(domain::customers::search_text(&name, now.date_naive(), model::customer::CustomerStatus::Active, &format!("B-{i}"), &pt.name, "GB")),
+            }
+        })
+        .collect();
+    for chunk in models.chunks(200) {
+        customer::Entity::insert_many(chunk.to_vec()).exec(&db).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_grid_shows_only_the_callers_customers_sorted_by_name() {
+    let portal = spawn().await;
+    let other = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
+    let page = grid(&portal, &other, GridQuery::default()).await;
+    assert_eq!(names(&page), ["Harbor Freight Brokers", "Iris Pediatrics", "Juniper Credit Union"]);
+    assert_eq!(page.total, 3);
+    let types: Vec<&str> = page.product_types.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(types, ["essentials", "professional"], "only the product types this reseller may sell");
+
+    let demo = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let page = grid(&portal, &demo, GridQuery::default()).await;
+    assert_eq!(page.total, 8);
+    assert!(!names(&page).iter().any(|n| n.contains("Harbor")));
+    let mut sorted = names(&page);
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names(&page), sorted);
+}
+
+#[tokio::test]
+async fn search_matches_part_of_any_visible_column_ignoring_case() {
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    for (search, expected) in [
+        ("DENTAL", "Brightwater Dental"),
+        ("bwd-77", "Brightwater Dental"),
+        ("disabled", "Evergreen Garden Centres"),
+        ("compliance rec", "Fjord Shipping AS"),
+        ("no", "Fjord Shipping AS"),
+    ] {
+        let page = grid(&portal, &s, q(&[("q", search)])).await;
+        assert!(names(&page).contains(&expected), "{search:?} finds {expected}: {:?}", names(&page));
+    }
+    let page = grid(&portal, &s, q(&[("q", "contact centre")])).await;
+    assert_eq!(names(&page), ["Castle Hotels Group"]);
+    // Wildcards typed by the user are plain characters.
+    assert_eq!(grid(&portal, &s, q(&[("q", "%")])).await.total, 0);
+    assert_eq!(grid(&portal, &s, q(&[("q", "_")])).await.total, 0);
+}
+
+#[tokio::test]
+async fn filters_narrow_the_view() {
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    assert_eq!(names(&grid(&portal, &s, q(&[("status", "terminated")])).await), ["Granite Legal LLP"]);
+    assert_eq!(names(&grid(&portal, &s, q(&[("trial", "yes")])).await), ["Delta Insurance Brokers"]);
+    assert_eq!(names(&grid(&portal, &s, q(&[("inhouse", "yes")])).await), ["Demo Reseller (in-house)"]);
+    assert_eq!(names(&grid(&portal, &s, q(&[("type", "contact-centre")])).await), ["Castle Hotels Group"]);
+    assert_eq!(grid(&portal, &s, q(&[("status", "active"), ("type", "essentials")])).await.total, 1);
+}
+
+#[tokio::test]
+async fn every_column_sorts_both_ways() {
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let desc = grid(&portal, &s, q(&[("dir", "desc")])).await;
+    assert_eq!(desc.rows.first().unwrap().name, "Granite Legal LLP");
+    let created = grid(&portal, &s, q(&[("sort", "created")])).await;
+    let dates: Vec<&str> = created.rows.iter().map(|r| r.created_on.as_str()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted);
+    let created_desc = grid(&portal, &s, q(&[("sort", "created"), ("dir", "desc")])).await;
+    assert_eq!(created_desc.rows.first().unwrap().name, created.rows.last().unwrap().name);
+    let country = grid(&portal, &s, q(&[("sort", "country"), ("dir", "desc")])).await;
+    assert_eq!(country.rows.first().unwrap().country, "NO");
+    let product = grid(&portal, &s, q(&[("sort", "product_type")])).await;
+    assert_eq!(product.rows.first().unwrap().product_type, "Call Analytics Essentials");
+}
+
+#[tokio::test]
+async fn paging_walks_through_every_customer_exactly_once() {
+    let portal = spawn().await;
+    add_bulk_customers(&portal, 60).await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let p = grid(&portal, &s, q(&[("page", &page.to_string())])).await;
+        assert_eq!(p.total, 68);
+        assert_eq!(p.rows.len(), if page < 3 { 25 } else { 18 });
+        seen.extend(p.rows.into_iter().map(|r| r.id));
+    }
+    let unique: std::collections::HashSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), 68);
+    let big = grid(&portal, &s, q(&[("size", "100")])).await;
+    assert_eq!(big.rows.len(), 68);
+}
+
+#[tokio::test]
+async fn the_grid_refuses_callers_without_a_session() {
+    let portal = spawn().await;
+    let value = portal.call_json::<ListCustomers>(serde_json::json!({ "query": GridQuery::default() }), "nope").await;
+    assert_eq!(value, serde_json::json!("Unauthorized"));
+}
+
+#[tokio::test]
+async fn csv_export_streams_the_whole_filtered_view_of_the_callers_customers() {
+    let portal = spawn().await;
+    add_bulk_customers(&portal, 1500).await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let res = portal.get("/customers/export?q=bulk&dir=desc&page=3", Some(&s)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment; filename=\"customers-"));
+    let body = res.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "Name,Date Created,Status,Reference,Product Type,Country,Trial End,In-house,Tenant ID");
+    assert_eq!(lines.len(), 1 + 1500, "all pages, not just page 3");
+    assert!(lines[1].starts_with("Bulk 1499,"), "in the grid's order: {}", lines[1]);
+    assert!(lines.last().unwrap().starts_with("Bulk 0000,"));
+
+    let other = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
+    let body = portal.get("/customers/export", Some(&other)).await.text().await.unwrap();
+    assert_eq!(body.lines().count(), 4);
+    assert!(!body.contains("Bulk") && !body.contains("Acme"));
+
+    let res = portal.get("/customers/export", None).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_grid_page_is_rendered_on_the_server_from_the_url() {
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let html = portal.get("/customers?q=dental", Some(&s)).await.text().await.unwrap();
+    assert!(html.contains("Brightwater Dental"));
+    assert!(!html.contains("Acme Logistics"));
+    assert!(html.contains(r#"aria-sort="ascending""#));
+}

@@ -114,7 +114,8 @@ impl Default for GridQuery {
     }
 }
 
-fn parse_flag(value: &str) -> Option<bool> {
+/// A yes/no/either filter as it appears in the URL and in a `<select>`: `yes`, `no` or empty.
+pub fn parse_flag(value: &str) -> Option<bool> {
     match value {
         "yes" => Some(true),
         "no" => Some(false),
@@ -122,8 +123,12 @@ fn parse_flag(value: &str) -> Option<bool> {
     }
 }
 
-fn flag(value: bool) -> String {
-    if value { "yes".into() } else { "no".into() }
+pub fn flag_value(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    }
 }
 
 impl GridQuery {
@@ -168,10 +173,10 @@ impl GridQuery {
             pairs.push(("type", t.clone()));
         }
         if let Some(t) = self.trial {
-            pairs.push(("trial", flag(t)));
+            pairs.push(("trial", flag_value(Some(t)).into()));
         }
         if let Some(i) = self.in_house {
-            pairs.push(("inhouse", flag(i)));
+            pairs.push(("inhouse", flag_value(Some(i)).into()));
         }
         if self.page > 1 {
             pairs.push(("page", self.page.to_string()));

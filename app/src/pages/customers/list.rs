@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use model::customer::{CustomerPage, CustomerStatus, GridQuery, SortColumn, PAGE_SIZES, SEARCH_MAX};
+use model::customer::{flag_value, parse_flag, CustomerPage, CustomerStatus, GridQuery, SortColumn, PAGE_SIZES, SEARCH_MAX};
 use std::time::Duration;
 
 const QUERY_KEYS: [&str; 9] = ["q", "sort", "dir", "status", "type", "trial", "inhouse", "page", "size"];
@@ -81,16 +81,6 @@ fn Filters(
     customers: Resource<Result<CustomerPage, crate::AppError>>,
 ) -> impl IntoView {
     let product_types = move || customers.get().and_then(Result::ok).map(|p| p.product_types).unwrap_or_default();
-    let flag = |v: Option<bool>| match v {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "",
-    };
-    let parse_flag = |v: &str| match v {
-        "yes" => Some(true),
-        "no" => Some(false),
-        _ => None,
-    };
     let (go_status, go_type, go_trial, go_inhouse) = (go.clone(), go.clone(), go.clone(), go);
     view! {
         <div class="field">
@@ -111,22 +101,39 @@ fn Filters(
                 </For>
             </select>
         </div>
+        <FlagFilter
+            id="filter-trial"
+            label="Trial"
+            choices=["Trial or not", "In trial", "Not in trial"]
+            value=Signal::derive(move || query.get().trial)
+            pick=move |v| go_trial(query.get_untracked().refined(|q| q.trial = v), false)
+        />
+        <FlagFilter
+            id="filter-inhouse"
+            label="In-house"
+            choices=["In-house or not", "In-house only", "Not in-house"]
+            value=Signal::derive(move || query.get().in_house)
+            pick=move |v| go_inhouse(query.get_untracked().refined(|q| q.in_house = v), false)
+        />
+    }
+}
+
+/// A select for a yes / no / either filter; `choices` label either, yes and no.
+#[component]
+fn FlagFilter(
+    id: &'static str,
+    label: &'static str,
+    choices: [&'static str; 3],
+    value: Signal<Option<bool>>,
+    pick: impl Fn(Option<bool>) + 'static,
+) -> impl IntoView {
+    view! {
         <div class="field">
-            <label for="filter-trial">"Trial"</label>
-            <select id="filter-trial" prop:value=move || flag(query.get().trial)
-                on:change=move |ev| { let v = event_target_value(&ev); go_trial(query.get_untracked().refined(|q| q.trial = parse_flag(&v)), false) }>
-                <option value="">"Trial or not"</option>
-                <option value="yes">"In trial"</option>
-                <option value="no">"Not in trial"</option>
-            </select>
-        </div>
-        <div class="field">
-            <label for="filter-inhouse">"In-house"</label>
-            <select id="filter-inhouse" prop:value=move || flag(query.get().in_house)
-                on:change=move |ev| { let v = event_target_value(&ev); go_inhouse(query.get_untracked().refined(|q| q.in_house = parse_flag(&v)), false) }>
-                <option value="">"In-house or not"</option>
-                <option value="yes">"In-house only"</option>
-                <option value="no">"Not in-house"</option>
+            <label for=id>{label}</label>
+            <select id=id prop:value=move || flag_value(value.get()) on:change=move |ev| pick(parse_flag(&event_target_value(&ev)))>
+                <option value="">{choices[0]}</option>
+                <option value="yes">{choices[1]}</option>
+                <option value="no">{choices[2]}</option>
             </select>
         </div>
     }

@@ -1,6 +1,7 @@
 //! The server's configuration: one struct, read from flags or the environment.
 
-use clap::Args;
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -52,7 +53,7 @@ pub struct Config {
 
     /// Take the client address from the first `X-Forwarded-For` entry. Only behind a reverse
     /// proxy that sets it: otherwise clients could dodge sign-in throttling.
-    #[arg(long, env = "PORTAL_TRUST_FORWARDED_FOR", global = true)]
+    #[arg(long, env = "PORTAL_TRUST_FORWARDED_FOR", global = true, value_parser = BoolishValueParser::new(), action = ArgAction::SetTrue)]
     pub trust_forwarded_for: bool,
 
     /// The built site (wasm, js, css, public files), as produced by `cargo leptos build`.
@@ -60,7 +61,7 @@ pub struct Config {
     pub site_root: String,
 
     /// Seed demo data into an empty database and show the demo sign-in on the login page.
-    #[arg(long, env = "PORTAL_DEMO", global = true)]
+    #[arg(long, env = "PORTAL_DEMO", global = true, value_parser = BoolishValueParser::new(), action = ArgAction::SetTrue)]
     pub demo: bool,
 }
 
@@ -168,6 +169,19 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn switches_accept_the_usual_spellings_from_the_environment() {
+        use clap::Parser;
+        // Only this test touches PORTAL_DEMO.
+        unsafe { std::env::set_var("PORTAL_DEMO", "1") };
+        let cli = crate::cli::Cli::try_parse_from(["server"]).unwrap();
+        assert!(cli.config.demo);
+        unsafe { std::env::set_var("PORTAL_DEMO", "false") };
+        assert!(!crate::cli::Cli::try_parse_from(["server"]).unwrap().config.demo);
+        unsafe { std::env::remove_var("PORTAL_DEMO") };
+        assert!(crate::cli::Cli::try_parse_from(["server", "--demo"]).unwrap().config.demo);
+    }
 
     #[test]
     fn keys_must_be_64_hex_characters() {

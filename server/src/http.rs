@@ -16,6 +16,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+                .layer(CatchPanicLayer::custom(panic_response))
                 .layer(middleware::from_fn_with_state(state.clone(), same_origin_only))
                 .layer(middleware::from_fn_with_state(state.clone(), sessions)),
         )
@@ -79,6 +81,23 @@ fn request_span(request: &Request<Body>) -> tracing::Span {
 
 fn log_response(response: &Response, latency: Duration, _span: &tracing::Span) {
     tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "response");
+}
+
+/// A bug must never leave the browser with a dropped connection or a blank page: the panic is
+/// logged (inside the request's span, so with its request id) and the user gets a readable
+/// page; the `x-request-id` header is added on the way out.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(%detail, "request handler panicked");
+    let page = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong · Reseller Portal</title></head>\
+        <body><main><h1>Something went wrong</h1><p>Something went wrong on our side and the page could not be shown. \
+        Please try again. If it keeps happening, contact support and quote the time of the error.</p>\
+        <p><a href=\"/customers\">Go to Customers</a></p></main></body></html>";
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
 }
 
 /// `/healthz`: the process is up and serving.
@@ -276,6 +295,22 @@ mod tests {
         let h = headers(&[("cookie", "x_portal_session=1; portal_session=abc; other=2")]);
         assert_eq!(cookie_value(&h, "portal_session").as_deref(), Some("abc"));
         assert_eq!(cookie_value(&h, "missing"), None);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_with_a_readable_500_page() {
+        use tower::ServiceExt;
+        async fn boom() -> &'static str {
+            panic!("boom")
+        }
+        let app: Router = Router::new()
+            .route("/boom", get(boom))
+            .layer(CatchPanicLayer::custom(panic_response));
+        let response = app.oneshot(Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("Something went wrong on our side"));
     }
 
     #[test]

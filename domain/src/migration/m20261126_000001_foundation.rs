@@ -134,6 +134,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(Index::create().name("customers_by_created").table("customers").col("reseller_id").col("created_at").take()).await?;
+        // The grid's search scans this index (reseller, then the text) instead of the table.
+        m.create_index(Index::create().name("customers_search").table("customers").col("reseller_id").col("search_text").take()).await?;
         Ok(())
     }
 

@@ -46,7 +46,18 @@ pub fn context() -> Result<AppContext, AppError> {
 /// The signed-in user, or `Unauthorized`. Every server function that touches reseller data
 /// starts here.
 pub fn require_user() -> Result<CurrentUser, AppError> {
-    session().map(|s| s.user).ok_or(AppError::Unauthorized)
+    session().map(|s| s.user).ok_or_else(|| {
+        respond_with(http::StatusCode::UNAUTHORIZED);
+        AppError::Unauthorized
+    })
+}
+
+/// Sets the HTTP status of the server function's response, so clients other than the app
+/// (scripts, monitoring, the browser's network panel) see what happened.
+fn respond_with(status: http::StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
 }
 
 pub fn session() -> Option<Session> {
@@ -69,14 +80,26 @@ pub fn internal(detail: impl std::fmt::Display) -> AppError {
 impl From<domain::Error> for AppError {
     fn from(e: domain::Error) -> Self {
         use domain::Error as E;
-        match e {
-            E::Invalid(errors) => AppError::Invalid(errors),
-            E::NotFound => AppError::NotFound,
-            E::Forbidden => AppError::Forbidden,
-            E::Conflict(m) => AppError::Refused(m),
-            e @ (E::InvalidCredentials | E::NoWebsiteAccess | E::Throttled { .. }) => AppError::Refused(e.to_string()),
-            e @ (E::Db(_) | E::Internal(_)) => internal(e),
-        }
+        use http::StatusCode as S;
+        let (status, error) = match e {
+            E::Invalid(errors) => (S::UNPROCESSABLE_ENTITY, AppError::Invalid(errors)),
+            E::NotFound => (S::NOT_FOUND, AppError::NotFound),
+            E::Forbidden => (S::FORBIDDEN, AppError::Forbidden),
+            E::Conflict(m) => (S::CONFLICT, AppError::Refused(m)),
+            e @ (E::InvalidCredentials | E::NoWebsiteAccess) => (S::UNAUTHORIZED, AppError::Refused(e.to_string())),
+            E::Throttled { retry_after } => {
+                if let (Some(response), Ok(value)) = (
+                    use_context::<leptos_axum::ResponseOptions>(),
+                    http::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()),
+                ) {
+                    response.insert_header(http::header::RETRY_AFTER, value);
+                }
+                (S::TOO_MANY_REQUESTS, AppError::Refused(E::Throttled { retry_after }.to_string()))
+            }
+            e @ (E::Db(_) | E::Internal(_)) => (S::INTERNAL_SERVER_ERROR, internal(e)),
+        };
+        respond_with(status);
+        error
     }
 }
 

@@ -33,6 +33,7 @@ async fn the_email_is_matched_case_insensitively() {
 async fn wrong_password_and_unknown_email_get_the_same_generic_message() {
     let portal = spawn().await;
     let wrong = portal.sign_in_response(DEMO_EMAIL, "not-the-password", "", HeaderMap::new()).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(session_token(&wrong).is_none());
     let wrong = wrong.text().await.unwrap();
     let unknown = portal.sign_in_response("nobody@nowhere.example", "not-the-password", "", HeaderMap::new()).await.text().await.unwrap();
@@ -155,6 +156,9 @@ async fn repeated_failures_slow_sign_in_down_then_refuse_it_even_with_the_right_
     }
     let res = portal.sign_in_response(DEMO_EMAIL, DEMO_PASSWORD, "", HeaderMap::new()).await;
     assert!(session_token(&res).is_none());
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((800..=900).contains(&retry_after), "about 15 minutes: {retry_after}");
     let text = res.text().await.unwrap();
     assert!(text.contains("Too many failed sign-in attempts. Try again in 15 minute(s)."), "{text}");
     // Another account is not affected.
@@ -211,6 +215,7 @@ async fn a_user_without_website_access_cannot_sign_in() {
 async fn server_functions_refuse_callers_without_a_session() {
     let portal = spawn().await;
     let res = portal.call::<app::api::auth::SignedInUser>(&[], None, HeaderMap::new()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(res.text().await.unwrap().contains("Unauthorized"));
     let token = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
     let res = portal.call::<app::api::auth::SignedInUser>(&[], Some(&token), HeaderMap::new()).await;

@@ -126,6 +126,7 @@ async fn an_unexpected_failure_is_shown_as_a_readable_message_quoting_the_reques
     let db = sea_orm::Database::connect(&portal.database_url).await.unwrap();
     db.execute_unprepared("DROP TABLE sign_in_failures").await.unwrap();
     let res = portal.sign_in_response(DEMO_EMAIL, "whatever-password", "", HeaderMap::new()).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let request_id = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["Internal"]["request_id"], request_id.as_str(), "{body}");

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The portal's UI and its typed server functions. Compiled twice: into the wasm bundle
 //! (`hydrate`) and into the server (`ssr`). Server-only code sits behind `ssr`.
 
@@ -15,7 +16,10 @@ use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path,
 };
-use pages::{customers::list::CustomerList, login::LoginPage, not_found::NotFound, upcoming::*};
+use pages::{
+    customers::{edit::CustomerPage, list::CustomerList, new::CreateCustomerPage}, login::LoginPage, not_found::NotFound, outbox::OutboxPage, pbx_templates::PbxTemplatesPage,
+    upcoming::*,
+};
 
 pub use error::AppError;
 
@@ -69,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("billing") view=BillingPage />
                     <Route path=path!("api-access") view=ApiAccessPage />
+                    <Route path=path!("outbox") view=OutboxPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -19,6 +19,10 @@ pub struct AppContext {
     pub trust_forwarded_for: bool,
     /// Demo mode: the sign-in page shows the demo credentials.
     pub demo: bool,
+    /// Seals and opens secrets stored in the database (PBX credentials).
+    pub secrets: domain::secret::SecretBox,
+    /// Wakes the mail worker when a change queued an email.
+    pub mail_queued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// The signed-in session, placed in the request's extensions by the server's session layer.
@@ -50,6 +54,12 @@ pub fn require_user() -> Result<CurrentUser, AppError> {
         respond_with(http::StatusCode::UNAUTHORIZED);
         AppError::Unauthorized
     })
+}
+
+/// The signed-in user as the domain's [`domain::activity::Actor`]: services check its
+/// permissions and record it in the activity log.
+pub fn actor() -> Result<domain::activity::Actor, AppError> {
+    require_user().map(|user| domain::activity::Actor::user(&user))
 }
 
 /// Sets the HTTP status of the server function's response, so clients other than the app

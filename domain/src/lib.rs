@@ -3,14 +3,21 @@
 //!
 //! This crate is never compiled to wasm: `app` depends on it only under its `ssr` feature.
 
+pub mod activity;
 pub mod auth;
+pub mod connections;
+pub mod customer_users;
 pub mod customers;
 pub mod db;
 pub mod entity;
 pub mod error;
 pub mod migration;
 pub mod operator;
+pub mod outbox;
 pub mod password;
+pub mod pbx_templates;
+pub mod provisioning;
+pub mod secret;
 pub mod seed;
 
 pub use error::{Error, Result};

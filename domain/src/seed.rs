@@ -32,7 +32,7 @@ pub async fn product_types(db: &DatabaseConnection) -> Result<()> {
 }
 
 /// Seeds the demo resellers when the database has none. Returns whether it did.
-pub async fn demo(db: &DatabaseConnection) -> Result<bool> {
+pub async fn demo(db: &DatabaseConnection, secrets: &crate::secret::SecretBox) -> Result<bool> {
     if reseller::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
@@ -47,7 +47,8 @@ pub async fn demo(db: &DatabaseConnection) -> Result<bool> {
             time_zone: "Europe/London".into(),
             trials_allowed: true,
             max_trial_days: 30,
-            in_house_allowance: 1,
+            // One in-house system is seeded below; one more is left for the wizard.
+            in_house_allowance: 2,
             product_types: all_types.clone(),
         },
     )
@@ -73,8 +74,30 @@ pub async fn demo(db: &DatabaseConnection) -> Result<bool> {
         ("Demo Reseller (in-house)", "professional", "INTERNAL", "GB", "Europe/London", None, true, "active"),
         ("Granite Legal LLP", "essentials", "GL-12", "GB", "Europe/London", None, false, "terminated"),
     ];
+    let actor = crate::activity::Actor {
+        reseller_id: demo.id,
+        user_id: Some(admin.id),
+        name: admin.display_name.clone(),
+        permissions: Permissions::all(),
+    };
+    let template = crate::pbx_templates::create(
+        db,
+        secrets,
+        &actor,
+        &model::pbx::TemplateForm {
+            name: "Demo Kazoo".into(),
+            kind: model::pbx::PbxKind::Kazoo,
+            api_url: "https://kazoo.demo.invalid:8443/v2".into(),
+            websocket_url: "wss://kazoo.demo.invalid:5443".into(),
+            secret: "demo-kazoo-api-key".into(),
+            is_default: true,
+            ..Default::default()
+        },
+    )
+    .await?;
     for (i, (name, pt, reference, country, tz, trial_days, in_house, status)) in demo_customers.into_iter().enumerate() {
-        insert_customer(db, demo.id, Some(admin.id), name, pt, reference, country, tz, trial_days, in_house, status, i as i64).await?;
+        let id = insert_customer(db, demo.id, Some(admin.id), name, pt, reference, country, tz, trial_days, in_house, status, i as i64).await?;
+        demo_records(db, id, name, i, template.id).await?;
     }
 
     let other = operator::create_reseller(
@@ -123,7 +146,7 @@ async fn insert_customer(
     in_house: bool,
     status: &str,
     age_days: i64,
-) -> Result<()> {
+) -> Result<uuid::Uuid> {
     let pt = product_type::Entity::find()
         .filter(product_type::Column::Code.eq(product_type_code))
         .one(db)
@@ -133,8 +156,9 @@ async fn insert_customer(
     let status_value = model::customer::CustomerStatus::parse(status).unwrap_or_default();
     let reseller_zone = reseller::Entity::find_by_id(reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
     let created_on = crate::customers::local_date(created_at, &reseller_zone);
+    let id = uuid::Uuid::new_v4();
     customer::ActiveModel {
-        id: Set(uuid::Uuid::new_v4()),
+        id: Set(id),
         reseller_id: Set(reseller_id),
         name: Set(name.to_owned()),
         name_key: Set(name.to_lowercase()),
@@ -151,6 +175,52 @@ async fn insert_customer(
         created_by: Set(created_by),
         version: Set(1),
         search_text: Set(crate::customers::search_text(name, created_on, status_value, reference, &pt.name, country)),
+        request_key: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(id)
+}
+
+/// A demo customer's administrator (already invited) and its connection to the demo template.
+async fn demo_records(db: &DatabaseConnection, customer_id: uuid::Uuid, name: &str, i: usize, template_id: i64) -> Result<()> {
+    let people = ["Alex Morgan", "Sam Patel", "Jordan Lee", "Taylor Brooks", "Casey Quinn", "Robin Hale", "Jamie Fox", "Avery Stone"];
+    let person = people[i % people.len()];
+    let slug: String = name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
+    let email = format!("{}@{slug}.example", person.split(' ').next().unwrap_or("admin").to_lowercase());
+    let now = Utc::now();
+    crate::entity::customer_user::ActiveModel {
+        customer_id: Set(customer_id),
+        display_name: Set(person.into()),
+        email_key: Set(email.clone()),
+        email: Set(email),
+        essential: Set(true),
+        professional: Set(false),
+        real_time: Set(false),
+        agent: Set(false),
+        supervisor: Set("reports".into()),
+        user_admin: Set(true),
+        source: Set("portal".into()),
+        pbx_id: Set(None),
+        invitation: Set("sent".into()),
+        invited_at: Set(Some(now)),
+        created_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    crate::entity::pbx_connection::ActiveModel {
+        customer_id: Set(customer_id),
+        template_id: Set(template_id),
+        account_id: Set(format!("{:032x}", 0xdead_beef_u128 + i as u128)),
+        directory_tenant_id: Set(String::new()),
+        auto_provision_sub_accounts: Set(false),
+        auto_agent_addon: Set(false),
+        enabled: Set(true),
+        created_at: Set(now),
+        version: Set(1),
+        ..Default::default()
     }
     .insert(db)
     .await?;

@@ -3,9 +3,13 @@
 //! Everything here compiles to wasm: the same function checks a field as the user types and
 //! again inside the service that stores it, so the messages always agree.
 
+pub mod country;
 pub mod customer;
+pub mod customer_form;
 pub mod field;
 pub mod permission;
+pub mod pbx;
+pub mod roles;
 pub mod session;
 pub mod url;
 

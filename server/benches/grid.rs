@@ -149,6 +149,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, reseller_name: &str, count: usiz
                     created_by: Set(None),
                     version: Set(1),
                     search_text: Set(domain::customers::search_text(&name, created_at.date_naive(), status, &reference, &pt.name, country)),
+                    request_key: Set(None),
                 }
             })
             .collect();

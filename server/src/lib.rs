@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Reseller Portal server as a library: `main.rs` only parses the command line, and the
 //! integration tests start the very same application on a free port.
 
@@ -22,10 +23,11 @@ impl Portal {
     /// (the product-type catalogue, and demo data in demo mode).
     pub async fn prepare(config: Config) -> anyhow::Result<Portal> {
         config.validate().map_err(anyhow::Error::msg)?;
-        config.load_or_create_secret_key().map_err(anyhow::Error::msg)?;
+        let secret_key = config.load_or_create_secret_key().map_err(anyhow::Error::msg)?;
         let db = domain::db::connect(&config.database_url).await?;
+        let secrets = domain::secret::SecretBox::new(&secret_key);
         domain::seed::product_types(&db).await?;
-        if config.demo && domain::seed::demo(&db).await? {
+        if config.demo && domain::seed::demo(&db, &secrets).await? {
             tracing::info!("seeded demo data into the new database");
         }
         let ctx = AppContext {
@@ -34,6 +36,8 @@ impl Portal {
             https: config.https(),
             trust_forwarded_for: config.trust_forwarded_for,
             demo: config.demo,
+            secrets,
+            mail_queued: Default::default(),
         };
         let state = http::AppState {
             leptos_options: http::leptos_options(&config),

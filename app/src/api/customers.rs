@@ -1,9 +1,13 @@
-//! The customer grid.
+//! Customers: the grid, the create wizard and the edit page. Each function is thin: the
+//! signed-in actor, then one domain call (which checks permission and ownership).
 
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use model::customer::{CustomerPage, GridQuery};
+use model::customer_form::{ActivityEntry, ConnectionView, CustomerDetail, CustomerUser, DetailsForm, NewCustomer, PrimaryUserForm, WizardOptions};
+use model::pbx::ConnectionForm;
+use model::roles::Roles;
 
 /// One page of the signed-in reseller's customers.
 #[server(input = Json)]
@@ -11,4 +15,118 @@ pub async fn list_customers(query: GridQuery) -> Result<CustomerPage, AppError> 
     let user = crate::ssr::require_user()?;
     let ctx = crate::ssr::context()?;
     Ok(domain::customers::grid(&ctx.db, user.reseller_id, &query).await?)
+}
+
+/// The product types the reseller may sell (the grid's filter).
+#[server(input = Json)]
+pub async fn list_product_types() -> Result<Vec<model::customer::ProductTypeOption>, AppError> {
+    let user = crate::ssr::require_user()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::customers::product_type_options(&ctx.db, user.reseller_id).await?)
+}
+
+/// Product types, trial and in-house rules and PBX templates for the create wizard.
+#[server(input = Json)]
+pub async fn load_wizard_options() -> Result<WizardOptions, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::provisioning::wizard_options(&ctx.db, &actor).await?)
+}
+
+/// Whether a customer name is still free (`except`: the customer being edited).
+#[server(input = Json)]
+pub async fn customer_name_available(name: String, except: Option<String>) -> Result<bool, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    let except = except.and_then(|id| id.parse().ok());
+    Ok(domain::provisioning::name_available(&ctx.db, actor.reseller_id, &name, except).await?)
+}
+
+/// Creates the customer from the wizard and returns its Tenant ID.
+#[server(input = Json)]
+pub async fn create_customer(customer: NewCustomer) -> Result<String, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    let id = domain::provisioning::create(&ctx.db, &actor, &customer).await?;
+    ctx.mail_queued.notify_one();
+    Ok(id.to_string())
+}
+
+#[server(input = Json)]
+pub async fn load_customer(id: String) -> Result<CustomerDetail, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::provisioning::detail(&ctx.db, &actor, &id).await?)
+}
+
+/// Saves the Details tab; returns the new version.
+#[server(input = Json)]
+pub async fn update_customer(id: String, version: i32, details: DetailsForm) -> Result<i32, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::provisioning::update(&ctx.db, &actor, &id, version, &details).await?)
+}
+
+#[server(input = Json)]
+pub async fn customer_users(id: String) -> Result<Vec<CustomerUser>, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::customer_users::list(&ctx.db, &actor, &id).await?)
+}
+
+#[server(input = Json)]
+pub async fn add_customer_user(id: String, user: PrimaryUserForm, roles: Roles) -> Result<CustomerUser, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    let added = domain::customer_users::add(&ctx.db, &actor, &id, &user, roles).await?;
+    ctx.mail_queued.notify_one();
+    Ok(added)
+}
+
+#[server(input = Json)]
+pub async fn set_customer_user_roles(id: String, user_id: i64, version: i32, roles: Roles) -> Result<CustomerUser, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    let user = domain::customer_users::set_roles(&ctx.db, &actor, &id, user_id, version, roles).await?;
+    ctx.mail_queued.notify_one();
+    Ok(user)
+}
+
+#[server(input = Json)]
+pub async fn remove_customer_user(id: String, user_id: i64) -> Result<(), AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::customer_users::remove(&ctx.db, &actor, &id, user_id).await?)
+}
+
+#[server(input = Json)]
+pub async fn resend_invitation(id: String, user_id: i64) -> Result<CustomerUser, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    let user = domain::customer_users::resend_invitation(&ctx.db, &actor, &id, user_id).await?;
+    ctx.mail_queued.notify_one();
+    Ok(user)
+}
+
+#[server(input = Json)]
+pub async fn customer_connection(id: String) -> Result<Option<ConnectionView>, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::connections::view(&ctx.db, &actor, &id).await?)
+}
+
+/// Saves the PBX tab; returns the connection's new version.
+#[server(input = Json)]
+pub async fn update_connection(id: String, version: i32, form: ConnectionForm, enabled: bool) -> Result<i32, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::connections::update(&ctx.db, &actor, &id, version, &form, enabled).await?)
+}
+
+#[server(input = Json)]
+pub async fn customer_activity(id: String) -> Result<Vec<ActivityEntry>, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    let customer = domain::provisioning::owned(&ctx.db, actor.reseller_id, &id).await?;
+    Ok(domain::activity::for_customer(&ctx.db, actor.reseller_id, customer.id, 200).await?)
 }

@@ -2,3 +2,4 @@
 
 pub mod auth;
 pub mod customers;
+pub mod pbx_templates;

@@ -3,4 +3,6 @@
 pub mod customers;
 pub mod login;
 pub mod not_found;
+pub mod outbox;
+pub mod pbx_templates;
 pub mod upcoming;

@@ -18,42 +18,6 @@ fn Upcoming(title: &'static str, summary: &'static str, items: &'static [&'stati
 }
 
 #[component]
-pub fn CreateCustomerPage() -> impl IntoView {
-    view! {
-        <Upcoming
-            title="Create New Customer"
-            summary="Create a customer in four steps."
-            items=&[
-                "Customer Details: name, product type, reference, country, notes, trial and in-house",
-                "Primary User, PBX Details and Role Assignment",
-            ]
-        />
-    }
-}
-
-#[component]
-pub fn CustomerPage() -> impl IntoView {
-    view! {
-        <Upcoming
-            title="Customer"
-            summary="Everything about one customer, in tabs."
-            items=&["Details, Users, PBX and Activity", "Disable, re-enable and terminate"]
-        />
-    }
-}
-
-#[component]
-pub fn PbxTemplatesPage() -> impl IntoView {
-    view! {
-        <Upcoming
-            title="PBX Templates"
-            summary="Shared settings for the phone systems your customers use."
-            items=&["Kazoo, 3CX and Microsoft Teams templates with encrypted master credentials", "A default template preselected in the create wizard"]
-        />
-    }
-}
-
-#[component]
 pub fn UsersPage() -> impl IntoView {
     view! {
         <Upcoming

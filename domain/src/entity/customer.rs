@@ -28,6 +28,9 @@ pub struct Model {
     /// Lower-cased text of every grid column, kept up to date by `customers::search_text`,
     /// so the grid's search is one substring test per row.
     pub search_text: String,
+    /// The wizard's request key: a second submission of the same wizard finds this customer
+    /// instead of creating another.
+    pub request_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

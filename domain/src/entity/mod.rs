@@ -1,6 +1,11 @@
 //! sea-orm entities, one module per table. Internal types: DTOs cross the boundary, not these.
 
+pub mod activity;
 pub mod customer;
+pub mod customer_user;
+pub mod outbox;
+pub mod pbx_connection;
+pub mod pbx_template;
 pub mod product_type;
 pub mod reseller;
 pub mod reseller_product_type;

@@ -5,5 +5,7 @@
 mod auth;
 mod customers;
 mod operator;
+mod pbx_templates;
+mod provisioning;
 mod security;
 mod support;

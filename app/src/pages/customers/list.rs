@@ -1,6 +1,6 @@
 //! `/customers`: the customer grid. Its whole state lives in the URL query.
 
-use crate::api::customers::list_customers;
+use crate::api::customers::{list_customers, list_product_types};
 use crate::components::error_panel::ErrorPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,7 +55,7 @@ pub fn CustomerList() -> impl IntoView {
                     on:input=move |ev| search(event_target_value(&ev))
                 />
             </div>
-            <Filters query go=go.clone() customers />
+            <Filters query go=go.clone() />
             <a class="link-button" href=move || format!("/customers/export{}", query.get().to_query_string()) download="customers.csv">
                 "Export CSV"
             </a>
@@ -78,9 +78,10 @@ pub fn CustomerList() -> impl IntoView {
 fn Filters(
     query: Memo<GridQuery>,
     go: impl Fn(GridQuery, bool) + Clone + Send + Sync + 'static,
-    customers: Resource<Result<CustomerPage, crate::AppError>>,
 ) -> impl IntoView {
-    let product_types = move || customers.get().and_then(Result::ok).map(|p| p.product_types).unwrap_or_default();
+    // Loaded once, inside its own Suspense: server and browser render the same options, so
+    // hydration never races the grid's data.
+    let product_types = Resource::new(|| (), |_| list_product_types());
     let (go_status, go_type, go_trial, go_inhouse) = (go.clone(), go.clone(), go.clone(), go);
     view! {
         <div class="field">
@@ -91,16 +92,32 @@ fn Filters(
                 {CustomerStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
             </select>
         </div>
-        <div class="field">
-            <label for="filter-type">"Product Type"</label>
-            <select id="filter-type" prop:value=move || query.get().product_type.unwrap_or_default()
-                on:change=move |ev| { let v = event_target_value(&ev); go_type(query.get_untracked().refined(|q| q.product_type = (!v.is_empty()).then_some(v)), false) }>
-                <option value="">"Any product type"</option>
-                <For each=product_types key=|t| t.code.clone() let(t)>
-                    <option value=t.code.clone() selected=move || query.get().product_type.as_deref() == Some(t.code.as_str())>{t.name.clone()}</option>
-                </For>
-            </select>
-        </div>
+        <Suspense fallback=|| view! {
+            <div class="field">
+                <label for="filter-type">"Product Type"</label>
+                <select id="filter-type" disabled><option value="">"Any product type"</option></select>
+            </div>
+        }>
+            {move || {
+                let go_type = go_type.clone();
+                Suspend::new(async move {
+                    let types = product_types.await.unwrap_or_default();
+                    view! {
+                        <div class="field">
+                            <label for="filter-type">"Product Type"</label>
+                            <select id="filter-type" prop:value=move || query.get().product_type.unwrap_or_default()
+                                on:change=move |ev| { let v = event_target_value(&ev); go_type(query.get_untracked().refined(|q| q.product_type = (!v.is_empty()).then_some(v)), false) }>
+                                <option value="">"Any product type"</option>
+                                {types.into_iter().map(|t| {
+                                    let code = t.code.clone();
+                                    view! { <option value=t.code selected=move || query.get().product_type.as_deref() == Some(code.as_str())>{t.name}</option> }
+                                }).collect_view()}
+                            </select>
+                        </div>
+                    }
+                })
+            }}
+        </Suspense>
         <FlagFilter
             id="filter-trial"
             label="Trial"

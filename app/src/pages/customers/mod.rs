@@ -1,1 +1,3 @@
 pub mod list;
+pub mod new;
+pub mod edit;

@@ -1,0 +1,37 @@
+//! PBX templates: list, create, edit, delete. Secrets go in, never out.
+
+use crate::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use model::pbx::{TemplateForm, TemplateSummary};
+
+/// The signed-in reseller's templates, by name.
+#[server(input = Json)]
+pub async fn list_pbx_templates() -> Result<Vec<TemplateSummary>, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::pbx_templates::list(&ctx.db, &actor).await?)
+}
+
+#[server(input = Json)]
+pub async fn create_pbx_template(form: TemplateForm) -> Result<TemplateSummary, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::pbx_templates::create(&ctx.db, &ctx.secrets, &actor, &form).await?)
+}
+
+/// Saves an edit; `version` is the one the form was loaded with. An empty secret keeps the stored one.
+#[server(input = Json)]
+pub async fn update_pbx_template(id: i64, version: i32, form: TemplateForm) -> Result<TemplateSummary, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::pbx_templates::update(&ctx.db, &ctx.secrets, &actor, id, version, &form).await?)
+}
+
+/// Deletes a template no customer uses.
+#[server(input = Json)]
+pub async fn delete_pbx_template(id: i64) -> Result<(), AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::pbx_templates::delete(&ctx.db, &actor, id).await?)
+}

@@ -1,0 +1,474 @@
+//! `/pbx-templates`: the reseller's master settings per PBX platform. A table of templates, one
+//! form for creating and editing (checked as the user types, with the rules the server applies),
+//! and a confirmation dialog for deleting. Secrets go in and are never shown again.
+
+use crate::api::pbx_templates::{create_pbx_template, delete_pbx_template, list_pbx_templates, update_pbx_template};
+use crate::components::error_panel::ErrorPanel;
+use crate::components::form::{CheckField, SelectField, TextField};
+use crate::components::shell::UserResource;
+use crate::AppError;
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos::wasm_bindgen::JsCast;
+use leptos_meta::Title;
+use model::pbx::{PbxKind, TemplateForm, TemplateSummary};
+use model::{FieldErrors, Permission};
+
+/// The form's fields in screen order, with their input ids: the first invalid one gets focus.
+const FIELDS: [(&str, &str); 8] = [
+    ("name", "template-name"),
+    ("kind", "template-kind"),
+    ("api_url", "template-api-url"),
+    ("websocket_url", "template-websocket-url"),
+    ("directory_tenant_id", "template-directory-tenant-id"),
+    ("client_id", "template-client-id"),
+    ("secret", "template-secret"),
+    ("is_default", "template-default"),
+];
+
+/// What the open form edits.
+#[derive(Clone, Debug, PartialEq)]
+struct Editing {
+    /// `None`: a new template.
+    id: Option<i64>,
+    /// The version the form was loaded with (optimistic concurrency).
+    version: i32,
+    /// The name as stored, for the heading.
+    name: String,
+    kind: PbxKind,
+    customers: u64,
+    has_secret: bool,
+}
+
+impl Editing {
+    fn new() -> (Editing, TemplateForm) {
+        let editing = Editing { id: None, version: 0, name: String::new(), kind: PbxKind::default(), customers: 0, has_secret: false };
+        (editing, TemplateForm::default())
+    }
+
+    fn of(t: &TemplateSummary) -> (Editing, TemplateForm) {
+        let editing = Editing {
+            id: Some(t.id),
+            version: t.version,
+            name: t.name.clone(),
+            kind: t.kind,
+            customers: t.customers,
+            has_secret: t.has_secret,
+        };
+        let form = TemplateForm {
+            name: t.name.clone(),
+            kind: t.kind,
+            api_url: t.api_url.clone(),
+            websocket_url: t.websocket_url.clone(),
+            client_id: t.client_id.clone(),
+            directory_tenant_id: t.directory_tenant_id.clone(),
+            secret: String::new(),
+            is_default: t.is_default,
+        };
+        (editing, form)
+    }
+}
+
+/// Moves keyboard focus to the element with `id`, once the DOM has caught up.
+fn focus_later(id: &'static str) {
+    request_animation_frame(move || {
+        if let Some(element) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+            let _ = element.focus();
+        }
+    });
+}
+
+#[component]
+pub fn PbxTemplatesPage() -> impl IntoView {
+    let templates = Resource::new(|| (), |_| list_pbx_templates());
+    // The shell resolved the user before rendering any page.
+    let can_change = use_context::<UserResource>()
+        .and_then(|user| user.get_untracked())
+        .and_then(Result::ok)
+        .is_some_and(|user| user.permissions.contains(Permission::CustomerAdministrator));
+    let editing = RwSignal::new(None::<(Editing, TemplateForm)>);
+    let to_delete = RwSignal::new(None::<TemplateSummary>);
+    let notice = RwSignal::new(None::<String>);
+    let (pending, set_pending) = signal(false);
+
+    let open_new = move || {
+        notice.set(None);
+        editing.set(Some(Editing::new()));
+    };
+    let on_saved = Callback::new(move |message: String| {
+        editing.set(None);
+        notice.set(Some(message));
+        templates.refetch();
+        focus_later("new-template");
+    });
+    let on_cancel = Callback::new(move |()| {
+        editing.set(None);
+        focus_later("new-template");
+    });
+    let on_deleted = Callback::new(move |message: String| {
+        notice.set(Some(message));
+        templates.refetch();
+        focus_later("pbx-templates-heading");
+    });
+
+    view! {
+        <Title text="PBX Templates" />
+        <div class="page-header">
+            <h1 id="pbx-templates-heading" tabindex="-1">"PBX Templates"</h1>
+            {can_change.then(|| view! {
+                <button type="button" id="new-template" class="primary" on:click=move |_| open_new()>"+ New Template"</button>
+            })}
+        </div>
+        <p class="muted page-intro">
+            "A template holds the master settings of one PBX platform, shared by many customers. "
+            "Keys and secrets are stored encrypted and are never shown again."
+        </p>
+        <div class="notice-area" role="status">
+            {move || notice.get().map(|n| view! { <p class="notice success">{n}</p> })}
+        </div>
+        {move || editing.get().map(|(editing, initial)| view! { <TemplateEditor editing initial on_saved on_cancel /> })}
+        <Transition set_pending fallback=|| view! { <p class="page-loading" role="status">"Loading PBX templates…"</p> }>
+            {move || Suspend::new(async move {
+                match templates.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <Show when=move || editing.with(Option::is_none)>
+                            <section class="card empty-state">
+                                <h2>"No PBX templates yet"</h2>
+                                <p>"Create a template for each PBX platform you connect customers through: Kazoo, 3CX or Microsoft Teams."</p>
+                                {can_change.then(|| view! {
+                                    <button type="button" class="primary" on:click=move |_| open_new()>"+ New Template"</button>
+                                })}
+                            </section>
+                        </Show>
+                    }
+                    .into_any(),
+                    Ok(list) => view! { <TemplateTable list can_change editing to_delete pending /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <DeleteDialog target=to_delete on_deleted />
+    }
+}
+
+#[component]
+fn TemplateTable(
+    list: Vec<TemplateSummary>,
+    can_change: bool,
+    editing: RwSignal<Option<(Editing, TemplateForm)>>,
+    to_delete: RwSignal<Option<TemplateSummary>>,
+    pending: ReadSignal<bool>,
+) -> impl IntoView {
+    let count = list.len();
+    view! {
+        <div class="table-wrap" aria-busy=move || pending.get().to_string()>
+            <table class="grid templates-table">
+                <caption class="visually-hidden">"PBX templates, " {count} " in all"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"URL"</th>
+                        <th scope="col">"Default"</th>
+                        <th scope="col">"Customers"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list.into_iter().map(|t| {
+                        let url = match t.kind {
+                            PbxKind::Teams => view! { <span class="muted">"Microsoft Graph"</span> }.into_any(),
+                            _ => view! { <span class="url">{t.api_url.clone()}</span> }.into_any(),
+                        };
+                        let default = if t.is_default {
+                            view! { <span class="tag default-tag">"Default"</span> }.into_any()
+                        } else {
+                            view! { <span class="muted" aria-hidden="true">"—"</span><span class="visually-hidden">"No"</span> }.into_any()
+                        };
+                        let actions = can_change.then(|| {
+                            let (edit, delete) = (t.clone(), t.clone());
+                            view! {
+                                <span class="row-actions">
+                                    <button type="button" class="link-button" aria-label=format!("Edit {}", t.name)
+                                        on:click=move |_| editing.set(Some(Editing::of(&edit)))>"Edit"</button>
+                                    <button type="button" class="link-button danger" aria-label=format!("Delete {}", t.name)
+                                        on:click=move |_| to_delete.set(Some(delete.clone()))>"Delete"</button>
+                                </span>
+                            }
+                        });
+                        view! {
+                            <tr>
+                                <td class="name" data-label="Name">{t.name.clone()}</td>
+                                <td data-label="Type">{t.kind.label()}</td>
+                                <td data-label="URL">{url}</td>
+                                <td data-label="Default">{default}</td>
+                                <td data-label="Customers">{t.customers}</td>
+                                <td class="row-actions-cell">{actions}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The create / edit form. Errors appear beside their field as the user types (the same rules
+/// the server applies); what only the server can know (a taken name, a stale version) arrives
+/// on save, beside the field or in an alert.
+#[component]
+fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<String>, on_cancel: Callback<()>) -> impl IntoView {
+    let Editing { id, version, name: stored_name, kind: stored_kind, customers, has_secret } = editing;
+    let creating = id.is_none();
+    let form = RwSignal::new(initial);
+    let touched = RwSignal::new(Vec::<&'static str>::new());
+    let submitted = RwSignal::new(false);
+    let server_errors = RwSignal::new(FieldErrors::new());
+    let alert = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let kind = Memo::new(move |_| form.with(|f| f.kind));
+    let rules = Memo::new(move |_| form.with(|f| f.validate(creating)));
+
+    let error = move |field: &'static str| {
+        Signal::derive(move || {
+            let shown = submitted.get() || touched.with(|t| t.contains(&field));
+            shown
+                .then(|| rules.with(|r| r.get(field).map(str::to_owned)))
+                .flatten()
+                .or_else(|| server_errors.with(|e| e.get(field).map(str::to_owned)))
+        })
+    };
+    let value = move |get: fn(&TemplateForm) -> &String| Signal::derive(move || form.with(|f| get(f).clone()));
+    let edit = move |field: &'static str, change: fn(&mut TemplateForm, String)| {
+        Callback::new(move |input: String| {
+            form.update(|f| change(f, input));
+            touched.update(|t| {
+                if !t.contains(&field) {
+                    t.push(field);
+                }
+            });
+            server_errors.update(|e| e.0.retain(|x| x.field != field));
+        })
+    };
+    let focus_first = |errors: &FieldErrors| {
+        if let Some((_, id)) = FIELDS.iter().find(|(field, _)| errors.get(field).is_some()) {
+            focus_later(id);
+        }
+    };
+
+    Effect::new(move |_| focus_later("template-name"));
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        submitted.set(true);
+        alert.set(None);
+        let current = form.get_untracked();
+        let problems = current.validate(creating);
+        if !problems.is_empty() {
+            focus_first(&problems);
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let name = current.name.trim().to_owned();
+            let result = match id {
+                None => create_pbx_template(current).await,
+                Some(id) => update_pbx_template(id, version, current).await,
+            };
+            busy.set(false);
+            match result {
+                Ok(_) if creating => on_saved.run(format!("Created \u{201c}{name}\u{201d}.")),
+                Ok(_) => on_saved.run(format!("Saved \u{201c}{name}\u{201d}.")),
+                Err(AppError::Invalid(errors)) => {
+                    let unplaced: Vec<String> = errors
+                        .0
+                        .iter()
+                        .filter(|e| !FIELDS.iter().any(|(field, _)| *field == e.field))
+                        .map(|e| e.message.clone())
+                        .collect();
+                    alert.set(Some(if unplaced.is_empty() {
+                        AppError::Invalid(FieldErrors::new()).to_string()
+                    } else {
+                        unplaced.join(" ")
+                    }));
+                    focus_first(&errors);
+                    server_errors.set(errors);
+                }
+                Err(e) => alert.set(Some(e.to_string())),
+            }
+        });
+    };
+    let cancel_on_escape = move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            on_cancel.run(());
+        }
+    };
+
+    let title = if creating { "New PBX Template".to_owned() } else { format!("Edit \u{201c}{stored_name}\u{201d}") };
+    let kinds: Vec<(String, String)> = PbxKind::ALL.into_iter().map(|k| (k.as_str().to_owned(), k.label().to_owned())).collect();
+    let kind_locked = customers > 0;
+    let kind_hint = kind_locked.then(|| format!("The type cannot change while {customers} customer(s) use this template."));
+
+    view! {
+        <section class="card template-editor" aria-labelledby="template-editor-title" on:keydown=cancel_on_escape>
+            <h2 id="template-editor-title">{title}</h2>
+            <form class="stack" novalidate on:submit=submit>
+                <TextField
+                    id="template-name"
+                    label="Name"
+                    value=value(|f| &f.name)
+                    on_input=edit("name", |f, v| f.name = v)
+                    error=error("name")
+                    autocomplete="off"
+                    required=true
+                />
+                <SelectField
+                    id="template-kind"
+                    label="Type"
+                    value=Signal::derive(move || kind.get().as_str().to_owned())
+                    on_change=Callback::new(move |v: String| {
+                        if let Some(k) = PbxKind::parse(&v) {
+                            form.update(|f| f.kind = k);
+                            server_errors.update(|e| e.0.retain(|x| x.field != "kind" && x.field != "secret"));
+                        }
+                    })
+                    options=kinds
+                    disabled=kind_locked
+                    hint=kind_hint
+                    error=error("kind")
+                    required=true
+                />
+                {move || match kind.get() {
+                    PbxKind::Kazoo => view! {
+                        <TextField id="template-api-url" label="REST API URL" kind="url" value=value(|f| &f.api_url)
+                            on_input=edit("api_url", |f, v| f.api_url = v) error=error("api_url")
+                            hint="For example https://kazoo.example.com:8443/v2" required=true />
+                        <TextField id="template-websocket-url" label="WebSocket URL" kind="url" value=value(|f| &f.websocket_url)
+                            on_input=edit("websocket_url", |f, v| f.websocket_url = v) error=error("websocket_url")
+                            hint="For example wss://kazoo.example.com:5443" required=true />
+                    }
+                    .into_any(),
+                    PbxKind::ThreeCx => view! {
+                        <TextField id="template-api-url" label="Server URL" kind="url" value=value(|f| &f.api_url)
+                            on_input=edit("api_url", |f, v| f.api_url = v) error=error("api_url")
+                            hint="For example https://pbx.example.com:5001" required=true />
+                        <TextField id="template-client-id" label="Client ID" value=value(|f| &f.client_id)
+                            on_input=edit("client_id", |f, v| f.client_id = v) error=error("client_id") autocomplete="off" required=true />
+                    }
+                    .into_any(),
+                    PbxKind::Teams => view! {
+                        <TextField id="template-directory-tenant-id" label="Directory Tenant ID" value=value(|f| &f.directory_tenant_id)
+                            on_input=edit("directory_tenant_id", |f, v| f.directory_tenant_id = v) error=error("directory_tenant_id")
+                            hint="The Microsoft Entra directory your app is registered in, like 72f988bf-86f1-41af-91ab-2d7cd011db47"
+                            autocomplete="off" required=true />
+                        <TextField id="template-client-id" label="Client ID" value=value(|f| &f.client_id)
+                            on_input=edit("client_id", |f, v| f.client_id = v) error=error("client_id") autocomplete="off" required=true />
+                    }
+                    .into_any(),
+                }}
+                {move || {
+                    let kind = kind.get();
+                    let noun = if kind == PbxKind::Kazoo { "key" } else { "secret" };
+                    let hint = if !creating && has_secret && kind == stored_kind {
+                        format!("Leave empty to keep the stored {noun}.")
+                    } else {
+                        format!("Stored encrypted; the {noun} is never shown again.")
+                    };
+                    view! {
+                        <TextField id="template-secret" label=kind.secret_label() kind="password" value=value(|f| &f.secret)
+                            on_input=edit("secret", |f, v| f.secret = v) error=error("secret") hint
+                            autocomplete="new-password" required=creating />
+                    }
+                }}
+                <CheckField
+                    id="template-default"
+                    label="Default"
+                    checked=Signal::derive(move || form.with(|f| f.is_default))
+                    on_change=Callback::new(move |on: bool| form.update(|f| f.is_default = on))
+                    hint=Signal::derive(|| Some("New customers get this template unless another is chosen. Making it the default replaces the current default.".to_owned()))
+                    error=error("is_default")
+                />
+                {move || alert.get().map(|a| view! { <p class="form-error" role="alert">{a}</p> })}
+                <div class="form-actions">
+                    <button type="submit" class="primary" aria-busy=move || busy.get().to_string()>
+                        {move || match (busy.get(), creating) {
+                            (true, _) => "Saving…",
+                            (false, true) => "Create Template",
+                            (false, false) => "Save Changes",
+                        }}
+                    </button>
+                    <button type="button" class="link-button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// Asks before deleting; shows the server's refusal (a template in use) in place.
+#[component]
+fn DeleteDialog(target: RwSignal<Option<TemplateSummary>>, on_deleted: Callback<String>) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let refusal = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    Effect::new(move |_| {
+        let open = target.with(Option::is_some);
+        if let Some(d) = dialog.get() {
+            if open && !d.open() {
+                refusal.set(None);
+                let _ = d.show_modal();
+            } else if !open && d.open() {
+                d.close();
+            }
+        }
+    });
+    let name = move || target.with(|t| t.as_ref().map(|t| t.name.clone()).unwrap_or_default());
+    let confirm = move |_| {
+        let Some(t) = target.get_untracked() else { return };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let result = delete_pbx_template(t.id).await;
+            busy.set(false);
+            match result {
+                Ok(()) => {
+                    target.set(None);
+                    on_deleted.run(format!("Deleted \u{201c}{}\u{201d}.", t.name));
+                }
+                Err(e) => refusal.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <dialog
+            node_ref=dialog
+            class="confirm-dialog"
+            role="alertdialog"
+            aria-labelledby="delete-template-title"
+            aria-describedby="delete-template-text"
+            on:close=move |_| target.set(None)
+        >
+            <h2 id="delete-template-title">"Delete PBX template?"</h2>
+            {move || match refusal.get() {
+                None => view! { <p id="delete-template-text">"\u{201c}" {name} "\u{201d} will be deleted. This cannot be undone."</p> }.into_any(),
+                Some(r) => view! { <p id="delete-template-text" class="form-error" role="alert">{r}</p> }.into_any(),
+            }}
+            <div class="form-actions">
+                <Show when=move || refusal.with(Option::is_none)>
+                    <button type="button" class="danger-button" aria-busy=move || busy.get().to_string() on:click=confirm>
+                        {move || if busy.get() { "Deleting…" } else { "Delete" }}
+                    </button>
+                </Show>
+                <button type="button" class="link-button" autofocus on:click=move |_| target.set(None)>
+                    {move || if refusal.with(Option::is_some) { "Close" } else { "Cancel" }}
+                </button>
+            </div>
+        </dialog>
+    }
+}

@@ -1,0 +1,224 @@
+//! A customer's users and their roles (the Users tab). Every customer keeps at least one User
+//! Administrator; granting access to a user who has none queues their invitation.
+
+use crate::activity::{self, Actor};
+use crate::entity::{customer, customer_user, reseller};
+use crate::provisioning::{ensure_changeable, owned};
+use crate::{outbox, Error, Result};
+use chrono::Utc;
+use model::customer_form::{CustomerUser, PrimaryUserForm};
+use model::roles::{Invitation, Roles, Supervisor};
+use model::Permission;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set, SqlErr, TransactionTrait,
+};
+
+fn roles_of(u: &customer_user::Model) -> Roles {
+    Roles {
+        essential: u.essential,
+        professional: u.professional,
+        real_time: u.real_time,
+        agent: u.agent,
+        supervisor: Supervisor::parse(&u.supervisor).unwrap_or_default(),
+        user_admin: u.user_admin,
+    }
+}
+
+fn view(u: customer_user::Model) -> CustomerUser {
+    CustomerUser {
+        id: u.id,
+        roles: roles_of(&u),
+        from_pbx: u.source == "pbx",
+        invitation: Invitation::parse(&u.invitation),
+        display_name: u.display_name,
+        email: u.email,
+        version: u.version,
+    }
+}
+
+/// The customer's users, by display name.
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Vec<CustomerUser>> {
+    let c = owned(db, actor.reseller_id, customer_id).await?;
+    let users = customer_user::Entity::find()
+        .filter(customer_user::Column::CustomerId.eq(c.id))
+        .order_by_asc(customer_user::Column::DisplayName)
+        .order_by_asc(customer_user::Column::Id)
+        .all(db)
+        .await?;
+    Ok(users.into_iter().map(view).collect())
+}
+
+async fn user_of(db: &impl ConnectionTrait, customer: &customer::Model, user_id: i64) -> Result<customer_user::Model> {
+    customer_user::Entity::find_by_id(user_id)
+        .filter(customer_user::Column::CustomerId.eq(customer.id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+async fn other_admins(db: &impl ConnectionTrait, customer: &customer::Model, user_id: i64) -> Result<u64> {
+    Ok(customer_user::Entity::find()
+        .filter(customer_user::Column::CustomerId.eq(customer.id))
+        .filter(customer_user::Column::UserAdmin.eq(true))
+        .filter(customer_user::Column::Id.ne(user_id))
+        .count(db)
+        .await?)
+}
+
+const LAST_ADMIN: &str = "A customer needs at least one User Administrator: give another user that role first.";
+
+async fn queue_invitation(db: &impl ConnectionTrait, customer: &customer::Model, user: &customer_user::Model) -> Result<()> {
+    let owner = reseller::Entity::find_by_id(customer.reseller_id).one(db).await?.ok_or(Error::NotFound)?;
+    outbox::queue(db, outbox::invitation(&owner.name, &customer.name, user.id, &user.display_name, &user.email, owner.id)).await?;
+    customer_user::Entity::update_many()
+        .col_expr(customer_user::Column::Invitation, Expr::value(Invitation::Queued.as_str()))
+        .filter(customer_user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Adds a user to the customer; one with any role is invited at once.
+pub async fn add(db: &DatabaseConnection, actor: &Actor, customer_id: &str, form: &PrimaryUserForm, roles: Roles) -> Result<CustomerUser> {
+    actor.require(Permission::CustomerAdministrator)?;
+    let mut errors = form.validate();
+    errors.check("roles", roles.validate());
+    errors.into_result()?;
+    let txn = db.begin().await?;
+    let c = owned(&txn, actor.reseller_id, customer_id).await?;
+    ensure_changeable(&c)?;
+    let email_key = model::field::email_key(&form.email);
+    let duplicate = || Error::invalid("email", "This customer already has a user with this email.");
+    let exists = customer_user::Entity::find()
+        .filter(customer_user::Column::CustomerId.eq(c.id))
+        .filter(customer_user::Column::EmailKey.eq(email_key.clone()))
+        .count(&txn)
+        .await?;
+    if exists > 0 {
+        return Err(duplicate());
+    }
+    let user = customer_user::ActiveModel {
+        customer_id: Set(c.id),
+        display_name: Set(form.display_name.trim().to_owned()),
+        email: Set(form.email.trim().to_owned()),
+        email_key: Set(email_key),
+        essential: Set(roles.essential),
+        professional: Set(roles.professional),
+        real_time: Set(roles.real_time),
+        agent: Set(roles.agent),
+        supervisor: Set(roles.supervisor.as_str().to_owned()),
+        user_admin: Set(roles.user_admin),
+        source: Set("portal".into()),
+        pbx_id: Set(None),
+        invitation: Set(Invitation::NotInvited.as_str().into()),
+        invited_at: Set(None),
+        created_at: Set(Utc::now()),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => duplicate(),
+        _ => e.into(),
+    })?;
+    if roles.grants_access() {
+        queue_invitation(&txn, &c, &user).await?;
+    }
+    activity::record(
+        &txn,
+        actor,
+        Some(c.id),
+        "user.added",
+        format!("Added user {} <{}> with roles: {}.", user.display_name, user.email, roles.summary()),
+    )
+    .await?;
+    txn.commit().await?;
+    let user = customer_user::Entity::find_by_id(user.id).one(db).await?.ok_or(Error::NotFound)?;
+    Ok(view(user))
+}
+
+/// Changes a user's roles (optimistic concurrency on `version`). A user who gains access for
+/// the first time (e.g. one imported from the PBX) is invited.
+pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64, version: i32, roles: Roles) -> Result<CustomerUser> {
+    actor.require(Permission::CustomerAdministrator)?;
+    roles.validate().map_err(|m| Error::invalid("roles", m))?;
+    let txn = db.begin().await?;
+    let c = owned(&txn, actor.reseller_id, customer_id).await?;
+    ensure_changeable(&c)?;
+    let user = user_of(&txn, &c, user_id).await?;
+    if user.user_admin && !roles.user_admin && other_admins(&txn, &c, user.id).await? == 0 {
+        return Err(Error::invalid("roles", LAST_ADMIN));
+    }
+    let before = roles_of(&user);
+    if before == roles {
+        return Ok(view(user));
+    }
+    let result = customer_user::Entity::update_many()
+        .col_expr(customer_user::Column::Essential, Expr::value(roles.essential))
+        .col_expr(customer_user::Column::Professional, Expr::value(roles.professional))
+        .col_expr(customer_user::Column::RealTime, Expr::value(roles.real_time))
+        .col_expr(customer_user::Column::Agent, Expr::value(roles.agent))
+        .col_expr(customer_user::Column::Supervisor, Expr::value(roles.supervisor.as_str()))
+        .col_expr(customer_user::Column::UserAdmin, Expr::value(roles.user_admin))
+        .col_expr(customer_user::Column::Version, Expr::value(version + 1))
+        .filter(customer_user::Column::Id.eq(user.id))
+        .filter(customer_user::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(Error::Conflict(
+            "Someone else changed this user's roles after you opened them. Nothing was saved: reload and try again.".into(),
+        ));
+    }
+    if roles.grants_access() && Invitation::parse(&user.invitation) == Invitation::NotInvited {
+        queue_invitation(&txn, &c, &user).await?;
+    }
+    activity::record(
+        &txn,
+        actor,
+        Some(c.id),
+        "user.roles_changed",
+        format!("Changed the roles of {} from {} to {}.", user.display_name, before.summary(), roles.summary()),
+    )
+    .await?;
+    txn.commit().await?;
+    let user = customer_user::Entity::find_by_id(user.id).one(db).await?.ok_or(Error::NotFound)?;
+    Ok(view(user))
+}
+
+/// Removes a user from the customer (never the last User Administrator).
+pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64) -> Result<()> {
+    actor.require(Permission::CustomerAdministrator)?;
+    let txn = db.begin().await?;
+    let c = owned(&txn, actor.reseller_id, customer_id).await?;
+    ensure_changeable(&c)?;
+    let user = user_of(&txn, &c, user_id).await?;
+    if user.user_admin && other_admins(&txn, &c, user.id).await? == 0 {
+        return Err(Error::Conflict(LAST_ADMIN.into()));
+    }
+    let summary = format!("Removed user {} <{}>.", user.display_name, user.email);
+    user.delete(&txn).await?;
+    activity::record(&txn, actor, Some(c.id), "user.removed", summary).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Queues the user's invitation again.
+pub async fn resend_invitation(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64) -> Result<CustomerUser> {
+    actor.require(Permission::CustomerAdministrator)?;
+    let txn = db.begin().await?;
+    let c = owned(&txn, actor.reseller_id, customer_id).await?;
+    ensure_changeable(&c)?;
+    let user = user_of(&txn, &c, user_id).await?;
+    if !roles_of(&user).grants_access() {
+        return Err(Error::Conflict(format!("{} has no roles yet: give them a role and they are invited.", user.display_name)));
+    }
+    queue_invitation(&txn, &c, &user).await?;
+    activity::record(&txn, actor, Some(c.id), "user.invited", format!("Resent the invitation to {} <{}>.", user.display_name, user.email)).await?;
+    txn.commit().await?;
+    let user = customer_user::Entity::find_by_id(user.id).one(db).await?.ok_or(Error::NotFound)?;
+    Ok(view(user))
+}

@@ -1,0 +1,180 @@
+import { expect, test, type Page } from '@playwright/test';
+import { hydrated, signIn } from './support';
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/login?next=/customers');
+  await signIn(page);
+  await expect(page).toHaveURL(/\/customers$/);
+  await hydrated(page);
+});
+
+const heading = (page: Page, name: string) => page.getByRole('heading', { level: 2, name });
+
+async function chooseTemplate(page: Page, prefix: string) {
+  const select = page.getByLabel('PBX Template');
+  const labels = await select.locator('option').allTextContents();
+  const label = labels.find((l) => l.startsWith(prefix));
+  expect(label, `a template starting with ${prefix}`).toBeTruthy();
+  await select.selectOption({ label: label! });
+}
+
+test('create a customer through all four steps, with trial and in-house; the draft survives a reload', async ({ page }) => {
+  await page.getByRole('link', { name: '+ Create New Customer' }).click();
+  await expect(page).toHaveURL(/\/customers\/new$/);
+  await hydrated(page);
+  const steps = page.getByRole('list', { name: 'Steps' });
+  for (const step of ['Customer Details', 'Primary User', 'PBX Details', 'Role Assignment']) {
+    await expect(steps).toContainText(step);
+  }
+
+  // "Next" is refused with the problems beside the fields.
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByText('Name is required.')).toBeVisible();
+  await expect(page.getByText('Choose a product type.')).toBeVisible();
+  await expect(page.getByLabel('Name', { exact: true })).toBeFocused();
+  await expect(heading(page, 'Customer Details')).toBeVisible();
+
+  // Checked as typed, by the server's rules.
+  await page.getByLabel('Name', { exact: true }).fill('x'.repeat(101));
+  await expect(page.getByText('Name can be at most 100 characters (now 101).')).toBeVisible();
+  await page.getByLabel('Name', { exact: true }).fill('acme logistics');
+  await page.getByLabel('Product Type').selectOption({ label: 'Call Analytics Essentials' });
+  await page.getByLabel('Reference').fill('ZEP-2026');
+  await page.getByLabel('Country').fill('Germany (DE)');
+  await expect(page.getByText('Time zone Europe/Berlin · numbers written 1.234,56')).toBeVisible();
+  await page.getByLabel('Notes').fill('Signed at the Berlin fair.');
+  await page.getByLabel('Enable Trial Period').check();
+  const trialEnd = page.getByLabel('Trial Expiration Date');
+  await expect(trialEnd).toBeVisible();
+  const latest = await trialEnd.inputValue();
+  expect(latest).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  await page.getByLabel('In-house System').check();
+
+  // The name is checked for uniqueness before going on.
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByText('A customer named “acme logistics” already exists.')).toBeVisible();
+  await page.getByLabel('Name', { exact: true }).fill('Zephyr Analytics GmbH');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(heading(page, 'Primary User')).toBeVisible();
+
+  await page.getByLabel('Display Name').fill('Zoë Zimmermann');
+  await page.getByLabel('Email', { exact: true }).fill('zoe@zephyr');
+  await expect(page.getByText('Enter an email address like name@example.com.')).toBeVisible();
+  await page.getByLabel('Email', { exact: true }).fill('zoe@zephyr.example');
+
+  // A reload keeps the step and everything typed.
+  await page.reload();
+  await hydrated(page);
+  await expect(heading(page, 'Primary User')).toBeVisible();
+  await expect(page.getByLabel('Email', { exact: true })).toHaveValue('zoe@zephyr.example');
+  await page.getByRole('button', { name: 'Back' }).click();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Zephyr Analytics GmbH');
+  await expect(page.getByLabel('Enable Trial Period')).toBeChecked();
+  await expect(page.getByLabel('In-house System')).toBeChecked();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await expect(heading(page, 'PBX Details')).toBeVisible();
+  await chooseTemplate(page, 'Demo Kazoo');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByText('Account ID is required.')).toBeVisible();
+  await page.getByLabel('Account ID').fill('0123456789abcdef0123456789abcdef');
+  await page.getByLabel('Auto provision sub accounts').check();
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await expect(heading(page, 'Role Assignment')).toBeVisible();
+  await expect(page.getByLabel('User Administrator')).toBeChecked();
+  await expect(page.getByLabel('User Administrator')).toBeDisabled();
+  await page.getByLabel('Essential User').uncheck();
+  await page.getByLabel('Agent add-on', { exact: true }).check();
+  await expect(page.getByLabel('Essential User')).toBeChecked();
+  await page.getByLabel('Contact Centre').check();
+  await expect(page.getByLabel('Real-Time add-on')).toBeChecked();
+  await expect(page.getByText('Included with Live Analytics and Contact Centre.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Summary' })).toContainText('Zephyr Analytics GmbH · Call Analytics Essentials · Germany');
+
+  // A double click creates one customer.
+  await page.getByRole('button', { name: 'Create Customer' }).dblclick();
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}\?created=1$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Zephyr Analytics GmbH');
+  await expect(page.getByText('Customer created.')).toBeVisible();
+
+  await page.getByRole('navigation', { name: 'Customer sections' }).getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('row', { name: /Zoë Zimmermann/ })).toContainText('Invitation queued');
+  await expect(page.getByRole('row', { name: /Zoë Zimmermann/ })).toContainText('Supervisor: Contact Centre');
+
+  // Found in the grid by search, once.
+  await page.goto('/customers');
+  await hydrated(page);
+  await page.getByLabel('Search').fill('zephyr');
+  await expect(page).toHaveURL(/q=zephyr/);
+  await expect(page.locator('table.grid tbody tr')).toHaveCount(1);
+  await expect(page.locator('table.grid tbody tr').first()).toContainText('ZEP-2026');
+
+  // A new wizard starts empty again.
+  await page.goto('/customers/new');
+  await hydrated(page);
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('');
+});
+
+test('edit details; a concurrent save is refused and nothing is overwritten', async ({ page, context }) => {
+  await page.getByRole('link', { name: 'Edit Brightwater Dental' }).click();
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Brightwater Dental');
+  const url = page.url();
+
+  const other = await context.newPage();
+  await other.goto(url);
+  await hydrated(other);
+
+  await page.getByLabel('Name', { exact: true }).fill('');
+  await expect(page.getByText('Name is required.')).toBeVisible();
+  await page.getByLabel('Name', { exact: true }).fill('Brightwater Dental Clinics');
+  await page.getByLabel('Reference').fill('BWD-2027');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Brightwater Dental Clinics');
+
+  await other.getByLabel('Notes').fill('From the stale tab');
+  await other.getByRole('button', { name: 'Save' }).click();
+  await expect(other.getByRole('alert')).toContainText('Someone else changed this customer');
+  await other.getByRole('button', { name: 'Reload' }).click();
+  await hydrated(other);
+  await expect(other.getByLabel('Reference')).toHaveValue('BWD-2027');
+  await expect(other.getByLabel('Notes')).toHaveValue('');
+
+  // A locked product type is shown but cannot be changed.
+  await page.goto('/customers');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Edit Castle Hotels Group' }).click();
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Castle Hotels Group');
+  await expect(page.getByLabel('Product Type')).toBeDisabled();
+  await expect(page.getByText('is a locked product type')).toBeVisible();
+
+  // Activity lists the change with its author.
+  await page.goto(url + '?tab=activity');
+  await hydrated(page);
+  await expect(page.getByRole('listitem').filter({ hasText: 'Reference from “BWD-7781” to “BWD-2027”' })).toContainText('Dana Demo');
+});
+
+test('add a user with roles, then remove them after confirming', async ({ page }) => {
+  await page.getByRole('link', { name: 'Edit Acme Logistics' }).click();
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}$/);
+  await page.getByRole('navigation', { name: 'Customer sections' }).getByRole('link', { name: 'Users' }).click();
+  await expect(page).toHaveURL(/tab=users/);
+  await page.getByRole('button', { name: '+ Add User' }).click();
+  await page.getByLabel('Display Name').fill('Una User');
+  await page.getByLabel('Email', { exact: true }).fill('una@acme.example');
+  await page.getByLabel('Real-Time add-on').check();
+  await page.getByRole('button', { name: 'Add user', exact: true }).click();
+  await expect(page.getByText('Una User was added.')).toBeVisible();
+  const row = page.getByRole('row', { name: /Una User/ });
+  await expect(row).toContainText('Essential User, Real-Time add-on');
+  await expect(row).toContainText('Invitation queued');
+
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('button', { name: 'Remove user' }).click();
+  await expect(page.getByText('Una User was removed.')).toBeVisible();
+  await expect(page.getByRole('row', { name: /Una User/ })).toHaveCount(0);
+});

@@ -1,0 +1,304 @@
+//! A customer as the wizard and the edit page fill it in, the rules it must meet, and the
+//! records the edit page shows. The same `validate` runs as the user types and in the service.
+
+use crate::customer::CustomerStatus;
+use crate::field::{self, FieldErrors, optional_text, required_text};
+use crate::pbx::{ConnectionForm, PbxKind, TemplateOption};
+use crate::roles::{Invitation, Roles};
+use serde::{Deserialize, Serialize};
+
+pub const NAME_MAX: usize = 100;
+pub const REFERENCE_MAX: usize = 200;
+pub const NOTES_MAX: usize = 2000;
+
+/// Step 1 of the wizard, and the edit page's Details tab.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailsForm {
+    pub name: String,
+    /// A product type's code.
+    pub product_type: String,
+    pub reference: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub notes: String,
+    /// Enable Trial Period (creation only).
+    pub trial: bool,
+    /// `YYYY-MM-DD`; used when `trial`.
+    pub trial_expires_on: String,
+    pub in_house: bool,
+}
+
+/// Step 2: the customer's first (administrator) user.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryUserForm {
+    pub display_name: String,
+    pub email: String,
+}
+
+/// Everything "Create Customer" submits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCustomer {
+    /// Made once per wizard: submitting the same wizard twice creates one customer.
+    pub request_key: String,
+    pub details: DetailsForm,
+    pub primary_user: PrimaryUserForm,
+    pub connection: ConnectionForm,
+    pub roles: Roles,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductTypeChoice {
+    pub code: String,
+    pub name: String,
+    /// Once assigned, a locked product type can never be changed.
+    pub locked: bool,
+}
+
+/// What the browser needs to apply the server's rules to [`DetailsForm`] as the user types.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailsRules {
+    pub product_types: Vec<ProductTypeChoice>,
+    pub trials_allowed: bool,
+    /// The reseller's calendar day, `YYYY-MM-DD`.
+    pub today: String,
+    /// The longest trial the reseller may give ends on this day.
+    pub latest_trial_end: String,
+    pub in_house_allowance: u32,
+    /// Non-terminated in-house customers the reseller has (not counting the one being edited).
+    pub in_house_used: u32,
+}
+
+impl DetailsRules {
+    /// Why no further in-house system can be set, if it cannot.
+    pub fn in_house_unavailable(&self) -> Option<String> {
+        (self.in_house_used >= self.in_house_allowance).then(|| {
+            format!(
+                "Your allowance of {} in-house system{} is used up.",
+                self.in_house_allowance,
+                if self.in_house_allowance == 1 { "" } else { "s" }
+            )
+        })
+    }
+}
+
+/// `YYYY-MM-DD` as (year, month, day), when it is a real calendar day.
+pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
+    let mut parts = value.trim().splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&d).then_some((y, m, d))
+}
+
+impl DetailsForm {
+    /// Every rule of the details. `creating`: the trial is only set at creation.
+    /// `was_in_house`: the edited customer already counts against the allowance.
+    pub fn validate(&self, rules: &DetailsRules, creating: bool) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        errors.check("name", required_text("Name", &self.name, NAME_MAX));
+        if self.product_type.is_empty() {
+            errors.add("product_type", "Choose a product type.");
+        } else if !rules.product_types.iter().any(|p| p.code == self.product_type) {
+            errors.add("product_type", "This product type is not available to you.");
+        }
+        errors.check("reference", optional_text("Reference", &self.reference, REFERENCE_MAX));
+        if self.reference.chars().any(char::is_control) {
+            errors.add("reference", "Reference cannot contain line breaks or control characters.");
+        }
+        errors.check("country", crate::country::validate(&self.country));
+        errors.check("notes", optional_text("Notes", &self.notes, NOTES_MAX));
+        if creating && self.trial {
+            if !rules.trials_allowed {
+                errors.add("trial", "You cannot give trial periods.");
+            } else {
+                match parse_date(&self.trial_expires_on) {
+                    None => errors.add("trial_expires_on", "Enter the trial's last day as a date."),
+                    Some(day) if Some(day) <= parse_date(&rules.today) => {
+                        errors.add("trial_expires_on", "The trial must end after today.")
+                    }
+                    Some(day) if Some(day) > parse_date(&rules.latest_trial_end) => errors.add(
+                        "trial_expires_on",
+                        format!("The trial can end on {} at the latest.", rules.latest_trial_end),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+        if self.in_house
+            && let Some(reason) = rules.in_house_unavailable()
+        {
+            errors.add("in_house", reason);
+        }
+        errors
+    }
+}
+
+impl PrimaryUserForm {
+    pub fn validate(&self) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        errors.check("display_name", field::display_name(&self.display_name));
+        errors.check("email", field::email(&self.email));
+        errors
+    }
+}
+
+/// What the wizard loads before its first step.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WizardOptions {
+    /// A fresh key for a new wizard (a restored draft keeps its own).
+    pub request_key: String,
+    pub rules: DetailsRules,
+    pub templates: Vec<TemplateOption>,
+}
+
+impl WizardOptions {
+    pub fn template(&self, id: Option<i64>) -> Option<&TemplateOption> {
+        id.and_then(|id| self.templates.iter().find(|t| t.id == id))
+    }
+
+    pub fn default_template(&self) -> Option<&TemplateOption> {
+        self.templates.iter().find(|t| t.is_default)
+    }
+
+    pub fn template_kind(&self, id: Option<i64>) -> Option<PbxKind> {
+        self.template(id).map(|t| t.kind)
+    }
+}
+
+/// A customer as its edit page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerDetail {
+    pub id: String,
+    pub details: DetailsForm,
+    pub product_type_name: String,
+    pub product_type_locked: bool,
+    pub time_zone: String,
+    pub status: CustomerStatus,
+    pub terminate_on: Option<String>,
+    /// Local date and time in the reseller's time zone, e.g. `2026-11-26 09:14`.
+    pub created_at: String,
+    pub created_by: String,
+    pub version: i32,
+    pub rules: DetailsRules,
+}
+
+/// A customer user as the Users tab lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerUser {
+    pub id: i64,
+    pub display_name: String,
+    pub email: String,
+    pub roles: Roles,
+    /// Discovered on the PBX (rather than added in the portal).
+    pub from_pbx: bool,
+    pub invitation: Invitation,
+    pub version: i32,
+}
+
+/// One line of the Activity tab.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    /// Local date and time in the reseller's time zone.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub summary: String,
+}
+
+/// A customer's PBX connection as the PBX tab shows it (never a secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub template_id: i64,
+    pub template_name: String,
+    pub kind: PbxKind,
+    pub form: ConnectionForm,
+    pub enabled: bool,
+    pub version: i32,
+    pub templates: Vec<TemplateOption>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> DetailsRules {
+        DetailsRules {
+            product_types: vec![ProductTypeChoice { code: "essentials".into(), name: "Essentials".into(), locked: false }],
+            trials_allowed: true,
+            today: "2026-11-26".into(),
+            latest_trial_end: "2026-12-26".into(),
+            in_house_allowance: 1,
+            in_house_used: 0,
+        }
+    }
+
+    fn valid() -> DetailsForm {
+        DetailsForm { name: "Acme".into(), product_type: "essentials".into(), country: "GB".into(), ..DetailsForm::default() }
+    }
+
+    #[test]
+    fn a_plain_customer_is_valid() {
+        assert!(valid().validate(&rules(), true).is_empty());
+    }
+
+    #[test]
+    fn limits_and_required_fields_are_reported_per_field() {
+        let form = DetailsForm {
+            name: " ".into(),
+            product_type: "gold".into(),
+            reference: "r".repeat(201),
+            country: "XX".into(),
+            notes: "n".repeat(2001),
+            ..DetailsForm::default()
+        };
+        let e = form.validate(&rules(), true);
+        assert_eq!(e.get("name"), Some("Name is required."));
+        assert_eq!(e.get("product_type"), Some("This product type is not available to you."));
+        assert!(e.get("reference").unwrap().contains("at most 200"));
+        assert!(e.get("country").is_some());
+        assert!(e.get("notes").unwrap().contains("at most 2000"));
+        assert!(DetailsForm { name: "n".repeat(101), ..valid() }.validate(&rules(), true).get("name").unwrap().contains("at most 100"));
+    }
+
+    #[test]
+    fn trial_end_must_be_after_today_and_within_the_maximum() {
+        let with = |day: &str| DetailsForm { trial: true, trial_expires_on: day.into(), ..valid() }.validate(&rules(), true);
+        assert!(with("2026-12-26").is_empty());
+        assert!(with("2026-11-27").is_empty());
+        assert_eq!(with("2026-12-27").get("trial_expires_on"), Some("The trial can end on 2026-12-26 at the latest."));
+        assert_eq!(with("2026-11-26").get("trial_expires_on"), Some("The trial must end after today."));
+        assert!(with("2026-02-30").get("trial_expires_on").is_some());
+        let no_trials = DetailsRules { trials_allowed: false, ..rules() };
+        let e = DetailsForm { trial: true, trial_expires_on: "2026-12-01".into(), ..valid() }.validate(&no_trials, true);
+        assert_eq!(e.get("trial"), Some("You cannot give trial periods."));
+        // Editing never touches the trial.
+        assert!(DetailsForm { trial: true, trial_expires_on: "1999-01-01".into(), ..valid() }.validate(&rules(), false).is_empty());
+    }
+
+    #[test]
+    fn in_house_respects_the_allowance() {
+        let used = DetailsRules { in_house_used: 1, ..rules() };
+        let e = DetailsForm { in_house: true, ..valid() }.validate(&used, true);
+        assert_eq!(e.get("in_house"), Some("Your allowance of 1 in-house system is used up."));
+        assert!(DetailsForm { in_house: true, ..valid() }.validate(&rules(), true).is_empty());
+    }
+
+    #[test]
+    fn dates_are_real_calendar_days() {
+        assert_eq!(parse_date("2028-02-29"), Some((2028, 2, 29)));
+        assert_eq!(parse_date("2027-02-29"), None);
+        assert_eq!(parse_date("2100-02-29"), None);
+        assert_eq!(parse_date("2000-02-29"), Some((2000, 2, 29)));
+        assert_eq!(parse_date("26-11-2026"), None);
+    }
+}

@@ -1,11 +1,18 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, signIn } from './support';
+import { hydrated, signIn, watchForCrashes } from './support';
+
+let crashes: string[] = [];
 
 test.beforeEach(async ({ page }) => {
+  crashes = watchForCrashes(page);
   await page.goto('/login?next=/customers');
   await signIn(page);
   await expect(page).toHaveURL(/\/customers$/);
   await hydrated(page);
+});
+
+test.afterEach(() => {
+  expect(crashes, 'no page errors or wasm panics (e.g. a hydration mismatch)').toEqual([]);
 });
 
 const rows = (page: import('@playwright/test').Page) => page.locator('table.grid tbody tr');

@@ -14,3 +14,13 @@ export async function signIn(page: Page, email = DEMO_EMAIL, password = DEMO_PAS
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/** Collects uncaught page errors and wasm panics (e.g. a failed hydration) for `afterEach`. */
+export function watchForCrashes(page: Page): string[] {
+  const crashes: string[] = [];
+  page.on('pageerror', (e) => crashes.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /panicked|hydration error/i.test(m.text())) crashes.push(m.text());
+  });
+  return crashes;
+}

@@ -1,11 +1,18 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, signIn } from './support';
+import { hydrated, signIn, watchForCrashes } from './support';
+
+let crashes: string[] = [];
 
 test.beforeEach(async ({ page }) => {
+  crashes = watchForCrashes(page);
   await page.goto('/login?next=/customers');
   await signIn(page);
   await expect(page).toHaveURL(/\/customers$/);
   await hydrated(page);
+});
+
+test.afterEach(() => {
+  expect(crashes, 'no page errors or wasm panics').toEqual([]);
 });
 
 const heading = (page: Page, name: string) => page.getByRole('heading', { level: 2, name });
@@ -33,6 +40,9 @@ test('create a customer through all four steps, with trial and in-house; the dra
   await expect(page.getByText('Choose a product type.')).toBeVisible();
   await expect(page.getByLabel('Name', { exact: true })).toBeFocused();
   await expect(heading(page, 'Customer Details')).toBeVisible();
+  // Only the current step shows.
+  await expect(page.getByLabel('Display Name')).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Back' })).toBeHidden();
 
   // Checked as typed, by the server's rules.
   await page.getByLabel('Name', { exact: true }).fill('x'.repeat(101));
@@ -124,6 +134,7 @@ test('edit details; a concurrent save is refused and nothing is overwritten', as
   const url = page.url();
 
   const other = await context.newPage();
+  const otherCrashes = watchForCrashes(other);
   await other.goto(url);
   await hydrated(other);
 
@@ -142,6 +153,7 @@ test('edit details; a concurrent save is refused and nothing is overwritten', as
   await hydrated(other);
   await expect(other.getByLabel('Reference')).toHaveValue('BWD-2027');
   await expect(other.getByLabel('Notes')).toHaveValue('');
+  expect(otherCrashes).toEqual([]);
 
   // A locked product type is shown but cannot be changed.
   await page.goto('/customers');
@@ -177,4 +189,32 @@ test('add a user with roles, then remove them after confirming', async ({ page }
   await page.getByRole('button', { name: 'Remove user' }).click();
   await expect(page.getByText('Una User was removed.')).toBeVisible();
   await expect(page.getByRole('row', { name: /Una User/ })).toHaveCount(0);
+});
+
+test('the wizard fits a 390 px wide phone', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/customers/new');
+  await hydrated(page);
+  await expect(heading(page, 'Customer Details')).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.getByLabel('Name', { exact: true }).focus();
+  await page.keyboard.type('Phone Co');
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Choose a product type.')).toBeVisible();
+});
+
+test('every tab loads straight from its URL', async ({ page }) => {
+  await page.getByRole('link', { name: 'Edit Fjord Shipping AS' }).click();
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}$/);
+  const url = page.url();
+  for (const [tab, text] of [['users', 'Robin Hale'], ['pbx', 'Demo Kazoo'], ['activity', 'Nothing has happened yet.'], ['details', 'Trial']]) {
+    await page.goto(`${url}?tab=${tab}`);
+    await hydrated(page);
+    await expect(page.locator('.tab-panel')).toContainText(text);
+    await expect(page.getByRole('navigation', { name: 'Customer sections' }).locator('[aria-current="page"]')).toHaveAttribute('href', `?tab=${tab}`);
+  }
+  // Another reseller's (or a made-up) Tenant ID is simply not found.
+  await page.goto('/customers/00000000-0000-4000-8000-000000000000');
+  await expect(page.getByRole('heading', { name: 'Customer not found' })).toBeVisible();
 });

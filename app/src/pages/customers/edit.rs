@@ -56,6 +56,11 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
     let id = detail.id.clone();
     let read_only = detail.status == CustomerStatus::Terminated;
     let status = detail.status;
+    // The Users, PBX and Activity tabs fetch their data once the page runs in the browser:
+    // their resources sit inside the page's own streamed Suspense, and hydrating nested
+    // suspense boundaries there proved fragile. The server renders a loading line instead.
+    let in_browser = RwSignal::new(false);
+    Effect::new(move |_| in_browser.set(true));
     view! {
         <Title text=move || name.get() />
         <div class="page-header">
@@ -78,11 +83,12 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
             }).collect_view()}
         </nav>
         <section class="tab-panel card">
-            {move || match tab.get().as_str() {
-                "users" => view! { <UsersTab id=id.clone() read_only /> }.into_any(),
-                "pbx" => view! { <PbxTab id=id.clone() read_only /> }.into_any(),
-                "activity" => view! { <ActivityTab id=id.clone() /> }.into_any(),
-                _ => view! { <DetailsTab detail=detail.clone() name read_only /> }.into_any(),
+            {move || match (tab.get().as_str(), in_browser.get()) {
+                ("details", _) => view! { <DetailsTab detail=detail.clone() name read_only /> }.into_any(),
+                (_, false) => view! { <p class="page-loading" role="status">"Loading…"</p> }.into_any(),
+                ("users", true) => view! { <UsersTab id=id.clone() read_only /> }.into_any(),
+                ("pbx", true) => view! { <PbxTab id=id.clone() read_only /> }.into_any(),
+                _ => view! { <ActivityTab id=id.clone() /> }.into_any(),
             }}
         </section>
     }
@@ -229,10 +235,12 @@ fn DetailsTab(detail: CustomerDetail, name: RwSignal<String>, read_only: bool) -
     .into_any()
 }
 
+// The tabs below render only in the browser (see `in_browser`), so their data are local
+// resources.
 #[component]
 fn UsersTab(id: String, read_only: bool) -> impl IntoView {
     let id = StoredValue::new(id);
-    let users = Resource::new(move || (), move |_| customer_users(id.get_value()));
+    let users = LocalResource::new(move || customer_users(id.get_value()));
     let adding = RwSignal::new(false);
     let problem = RwSignal::new(None::<(String, bool)>);
     let notice = RwSignal::new(None::<String>);
@@ -418,7 +426,7 @@ fn AddUser(id: String, on_done: Callback<Option<String>>) -> impl IntoView {
 #[component]
 fn PbxTab(id: String, read_only: bool) -> impl IntoView {
     let id = StoredValue::new(id);
-    let connection = Resource::new(move || (), move |_| customer_connection(id.get_value()));
+    let connection = LocalResource::new(move || customer_connection(id.get_value()));
     view! {
         <h2>"PBX connection"</h2>
         <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
@@ -519,14 +527,14 @@ fn ConnectionEditor(id: String, view: ConnectionView, read_only: bool) -> impl I
 
 #[component]
 fn ActivityTab(id: String) -> impl IntoView {
-    let entries = Resource::new(move || id.clone(), customer_activity);
+    let entries = LocalResource::new(move || customer_activity(id.clone()));
     view! {
         <h2>"Activity"</h2>
-        <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match entries.await {
-                    Ok(list) if list.is_empty() => Either::Left(view! { <p class="empty-state">"Nothing has happened yet."</p> }.into_any()),
-                    Ok(list) => Either::Left(view! {
+                    Ok(list) if list.is_empty() => EitherOf3::A(view! { <p class="empty-state">"Nothing has happened yet."</p> }),
+                    Ok(list) => EitherOf3::B(view! {
                         <ol class="activity">
                             {list.into_iter().map(|e| view! {
                                 <li>
@@ -536,11 +544,11 @@ fn ActivityTab(id: String) -> impl IntoView {
                                 </li>
                             }).collect_view()}
                         </ol>
-                    }.into_any()),
-                    Err(error) => Either::Right(view! { <ErrorPanel error /> }),
+                    }),
+                    Err(error) => EitherOf3::C(view! { <ErrorPanel error /> }),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
     .into_any()
 }

@@ -228,17 +228,16 @@ fn is_static_asset(path: &str) -> bool {
 }
 
 fn client_addr(request: &Request, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for {
-        if let Some(first) = request
+    if trust_forwarded_for
+        && let Some(first) = request
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
             .map(str::trim)
             .filter(|v| !v.is_empty())
-        {
-            return first.to_owned();
-        }
+    {
+        return first.to_owned();
     }
     request
         .extensions()

@@ -22,7 +22,7 @@ pub fn CustomerList() -> impl IntoView {
         let params = params.read();
         GridQuery::from_pairs(QUERY_KEYS.iter().filter_map(|k| params.get_str(k).map(|v| (*k, v))))
     });
-    let customers = Resource::new(move || query.get(), |q| list_customers(q));
+    let customers = Resource::new(move || query.get(), list_customers);
     // While a new page loads, the old rows stay (dimmed) instead of a flash of emptiness.
     let (pending, set_pending) = signal(false);
 

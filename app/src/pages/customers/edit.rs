@@ -45,7 +45,6 @@ pub fn CustomerPage() -> impl IntoView {
             })}
         </Suspense>
     }
-    .into_any()
 }
 
 #[component]
@@ -92,7 +91,6 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
             }}
         </section>
     }
-    .into_any()
 }
 
 /// A conflict or other refusal, with a way to reload.
@@ -106,7 +104,6 @@ fn Problem(message: String, #[prop(optional)] reload: bool) -> impl IntoView {
             })}
         </div>
     }
-    .into_any()
 }
 
 #[component]
@@ -232,7 +229,6 @@ fn DetailsTab(detail: CustomerDetail, name: RwSignal<String>, read_only: bool) -
             })}
         </form>
     }
-    .into_any()
 }
 
 // The tabs below render only in the browser (see `in_browser`), so their data are local
@@ -284,7 +280,6 @@ fn UsersTab(id: String, read_only: bool) -> impl IntoView {
             })}
         </Transition>
     }
-    .into_any()
 }
 
 #[component]
@@ -371,7 +366,6 @@ fn UserRow(
             </td></tr>
         })}
     }
-    .into_any()
 }
 
 #[component]
@@ -420,7 +414,6 @@ fn AddUser(id: String, on_done: Callback<Option<String>>) -> impl IntoView {
             </div>
         </form>
     }
-    .into_any()
 }
 
 #[component]
@@ -439,7 +432,6 @@ fn PbxTab(id: String, read_only: bool) -> impl IntoView {
             })}
         </Suspense>
     }
-    .into_any()
 }
 
 #[component]
@@ -522,7 +514,6 @@ fn ConnectionEditor(id: String, view: ConnectionView, read_only: bool) -> impl I
             })}
         </form>
     }
-    .into_any()
 }
 
 #[component]
@@ -550,5 +541,4 @@ fn ActivityTab(id: String) -> impl IntoView {
             })}
         </Transition>
     }
-    .into_any()
 }

@@ -102,7 +102,6 @@ pub fn CreateCustomerPage() -> impl IntoView {
             })}
         </Suspense>
     }
-    .into_any()
 }
 
 #[component]
@@ -320,7 +319,6 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
             </div>
         </form>
     }
-    .into_any()
 }
 
 type TextLens = fn(&NewCustomer) -> &String;
@@ -422,7 +420,6 @@ fn DetailsStep(
             disabled=Signal::derive(move || in_house_blocked && !in_house.get()) hint=in_house_hint
             error=error_for(0, "in_house", "in_house") />
     }
-    .into_any()
 }
 
 #[component]
@@ -508,5 +505,4 @@ fn Summary(draft: RwSignal<NewCustomer>, options: StoredValue<WizardOptions>) ->
             })}
         </section>
     }
-    .into_any()
 }

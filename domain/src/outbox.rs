@@ -2,10 +2,23 @@
 //! them, so none is lost and none is sent for a change that was rolled back. A worker (in the
 //! server crate) delivers them.
 
-use crate::entity::outbox;
-use crate::Result;
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use crate::entity::{customer_user, outbox, reseller};
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+use model::roles::Invitation;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use std::time::Duration;
+
+/// `outbox.status` of an email waiting for (another) attempt.
+pub const QUEUED: &str = "queued";
+/// `outbox.status` of an email the SMTP server accepted.
+pub const SENT: &str = "sent";
+/// `outbox.status` of an email given up on.
+pub const FAILED: &str = "failed";
 
 /// An email to queue.
 #[derive(Clone, Debug)]
@@ -59,5 +72,231 @@ pub fn invitation(reseller_name: &str, customer_name: &str, user_id: i64, displa
              Sign in with this email address ({email}) to choose your password and get started.\n\n\
              If you did not expect this email, you can ignore it.\n"
         ),
+    }
+}
+
+/// How often, and how patiently, an email the SMTP server did not take is tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; after the last one the email is `failed`.
+    pub max_attempts: i32,
+    /// The wait after the first failure; it doubles with every further failure…
+    pub first_delay: Duration,
+    /// …up to this.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 8 attempts: waits of 30 s, 1, 2, 4, 8, 16 and 32 minutes (about an hour in all), never
+    /// more than an hour apart.
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 8, first_delay: Duration::from_secs(30), max_delay: Duration::from_secs(3600) }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before the next attempt after `failures` failed ones (`failures` ≥ 1).
+    pub fn delay_after(&self, failures: i32) -> Duration {
+        let doublings = u32::try_from(failures.saturating_sub(1)).unwrap_or(0).min(30);
+        self.first_delay.saturating_mul(1u32 << doublings).min(self.max_delay)
+    }
+}
+
+/// What happens to an email after a failed attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Still queued; tried again from this time on.
+    RetryAt(DateTime<Utc>),
+    /// That was the last attempt: the email is `failed` (and so is the invitation it carried).
+    GaveUp,
+    /// The row had already left this worker's hands (its claim ran out and another worker
+    /// finished it): nothing was changed.
+    Stale,
+}
+
+fn chrono_duration(d: Duration) -> Result<chrono::Duration> {
+    chrono::Duration::from_std(d).map_err(|e| Error::Internal(format!("duration out of range: {e}")))
+}
+
+/// Rows nobody holds a live claim on at `now`.
+fn unclaimed(now: DateTime<Utc>) -> Condition {
+    Condition::any().add(outbox::Column::ClaimedUntil.is_null()).add(outbox::Column::ClaimedUntil.lt(now))
+}
+
+/// Claims up to `limit` queued emails that are due at `now` and that no one else holds, for
+/// `lease`: until then no other worker (in this or another process on the same database)
+/// claims them. An email claimed by a worker that stopped before finishing it becomes claimable
+/// again when the lease runs out, so nothing is lost (it may, rarely, be sent twice: when the
+/// process stopped after the SMTP server took the email but before it was marked sent).
+///
+/// Each row is claimed by its own conditional `UPDATE`; only the worker whose update changed
+/// the row has it, whatever the database's isolation level.
+pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Duration, limit: u64) -> Result<Vec<outbox::Model>> {
+    let until = now + chrono_duration(lease)?;
+    let candidates = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq(QUEUED))
+        .filter(outbox::Column::NextAttemptAt.lte(now))
+        .filter(unclaimed(now))
+        .order_by_asc(outbox::Column::NextAttemptAt)
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for row in candidates {
+        let result = outbox::Entity::update_many()
+            .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::Status.eq(QUEUED))
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .filter(unclaimed(now))
+            .exec(db)
+            .await?;
+        if result.rows_affected == 1 {
+            claimed.push(outbox::Model { claimed_until: Some(until), ..row });
+        }
+    }
+    Ok(claimed)
+}
+
+/// Records that the SMTP server took the email; an invitation's user becomes `sent`.
+pub async fn mark_sent(db: &DatabaseConnection, id: i64) -> Result<()> {
+    use sea_orm::ExprTrait as _;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let Some(row) = outbox::Entity::find_by_id(id).one(&txn).await? else {
+        return Ok(());
+    };
+    let result = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(SENT))
+        .col_expr(outbox::Column::SentAt, Expr::value(now))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+        .col_expr(outbox::Column::LastError, Expr::value(""))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq(QUEUED))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 1
+        && let Some(user_id) = invitee(&row)
+    {
+        customer_user::Entity::update_many()
+            .col_expr(customer_user::Column::Invitation, Expr::value(Invitation::Sent.as_str()))
+            .col_expr(customer_user::Column::InvitedAt, Expr::value(now))
+            .filter(customer_user::Column::Id.eq(user_id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Records a failed attempt at `now` with its `error` (no secrets, no body: it is shown in demo
+/// mode and logged). The email waits for its next attempt with exponential backoff, or, after
+/// the policy's last attempt, is `failed` — and so is the invitation it carried, unless
+/// another invitation to that user is still queued.
+pub async fn mark_failed_attempt(db: &DatabaseConnection, id: i64, error: &str, now: DateTime<Utc>, policy: &RetryPolicy) -> Result<AfterFailure> {
+    failed_attempt(db, id, error, now, policy, false).await
+}
+
+/// Gives up on the email at once: it can never be delivered (e.g. its address is malformed).
+pub async fn mark_undeliverable(db: &DatabaseConnection, id: i64, error: &str, now: DateTime<Utc>) -> Result<AfterFailure> {
+    failed_attempt(db, id, error, now, &RetryPolicy::default(), true).await
+}
+
+async fn failed_attempt(db: &DatabaseConnection, id: i64, error: &str, now: DateTime<Utc>, policy: &RetryPolicy, permanent: bool) -> Result<AfterFailure> {
+    let txn = db.begin().await?;
+    let Some(row) = outbox::Entity::find_by_id(id).one(&txn).await? else {
+        return Ok(AfterFailure::Stale);
+    };
+    let attempts = row.attempts.saturating_add(1);
+    let give_up = permanent || attempts >= policy.max_attempts;
+    let outcome = if give_up { AfterFailure::GaveUp } else { AfterFailure::RetryAt(now + chrono_duration(policy.delay_after(attempts))?) };
+    let error: String = error.chars().take(2000).collect();
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Attempts, Expr::value(attempts))
+        .col_expr(outbox::Column::LastError, Expr::value(error))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(None::<DateTime<Utc>>));
+    update = match outcome {
+        AfterFailure::RetryAt(at) => update.col_expr(outbox::Column::NextAttemptAt, Expr::value(at)),
+        _ => update.col_expr(outbox::Column::Status, Expr::value(FAILED)),
+    };
+    // The attempts guard makes a late report from a worker whose claim ran out harmless.
+    let result = update
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq(QUEUED))
+        .filter(outbox::Column::Attempts.eq(row.attempts))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Ok(AfterFailure::Stale);
+    }
+    if give_up && let Some(user_id) = invitee(&row) {
+        let still_queued = outbox::Entity::find()
+            .filter(outbox::Column::CustomerUserId.eq(user_id))
+            .filter(outbox::Column::Kind.eq(row.kind.as_str()))
+            .filter(outbox::Column::Status.eq(QUEUED))
+            .count(&txn)
+            .await?;
+        if still_queued == 0 {
+            customer_user::Entity::update_many()
+                .col_expr(customer_user::Column::Invitation, Expr::value(Invitation::Failed.as_str()))
+                .filter(customer_user::Column::Id.eq(user_id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// The customer user an invitation email was for.
+fn invitee(row: &outbox::Model) -> Option<i64> {
+    (row.kind == "invitation").then_some(row.customer_user_id).flatten()
+}
+
+/// An email as the demo outbox lists it, with times in the reseller's time zone.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub email: outbox::Model,
+    /// `2026-11-26 09:14`.
+    pub queued_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// The newest `limit` emails of one reseller, newest first (demo mode shows them instead of
+/// sending them).
+pub async fn list_for_demo(db: &impl ConnectionTrait, reseller_id: i64, limit: u64) -> Result<Vec<Listed>> {
+    let zone = reseller::Entity::find_by_id(reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::ResellerId.eq(reseller_id))
+        .order_by_desc(outbox::Column::CreatedAt)
+        .order_by_desc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|email| Listed {
+            queued_at: crate::activity::local_time(email.created_at, &zone),
+            sent_at: email.sent_at.map(|at| crate::activity::local_time(at, &zone)),
+            email,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_the_first_delay_up_to_the_cap() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay_after(1), Duration::from_secs(30));
+        assert_eq!(policy.delay_after(2), Duration::from_secs(60));
+        assert_eq!(policy.delay_after(7), Duration::from_secs(30 * 64));
+        assert_eq!(policy.delay_after(8), Duration::from_secs(3600));
+        assert_eq!(policy.delay_after(i32::MAX), Duration::from_secs(3600));
+        assert_eq!(policy.delay_after(0), Duration::from_secs(30));
     }
 }

@@ -157,7 +157,9 @@ test('the page works on a 390 px wide screen', async ({ page }) => {
 });
 
 test('a reseller without templates sees the empty state and can start from it', async ({ page }) => {
-  await page.context().clearCookies();
+  // Sign out through the UI: clearing cookies raced the first sign-in's navigation.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
   await page.goto('/login?next=/pbx-templates');
   await signIn(page, 'admin@northwind.example');
   await expect(page).toHaveURL(/\/pbx-templates$/);

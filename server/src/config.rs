@@ -34,8 +34,10 @@ pub struct Config {
     #[arg(long, env = "PORTAL_SECRET_KEY_FILE", default_value = "data/secret.key", global = true)]
     pub secret_key_file: PathBuf,
 
-    /// SMTP server for outgoing mail, e.g. `smtps://user:password@mail.example.com:465` or
-    /// `smtp://127.0.0.1:2525`. Without it mail stays queued and is listed in demo mode.
+    /// SMTP server for outgoing mail, e.g. `smtps://user:password@mail.example.com:465`,
+    /// `smtp://user:password@mail.example.com:587?tls=required` (STARTTLS) or
+    /// `smtp://127.0.0.1:2525` (a local relay; plain `smtp://` sends credentials unencrypted).
+    /// Without it mail stays queued and is listed in demo mode.
     #[arg(long, env = "PORTAL_SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<String>,
 
@@ -99,10 +101,10 @@ impl Config {
         if let Some(key) = &self.secret_key {
             parse_key(key)?;
         }
-        if let Some(smtp) = &self.smtp_url {
-            if !(smtp.starts_with("smtp://") || smtp.starts_with("smtps://")) {
-                return Err("--smtp-url must start with smtp:// or smtps://".into());
-            }
+        if let Some(smtp) = &self.smtp_url
+            && !(smtp.starts_with("smtp://") || smtp.starts_with("smtps://"))
+        {
+            return Err("--smtp-url must start with smtp:// or smtps://".into());
         }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             return Err("session timeouts must be at least one minute / one hour".into());

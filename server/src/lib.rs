@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod export;
 pub mod http;
+pub mod mailer;
 
 use app::ssr::AppContext;
 use config::Config;
@@ -16,6 +17,8 @@ use tokio::net::TcpListener;
 pub struct Portal {
     pub state: http::AppState,
     pub config: Config,
+    /// Delivers queued email while the portal serves; `None` without `--smtp-url`.
+    pub mailer: Option<mailer::Mailer>,
 }
 
 impl Portal {
@@ -24,6 +27,7 @@ impl Portal {
     pub async fn prepare(config: Config) -> anyhow::Result<Portal> {
         config.validate().map_err(anyhow::Error::msg)?;
         let secret_key = config.load_or_create_secret_key().map_err(anyhow::Error::msg)?;
+        let mailer = config.smtp_url.as_deref().map(|url| mailer::Mailer::new(url, &config.mail_from)).transpose()?;
         let db = domain::db::connect(&config.database_url).await?;
         let secrets = domain::secret::SecretBox::new(&secret_key);
         domain::seed::product_types(&db).await?;
@@ -44,16 +48,27 @@ impl Portal {
             ctx,
             public_origin: config.public_url(),
         };
-        Ok(Portal { state, config })
+        Ok(Portal { state, config, mailer })
     }
 
-    /// Serves on `listener` until `shutdown` completes.
+    /// Serves on `listener` (and runs the mail worker, if there is one) until `shutdown`
+    /// completes; then waits for the worker to finish the email it is sending.
     pub async fn serve(self, listener: TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let ctx = &self.state.ctx;
+        let worker = self.mailer.map(|mailer| tokio::spawn(mailer.run(ctx.db.clone(), ctx.mail_queued.clone(), stopped)));
         let router = http::router(self.state);
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await?;
-        Ok(())
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            })
+            .await;
+        // The stop sender is gone by now, which also stops the worker if serving failed.
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        Ok(served?)
     }
 }
 

@@ -2,4 +2,5 @@
 
 pub mod auth;
 pub mod customers;
+pub mod outbox;
 pub mod pbx_templates;

@@ -1,6 +1,7 @@
 //! The frame around every signed-in page: header, navigation, account menu.
 
 use crate::api::auth::{signed_in_user, SignOut};
+use crate::api::outbox::demo_mode;
 use crate::components::error_panel::ErrorPanel;
 use crate::AppError;
 use leptos::either::EitherOf3;
@@ -24,6 +25,8 @@ const NAVIGATION: [(&str, &str); 5] = [
 pub fn AppShell() -> impl IntoView {
     let user: UserResource = Resource::new(|| (), |_| signed_in_user());
     provide_context(user);
+    // Demo mode adds the outbox to the navigation.
+    let demo = Resource::new(|| (), |_| demo_mode());
     let location = use_location();
 
     view! {
@@ -32,7 +35,7 @@ pub fn AppShell() -> impl IntoView {
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(user) => EitherOf3::A(view! {
-                        <Header user />
+                        <Header user demo=demo.await.unwrap_or(false) />
                         <main id="main" class="page" tabindex="-1">
                             <Outlet />
                         </main>
@@ -50,7 +53,7 @@ pub fn AppShell() -> impl IntoView {
 }
 
 #[component]
-fn Header(user: CurrentUser) -> impl IntoView {
+fn Header(user: CurrentUser, demo: bool) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <header class="topbar">
@@ -67,6 +70,7 @@ fn Header(user: CurrentUser) -> impl IntoView {
                         .into_iter()
                         .map(|(href, label)| view! { <li><A href=href>{label}</A></li> })
                         .collect_view()}
+                    {demo.then(|| view! { <li><A href="/outbox">"Outbox (demo)"</A></li> })}
                 </ul>
             </nav>
             <div class="account">

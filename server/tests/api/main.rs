@@ -4,6 +4,7 @@
 
 mod auth;
 mod customers;
+mod mail;
 mod operator;
 mod pbx_templates;
 mod provisioning;

@@ -15,6 +15,7 @@ pub mod migration;
 pub mod operator;
 pub mod outbox;
 pub mod password;
+pub mod pbx;
 pub mod pbx_templates;
 pub mod provisioning;
 pub mod secret;

@@ -7,6 +7,7 @@ pub mod config;
 pub mod export;
 pub mod http;
 pub mod mailer;
+pub mod simulator;
 
 use app::ssr::AppContext;
 use config::Config;

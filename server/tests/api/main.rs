@@ -4,6 +4,7 @@
 
 mod auth;
 mod customers;
+mod kazoo;
 mod mail;
 mod operator;
 mod pbx_templates;

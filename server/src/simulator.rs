@@ -1,0 +1,433 @@
+//! **Kazoo simulator** — not a PBX. A small in-memory stand-in for a 2600Hz Kazoo cluster's
+//! Crossbar v2 API, so the demo can show a real sync over HTTP and the tests have a PBX to talk
+//! to. It speaks exactly what `domain::pbx::kazoo` uses, with the same JSON (the wire types are
+//! shared):
+//!
+//! - `PUT /v2/api_auth` — `{"data":{"api_key":"…"}}` → an `auth_token` and the key's account;
+//!   a wrong key is a 401 with Kazoo's error envelope.
+//! - `GET /v2/accounts/{id}/users` and `GET /v2/accounts/{id}/children` — need `X-Auth-Token`;
+//!   paged by `page_size` (default 50) and `start_key`, answering `next_start_key` while more
+//!   follow; an unknown account is a 404.
+//!
+//! Its data is generated and deterministic: a top account with N users, and two child accounts
+//! with a few users each. Names come from small word lists, emails are
+//! `first.last@<account>.example`, and every 7th user is a call-centre agent (a non-empty
+//! `queues` list). Nothing is persisted; nothing here talks to a real PBX.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use domain::pbx::kazoo::wire;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+
+/// The demo's API key for the simulator (the demo's default template uses it).
+pub const DEMO_API_KEY: &str = "demo-kazoo-simulator-key";
+/// The simulator's top account id (32 hex digits, like Kazoo's).
+pub const DEMO_ACCOUNT_ID: &str = "5a11a70000000000000000000000000a";
+/// How many users the demo's top account has.
+pub const DEMO_USERS: usize = 36;
+
+const DEFAULT_PAGE_SIZE: usize = 50;
+const MAX_PAGE_SIZE: usize = 1000;
+
+const FIRST_NAMES: [&str; 16] = [
+    "Ada", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kara",
+    "Liam", "Maya", "Noah", "Olga", "Pablo",
+];
+const LAST_NAMES: [&str; 16] = [
+    "Adams", "Brooks", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Hansen", "Ito", "Jensen",
+    "Kowalski", "Lopez", "Moreau", "Novak", "Okafor", "Petrov",
+];
+
+/// One simulated account.
+#[derive(Debug, Clone)]
+pub struct SimAccount {
+    pub id: String,
+    pub name: String,
+    pub parent: Option<String>,
+    /// Sorted by id, which is also the paging order.
+    pub users: Vec<wire::UserDoc>,
+}
+
+/// The simulator's data and behaviour; cheap to clone (clones share everything).
+#[derive(Clone)]
+pub struct SimulatorState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    api_key: String,
+    root: String,
+    accounts: HashMap<String, SimAccount>,
+    tokens: Mutex<HashMap<String, String>>,
+    issued: AtomicU64,
+    fail_next: AtomicU32,
+    requests: AtomicU64,
+}
+
+impl SimulatorState {
+    /// A top account `account_id` named `account_name` with `users` users, and two child
+    /// accounts ("<name> East" with 5 users, "<name> West" with 3).
+    pub fn new(
+        api_key: &str,
+        account_id: &str,
+        account_name: &str,
+        users: usize,
+    ) -> SimulatorState {
+        let mut accounts = HashMap::new();
+        let root = generate_account(account_id, account_name, None, users);
+        for (n, (suffix, count)) in [("East", 5), ("West", 3)].into_iter().enumerate() {
+            let id = child_id(account_id, n as u8 + 1);
+            let child = generate_account(
+                &id,
+                &format!("{account_name} {suffix}"),
+                Some(account_id),
+                count,
+            );
+            accounts.insert(id, child);
+        }
+        accounts.insert(account_id.to_string(), root);
+        SimulatorState {
+            inner: Arc::new(Inner {
+                api_key: api_key.to_string(),
+                root: account_id.to_string(),
+                accounts,
+                tokens: Mutex::new(HashMap::new()),
+                issued: AtomicU64::new(0),
+                fail_next: AtomicU32::new(0),
+                requests: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// What the demo shows: [`DEMO_USERS`] users in "Northwind Trading" plus two sub-accounts.
+    pub fn demo() -> SimulatorState {
+        SimulatorState::new(
+            DEMO_API_KEY,
+            DEMO_ACCOUNT_ID,
+            "Northwind Trading",
+            DEMO_USERS,
+        )
+    }
+
+    /// Answers the next `n` requests (of any kind) with 503 Service Unavailable.
+    pub fn failing_first(self, n: u32) -> SimulatorState {
+        self.inner.fail_next.store(n, Ordering::SeqCst);
+        self
+    }
+
+    /// Invalidates every token handed out, as if they had expired.
+    pub fn expire_tokens(&self) {
+        self.inner
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// How many requests the simulator has received.
+    pub fn requests(&self) -> u64 {
+        self.inner.requests.load(Ordering::SeqCst)
+    }
+
+    /// How many tokens `api_auth` has handed out.
+    pub fn tokens_issued(&self) -> u64 {
+        self.inner.issued.load(Ordering::SeqCst)
+    }
+
+    /// The top account's id.
+    pub fn root_account_id(&self) -> &str {
+        &self.inner.root
+    }
+
+    /// An account by id.
+    pub fn account(&self, id: &str) -> Option<&SimAccount> {
+        self.inner.accounts.get(id)
+    }
+
+    /// The child accounts of `id`, by id.
+    pub fn children_of(&self, id: &str) -> Vec<&SimAccount> {
+        let mut children: Vec<_> = self
+            .inner
+            .accounts
+            .values()
+            .filter(|a| a.parent.as_deref() == Some(id))
+            .collect();
+        children.sort_by(|a, b| a.id.cmp(&b.id));
+        children
+    }
+
+    /// Counts the request; `Some` 503 while the failure mode lasts.
+    fn begin(&self) -> Option<Response> {
+        self.inner.requests.fetch_add(1, Ordering::SeqCst);
+        let failing = self
+            .inner
+            .fail_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        failing.then(|| error(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"))
+    }
+
+    fn token_is_valid(&self, headers: &HeaderMap) -> bool {
+        let Some(token) = headers.get("x-auth-token").and_then(|v| v.to_str().ok()) else {
+            return false;
+        };
+        self.inner
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(token)
+    }
+}
+
+/// The simulator's routes (mounted at the root: they start with `/v2`).
+pub fn kazoo_router(state: SimulatorState) -> Router {
+    Router::new()
+        .route("/v2/api_auth", put(api_auth))
+        .route("/v2/accounts/{account_id}/users", get(users))
+        .route("/v2/accounts/{account_id}/children", get(children))
+        .with_state(state)
+}
+
+/// Serves the simulator on `listener` until the task is dropped or the listener fails.
+pub async fn serve_kazoo(listener: TcpListener, state: SimulatorState) -> std::io::Result<()> {
+    axum::serve(listener, kazoo_router(state)).await
+}
+
+async fn api_auth(
+    State(sim): State<SimulatorState>,
+    body: Result<Json<wire::AuthRequest>, JsonRejection>,
+) -> Response {
+    if let Some(failure) = sim.begin() {
+        return failure;
+    }
+    let Ok(Json(request)) = body else {
+        return error(StatusCode::BAD_REQUEST, "invalid_data");
+    };
+    if request.data.api_key != sim.inner.api_key {
+        return error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    }
+    let n = sim.inner.issued.fetch_add(1, Ordering::SeqCst) + 1;
+    let token = format!("simulated-token-{n:08}");
+    sim.inner
+        .tokens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(token.clone(), sim.inner.root.clone());
+    let root = &sim.inner.accounts[&sim.inner.root];
+    let answer = wire::AuthResponse {
+        auth_token: token,
+        data: wire::AuthData {
+            account_id: root.id.clone(),
+            account_name: Some(root.name.clone()),
+        },
+        status: "success".into(),
+    };
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+async fn users(
+    State(sim): State<SimulatorState>,
+    Path(account_id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<wire::ListQuery>, QueryRejection>,
+) -> Response {
+    match admit(&sim, &account_id, &headers, query) {
+        Ok((account, query)) => {
+            Json(page(account.users.clone(), query, |user| &user.id)).into_response()
+        }
+        Err(refusal) => *refusal,
+    }
+}
+
+async fn children(
+    State(sim): State<SimulatorState>,
+    Path(account_id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<wire::ListQuery>, QueryRejection>,
+) -> Response {
+    match admit(&sim, &account_id, &headers, query) {
+        Ok((account, query)) => {
+            let children = sim
+                .children_of(&account.id)
+                .into_iter()
+                .map(|child| wire::AccountDoc {
+                    id: child.id.clone(),
+                    name: child.name.clone(),
+                })
+                .collect();
+            Json(page(children, query, |child| &child.id)).into_response()
+        }
+        Err(refusal) => *refusal,
+    }
+}
+
+/// What every listing checks first: the failure mode, the token, the account, the query.
+fn admit<'s>(
+    sim: &'s SimulatorState,
+    account_id: &str,
+    headers: &HeaderMap,
+    query: Result<Query<wire::ListQuery>, QueryRejection>,
+) -> Result<(&'s SimAccount, wire::ListQuery), Box<Response>> {
+    if let Some(failure) = sim.begin() {
+        return Err(Box::new(failure));
+    }
+    if !sim.token_is_valid(headers) {
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )));
+    }
+    let Some(account) = sim.account(account_id) else {
+        return Err(Box::new(error(StatusCode::NOT_FOUND, "bad_identifier")));
+    };
+    let Ok(Query(query)) = query else {
+        return Err(Box::new(error(StatusCode::BAD_REQUEST, "invalid_data")));
+    };
+    Ok((account, query))
+}
+
+/// One page of `all` (sorted by `key`): `page_size` records from `start_key` on, and the key
+/// of the next record if there is one. `paginate=false` returns everything.
+fn page<T>(all: Vec<T>, query: wire::ListQuery, key: impl Fn(&T) -> &str) -> wire::Page<T> {
+    if query.paginate.as_deref() == Some("false") {
+        return wire::Page {
+            data: all,
+            next_start_key: None,
+            start_key: None,
+            page_size: None,
+            status: "success".into(),
+        };
+    }
+    let size = query
+        .page_size
+        .map_or(DEFAULT_PAGE_SIZE, |n| n as usize)
+        .clamp(1, MAX_PAGE_SIZE);
+    let from = match query.start_key.as_deref() {
+        Some(start) => all.partition_point(|record| key(record) < start),
+        None => 0,
+    };
+    let mut data: Vec<T> = all.into_iter().skip(from).take(size + 1).collect();
+    let next_start_key = if data.len() > size {
+        data.pop().map(|next| key(&next).to_string())
+    } else {
+        None
+    };
+    let page_size = Some(data.len() as u64);
+    wire::Page {
+        data,
+        next_start_key,
+        start_key: query.start_key,
+        page_size,
+        status: "success".into(),
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(wire::ErrorBody::new(status.as_u16(), message))).into_response()
+}
+
+/// Child `n`'s id: the parent's with its last two hex digits replaced.
+fn child_id(parent: &str, n: u8) -> String {
+    let stem = parent
+        .get(..parent.len().saturating_sub(2))
+        .unwrap_or(parent);
+    format!("{stem}{:02x}", 0xc0 + n)
+}
+
+fn generate_account(id: &str, name: &str, parent: Option<&str>, users: usize) -> SimAccount {
+    let domain = format!("{}.example", slug(name));
+    // Ids share the account's first 16 hex digits and count up, so id order is creation order.
+    let stem = id.get(..16).unwrap_or(id);
+    let queue = format!("{stem}{:016x}", 0xacdc_u64);
+    let users = (0..users)
+        .map(|i| {
+            let first = FIRST_NAMES[i % FIRST_NAMES.len()];
+            let last = LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()];
+            let round = i / (FIRST_NAMES.len() * LAST_NAMES.len());
+            let suffix = if round == 0 {
+                String::new()
+            } else {
+                round.to_string()
+            };
+            let local = format!("{}.{}{suffix}", first.to_lowercase(), last.to_lowercase());
+            wire::UserDoc {
+                id: format!("{stem}{:016x}", 0x1000 + i as u64),
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                email: Some(format!("{local}@{domain}")),
+                username: Some(local),
+                queues: if (i + 1) % 7 == 0 {
+                    vec![queue.clone()]
+                } else {
+                    Vec::new()
+                },
+            }
+        })
+        .collect();
+    SimAccount {
+        id: id.to_string(),
+        name: name.to_string(),
+        parent: parent.map(Into::into),
+        users,
+    }
+}
+
+fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_is_deterministic_and_unique() {
+        let sim = SimulatorState::new("k", DEMO_ACCOUNT_ID, "Acme Corp", 600);
+        let root = sim.account(DEMO_ACCOUNT_ID).unwrap();
+        assert_eq!(root.users.len(), 600);
+        let emails: std::collections::HashSet<_> = root
+            .users
+            .iter()
+            .map(|u| u.email.clone().unwrap())
+            .collect();
+        assert_eq!(emails.len(), 600);
+        assert_eq!(
+            root.users[0].email.as_deref(),
+            Some("ada.adams@acme-corp.example")
+        );
+        assert!(root.users.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!(
+            root.users.iter().filter(|u| !u.queues.is_empty()).count(),
+            600 / 7
+        );
+        let children = sim.children_of(DEMO_ACCOUNT_ID);
+        assert_eq!(
+            children
+                .iter()
+                .map(|c| (c.name.as_str(), c.users.len()))
+                .collect::<Vec<_>>(),
+            [("Acme Corp East", 5), ("Acme Corp West", 3)]
+        );
+        assert!(
+            children
+                .iter()
+                .all(|c| c.id.len() == 32 && c.id.chars().all(|ch| ch.is_ascii_hexdigit()))
+        );
+    }
+}

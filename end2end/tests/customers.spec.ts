@@ -80,3 +80,21 @@ test('Export CSV downloads the current view', async ({ page }) => {
   expect(lines).toHaveLength(2);
   expect(lines[1]).toContain('Delta Insurance Brokers');
 });
+
+test('the pager shows the total and the page size lives in the URL', async ({ page }) => {
+  const pager = page.getByRole('navigation', { name: 'Pages' });
+  await expect(pager).toContainText('1–8 of 8');
+  await expect(pager).toContainText('Page 1 of 1');
+  await page.getByLabel('Rows per page').selectOption('50');
+  await expect(page).toHaveURL(/size=50/);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Rows per page')).toHaveValue('50');
+  // A page past the end says so and offers the way back.
+  await page.goto('/customers?page=3');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'No customers on this page' })).toBeVisible();
+  await page.getByRole('link', { name: 'Go to page 1' }).click();
+  await expect(page).toHaveURL(/\/customers$/);
+  await expect(page.locator('table.grid tbody tr')).toHaveCount(8);
+});

@@ -186,6 +186,18 @@ fn Grid(
         };
     }
     let pages = page.page_count(q.page_size);
+    if page.rows.is_empty() {
+        // A link or a back button can point past the end after customers were removed.
+        let last_page = href(&q.at_page(pages));
+        return view! {
+            <section class="card empty-state">
+                <h2>"No customers on this page"</h2>
+                <p>{format!("The list has {} in all, on {pages} page{}.", page.total, if pages == 1 { "" } else { "s" })}</p>
+                <a href=last_page>{format!("Go to page {pages}")}</a>
+            </section>
+        }
+        .into_any();
+    }
     let current = q.page.min(pages);
     let first = q.offset() + 1;
     let last = q.offset() + page.rows.len() as u64;

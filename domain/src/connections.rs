@@ -3,7 +3,7 @@
 
 use crate::activity::{self, Actor};
 use crate::entity::{pbx_connection, pbx_template};
-use crate::provisioning::{ensure_changeable, owned};
+use crate::provisioning::{ensure_changeable, lock_owned, lock_reseller, owned};
 use crate::{Error, Result};
 use model::customer_form::ConnectionView;
 use model::pbx::{ConnectionForm, PbxKind};
@@ -17,7 +17,11 @@ pub async fn view(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -
     let Some(conn) = pbx_connection::Entity::find().filter(pbx_connection::Column::CustomerId.eq(c.id)).one(db).await? else {
         return Ok(None);
     };
-    let template = pbx_template::Entity::find_by_id(conn.template_id).one(db).await?.ok_or(Error::NotFound)?;
+    let template = pbx_template::Entity::find_by_id(conn.template_id)
+        .filter(pbx_template::Column::ResellerId.eq(actor.reseller_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(Some(ConnectionView {
         template_id: template.id,
         template_name: template.name,
@@ -41,7 +45,10 @@ pub async fn view(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -
 pub async fn update(db: &DatabaseConnection, actor: &Actor, customer_id: &str, version: i32, form: &ConnectionForm, enabled: bool) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
     let txn = db.begin().await?;
-    let c = owned(&txn, actor.reseller_id, customer_id).await?;
+    // The reseller's lock serialises this with template changes (a template's type may change
+    // while no customer uses it); then the customer's.
+    lock_reseller(&txn, actor.reseller_id).await?;
+    let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let conn = pbx_connection::Entity::find().filter(pbx_connection::Column::CustomerId.eq(c.id)).one(&txn).await?.ok_or(Error::NotFound)?;
     let template = match form.template_id {

@@ -3,7 +3,7 @@
 
 use crate::activity::{self, Actor};
 use crate::entity::{customer, customer_user, reseller};
-use crate::provisioning::{ensure_changeable, owned};
+use crate::provisioning::{ensure_changeable, lock_owned, owned};
 use crate::{outbox, Error, Result};
 use chrono::Utc;
 use model::customer_form::{CustomerUser, PrimaryUserForm};
@@ -87,7 +87,7 @@ pub async fn add(db: &DatabaseConnection, actor: &Actor, customer_id: &str, form
     errors.check("roles", roles.validate());
     errors.into_result()?;
     let txn = db.begin().await?;
-    let c = owned(&txn, actor.reseller_id, customer_id).await?;
+    let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let email_key = model::field::email_key(&form.email);
     let duplicate = || Error::invalid("email", "This customer already has a user with this email.");
@@ -146,7 +146,7 @@ pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str
     actor.require(Permission::CustomerAdministrator)?;
     roles.validate().map_err(|m| Error::invalid("roles", m))?;
     let txn = db.begin().await?;
-    let c = owned(&txn, actor.reseller_id, customer_id).await?;
+    let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let user = user_of(&txn, &c, user_id).await?;
     if user.user_admin && !roles.user_admin && other_admins(&txn, &c, user.id).await? == 0 {
@@ -193,13 +193,19 @@ pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
     let txn = db.begin().await?;
-    let c = owned(&txn, actor.reseller_id, customer_id).await?;
+    let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let user = user_of(&txn, &c, user_id).await?;
     if user.user_admin && other_admins(&txn, &c, user.id).await? == 0 {
         return Err(Error::Conflict(LAST_ADMIN.into()));
     }
     let summary = format!("Removed user {} <{}>.", user.display_name, user.email);
+    // Their invitation, if not sent yet, must not go out after they lost access.
+    crate::entity::outbox::Entity::delete_many()
+        .filter(crate::entity::outbox::Column::CustomerUserId.eq(user.id))
+        .filter(crate::entity::outbox::Column::Status.eq("queued"))
+        .exec(&txn)
+        .await?;
     user.delete(&txn).await?;
     activity::record(&txn, actor, Some(c.id), "user.removed", summary).await?;
     txn.commit().await?;
@@ -210,7 +216,7 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, u
 pub async fn resend_invitation(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64) -> Result<CustomerUser> {
     actor.require(Permission::CustomerAdministrator)?;
     let txn = db.begin().await?;
-    let c = owned(&txn, actor.reseller_id, customer_id).await?;
+    let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let user = user_of(&txn, &c, user_id).await?;
     if !roles_of(&user).grants_access() {

@@ -2,8 +2,9 @@
 //! platform, used by many of its customers' connections. The master secret is write-only: it is
 //! sealed with the installation's key on the way in and only ever opened on the server.
 
+use crate::provisioning::lock_reseller;
 use crate::activity::{self, Actor};
-use crate::entity::{pbx_connection, pbx_template, reseller};
+use crate::entity::{pbx_connection, pbx_template};
 use crate::secret::SecretBox;
 use crate::{Error, Result};
 use chrono::Utc;
@@ -97,18 +98,6 @@ pub fn stale() -> Error {
         "Someone else changed this template after you opened it. Your changes were not saved: reload to see theirs, then make yours again."
             .into(),
     )
-}
-
-/// Takes the reseller's row lock for the rest of the transaction, so template changes of one
-/// reseller (and customer creations, which take the same lock) happen one after another. On
-/// SQLite it also takes the write lock up front instead of failing to upgrade a read later.
-async fn lock_reseller(db: &impl ConnectionTrait, reseller_id: i64) -> Result<()> {
-    reseller::Entity::update_many()
-        .col_expr(reseller::Column::InHouseAllowance, Expr::col(reseller::Column::InHouseAllowance))
-        .filter(reseller::Column::Id.eq(reseller_id))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Clears the reseller's default (except on `keep`), so another template can become it.

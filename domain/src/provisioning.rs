@@ -31,6 +31,22 @@ pub async fn owned(db: &impl ConnectionTrait, reseller_id: i64, id: &str) -> Res
         .ok_or(Error::NotFound)
 }
 
+/// Starts a change to one customer: takes its row lock (a write that changes nothing) before
+/// anything is read, so concurrent changes to one customer run one after another — rules that
+/// span rows (e.g. "at least one User Administrator") hold, and SQLite never has to upgrade a
+/// read transaction (which would fail instead of waiting). Then loads the customer, scoped to
+/// the reseller.
+pub async fn lock_owned(db: &impl ConnectionTrait, reseller_id: i64, id: &str) -> Result<customer::Model> {
+    let uuid = Uuid::parse_str(id.trim()).map_err(|_| Error::NotFound)?;
+    customer::Entity::update_many()
+        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version))
+        .filter(customer::Column::Id.eq(uuid))
+        .filter(customer::Column::ResellerId.eq(reseller_id))
+        .exec(db)
+        .await?;
+    owned(db, reseller_id, id).await
+}
+
 /// Refuses changes to a terminated customer: it is read-only.
 pub fn ensure_changeable(customer: &customer::Model) -> Result<()> {
     if customer.status == CustomerStatus::Terminated.as_str() {
@@ -112,7 +128,7 @@ fn parse_day(value: &str) -> Option<NaiveDate> {
 /// changes of one reseller happen one after another: two concurrent requests can never both
 /// take the last in-house slot. (On SQLite this write also takes the database's write lock up
 /// front, instead of failing to upgrade a read transaction later.)
-async fn lock_reseller(db: &impl ConnectionTrait, reseller_id: i64) -> Result<()> {
+pub(crate) async fn lock_reseller(db: &impl ConnectionTrait, reseller_id: i64) -> Result<()> {
     reseller::Entity::update_many()
         .col_expr(reseller::Column::InHouseAllowance, Expr::col(reseller::Column::InHouseAllowance))
         .filter(reseller::Column::Id.eq(reseller_id))
@@ -127,7 +143,7 @@ async fn lock_reseller(db: &impl ConnectionTrait, reseller_id: i64) -> Result<()
 pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer) -> Result<Uuid> {
     actor.require(Permission::CustomerAdministrator)?;
     let key = input.request_key.trim();
-    if key.is_empty() || key.len() > REQUEST_KEY_MAX {
+    if key.is_empty() || key.len() > REQUEST_KEY_MAX || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(Error::invalid("request_key", "The form is out of date: reload the page and try again."));
     }
     if let Some(existing) = find_by_request_key(db, actor.reseller_id, key).await? {
@@ -238,7 +254,13 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
     .insert(&txn)
     .await?;
 
-    let template = template.ok_or_else(|| Error::invalid("connection.template_id", "Choose a PBX template."))?;
+    // Re-read under the lock: the template may have been changed or deleted meanwhile.
+    let template = match input.connection.template_id {
+        Some(id) => pbx_template::Entity::find_by_id(id).filter(pbx_template::Column::ResellerId.eq(actor.reseller_id)).one(&txn).await?,
+        None => None,
+    }
+    .filter(|t| PbxKind::parse(&t.kind) == kind)
+    .ok_or_else(|| Error::invalid("connection.template_id", "This PBX template changed meanwhile: choose it again."))?;
     let c = &input.connection;
     pbx_connection::ActiveModel {
         customer_id: Set(id),
@@ -323,11 +345,13 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: &str) -> Resul
 pub async fn update(db: &DatabaseConnection, actor: &Actor, id: &str, version: i32, form: &DetailsForm) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
     let txn = db.begin().await?;
-    let current = owned(&txn, actor.reseller_id, id).await?;
-    ensure_changeable(&current)?;
-    if form.in_house && !current.in_house {
+    if form.in_house {
+        // Taken before the customer's lock, in the same order as `create`, so the two never
+        // wait on each other the wrong way round.
         lock_reseller(&txn, actor.reseller_id).await?;
     }
+    let current = lock_owned(&txn, actor.reseller_id, id).await?;
+    ensure_changeable(&current)?;
     let rules = details_rules(&txn, actor.reseller_id, Some(current.id)).await?;
     let mut errors: FieldErrors = form.validate(&rules, false);
     let current_pt = product_type::Entity::find_by_id(current.product_type_id).one(&txn).await?.ok_or(Error::NotFound)?;

@@ -6,14 +6,14 @@ test('a signed-out visit goes to the sign-in page, then back to the page asked f
   await expect(page).toHaveURL(/\/login\?next=\/users$/);
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await signIn(page);
-  await expect(page).toHaveURL(/\/users$/);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/users$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
 });
 
 test('signing in shows the shell with the reseller, the navigation and the user', async ({ page }) => {
   await page.goto('/login');
   await signIn(page);
-  await expect(page).toHaveURL(/\/customers$/);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/customers$/);
   const header = page.getByRole('banner');
   await expect(header.getByText('Demo Reseller')).toBeVisible();
   await expect(header.getByText('Dana Demo')).toBeVisible();
@@ -27,7 +27,7 @@ test('signing in shows the shell with the reseller, the navigation and the user'
   // Navigation after hydration happens in the browser, without a full reload.
   await hydrated(page);
   await nav.getByRole('link', { name: 'Billing' }).click();
-  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/billing$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Billing' })).toBeVisible();
   await expect(nav.getByRole('link', { name: 'Billing' })).toHaveAttribute('aria-current', 'page');
 });
@@ -35,7 +35,7 @@ test('signing in shows the shell with the reseller, the navigation and the user'
 test('signing out ends the session', async ({ page }) => {
   await page.goto('/login');
   await signIn(page);
-  await expect(page).toHaveURL(/\/customers$/);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/customers$/);
   await hydrated(page);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);
@@ -59,13 +59,13 @@ test('the sign-in form works from the keyboard alone', async ({ page }) => {
   await page.keyboard.press('Tab');
   await page.keyboard.type('demo-password-2026');
   await page.keyboard.press('Enter');
-  await expect(page).toHaveURL(/\/customers$/);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/customers$/);
 });
 
 test('unknown pages show a readable not-found page', async ({ page }) => {
   await page.goto('/login');
   await signIn(page);
-  await expect(page).toHaveURL(/\/customers$/);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/customers$/);
   const res = await page.goto('/no-such-page');
   expect(res?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
@@ -77,7 +77,7 @@ test.describe('on a phone-sized screen', () => {
   test('the sign-in and the shell fit and work', async ({ page }) => {
     await page.goto('/login');
     await signIn(page);
-    await expect(page).toHaveURL(/\/customers$/);
+    await expect(page).toHaveURL(/^https?:\/\/[^/]+\/customers$/);
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers' })).toBeVisible();
     await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -4,7 +4,7 @@ import { hydrated, signIn } from './support';
 test.beforeEach(async ({ page }) => {
   await page.goto('/login?next=/pbx-templates');
   await signIn(page);
-  await expect(page).toHaveURL(/\/pbx-templates$/);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/pbx-templates$/);
   await hydrated(page);
 });
 
@@ -162,7 +162,7 @@ test('a reseller without templates sees the empty state and can start from it', 
   await expect(page).toHaveURL(/\/login/);
   await page.goto('/login?next=/pbx-templates');
   await signIn(page, 'admin@northwind.example');
-  await expect(page).toHaveURL(/\/pbx-templates$/);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/pbx-templates$/);
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'No PBX templates yet' })).toBeVisible();
   await expect(page.getByText('Demo Kazoo')).toHaveCount(0);

@@ -7,7 +7,7 @@ test.beforeEach(async ({ page }) => {
   crashes = watchForCrashes(page);
   await page.goto('/login?next=/customers');
   await signIn(page);
-  await expect(page).toHaveURL(/\/customers$/);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/customers$/);
   await hydrated(page);
 });
 
@@ -145,6 +145,18 @@ test('edit details; a concurrent save is refused and nothing is overwritten', as
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Saved.')).toBeVisible();
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Brightwater Dental Clinics');
+  // Coming back to Details after another tab shows the saved values, and saves again cleanly.
+  const sections = page.getByRole('navigation', { name: 'Customer sections' });
+  await sections.getByRole('link', { name: 'Activity' }).click();
+  await sections.getByRole('link', { name: 'Details' }).click();
+  await expect(page.getByLabel('Reference')).toHaveValue('BWD-2027');
+  await page.getByLabel('Reference').fill('BWD-2028');
+  await expect(page.getByText('Saved.')).toBeHidden();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await page.getByLabel('Reference').fill('BWD-2027');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
 
   await other.getByLabel('Notes').fill('From the stale tab');
   await other.getByRole('button', { name: 'Save' }).click();

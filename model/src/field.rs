@@ -75,6 +75,11 @@ pub fn optional_text(label: &str, value: &str, max: usize) -> Result<(), String>
     if len > max {
         return Err(format!("{label} can be at most {max} characters (now {len})."));
     }
+    // Line breaks and tabs are text; other control characters (NUL above all, which
+    // PostgreSQL refuses) are not.
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(format!("{label} contains a control character; remove it."));
+    }
     Ok(())
 }
 
@@ -95,7 +100,7 @@ pub fn email(value: &str) -> Result<(), String> {
     }
     let invalid = || Err("Enter an email address like name@example.com.".to_string());
     let Some((local, domain)) = value.split_once('@') else { return invalid() };
-    if local.is_empty() || local.len() > 64 || domain.contains('@') || value.chars().any(char::is_whitespace) {
+    if local.is_empty() || local.len() > 64 || domain.contains('@') || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return invalid();
     }
     let labels: Vec<&str> = domain.split('.').collect();
@@ -173,6 +178,8 @@ mod tests {
         assert!(required_text("Name", "ZoëZoëZoë", 9).is_ok());
         assert!(required_text("Name", "ZoëZoëZoëx", 9).unwrap_err().contains("at most 9"));
         assert!(required_text("Name", "a\nb", 9).is_err());
+        assert!(optional_text("Notes", "line one\nline two\tend", 100).is_ok());
+        assert!(optional_text("Notes", "nul\0here", 100).unwrap_err().contains("control character"));
     }
 
     #[test]

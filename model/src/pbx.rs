@@ -95,6 +95,10 @@ pub fn url(label: &str, value: &str) -> Result<(), String> {
         .or_else(|| value.strip_prefix("ws://"))
         .ok_or_else(|| format!("{label} must start with https:// (or http://)."))?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.contains('@') {
+        // Credentials belong in the secret field, which is encrypted; a URL is shown to users.
+        return Err(format!("{label} must not contain a user name or password; put the key in its own field."));
+    }
     if host.is_empty() || host.chars().any(|c| c.is_whitespace()) {
         return Err(format!("{label} needs a host name, like https://pbx.example.com."));
     }
@@ -194,6 +198,7 @@ mod tests {
         assert!(url("URL", "pbx.example.com").unwrap_err().contains("must start with https://"));
         assert!(url("URL", "https:///v2").unwrap_err().contains("host"));
         assert!(url("URL", "").unwrap_err().contains("required"));
+        assert!(url("URL", "https://admin:secret@pbx.example.com").unwrap_err().contains("must not contain a user name"));
         assert!(url("URL", &format!("https://{}.com", "a".repeat(500))).unwrap_err().contains("at most 500"));
     }
 

@@ -30,17 +30,29 @@ pub mod wire {
         pub data: AuthRequestData,
     }
 
-    #[derive(Debug, Clone, Serialize, Deserialize)]
+    #[derive(Clone, Serialize, Deserialize)]
     pub struct AuthRequestData {
         pub api_key: String,
     }
 
-    #[derive(Debug, Clone, Serialize, Deserialize)]
+    impl std::fmt::Debug for AuthRequestData {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("AuthRequestData { api_key: <redacted> }")
+        }
+    }
+
+    #[derive(Clone, Serialize, Deserialize)]
     pub struct AuthResponse {
         pub auth_token: String,
         pub data: AuthData,
         #[serde(default)]
         pub status: String,
+    }
+
+    impl std::fmt::Debug for AuthResponse {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("AuthResponse").field("auth_token", &"<redacted>").field("data", &self.data).field("status", &self.status).finish()
+        }
     }
 
     #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -156,7 +168,8 @@ pub struct KazooAuth {
 }
 
 /// A Kazoo cluster reached with one API key. Cheap to clone (clones share the token).
-#[derive(Debug, Clone)]
+/// Its `Debug` shows the URL only: the key and token never reach a log.
+#[derive(Clone)]
 pub struct KazooClient {
     http: reqwest::Client,
     /// The REST API URL without a trailing `/` or `/v2`.
@@ -165,6 +178,12 @@ pub struct KazooClient {
     timeout: Duration,
     page_size: u32,
     token: Arc<tokio::sync::Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for KazooClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KazooClient").field("base", &self.base).field("api_key", &"<redacted>").finish_non_exhaustive()
+    }
 }
 
 impl KazooClient {

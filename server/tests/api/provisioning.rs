@@ -422,3 +422,41 @@ async fn changing_customers_needs_the_customer_administrator_permission() {
     let (status, _) = call::<LoadCustomer>(&portal, "no-such-session", json!({ "id": d.id })).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn two_concurrent_demotions_cannot_leave_a_customer_without_an_administrator() {
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let d = detail_of(&portal, &s, "Acme Logistics").await;
+    let admin = Roles::primary_default();
+    let (status, second) = call::<AddCustomerUser>(&portal, &s, json!({ "id": d.id, "user": { "display_name": "Second Admin", "email": "second@acme.example" }, "roles": admin })).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let (_, users) = call::<CustomerUsers>(&portal, &s, json!({ "id": d.id })).await;
+    let plain = Roles { essential: true, ..Roles::default() };
+    let demote = |user: &Value| {
+        let body = json!({ "id": d.id, "user_id": user["id"], "version": user["version"], "roles": plain });
+        call::<SetCustomerUserRoles>(&portal, &s, body)
+    };
+    let (a, b) = tokio::join!(demote(&users[0]), demote(&users[1]));
+    let statuses = [a.0, b.0];
+    assert!(statuses.contains(&StatusCode::OK), "{a:?} {b:?}");
+    assert!(statuses.contains(&StatusCode::UNPROCESSABLE_ENTITY), "one is refused, not an internal error: {a:?} {b:?}");
+    let db = portal.database().await;
+    let admins = customer_user::Entity::find()
+        .filter(customer_user::Column::CustomerId.eq(uuid::Uuid::parse_str(&d.id).unwrap()))
+        .filter(customer_user::Column::UserAdmin.eq(true))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(admins, 1);
+
+    // A removed user's invitation that has not gone out yet never will.
+    let (status, third) = call::<AddCustomerUser>(&portal, &s, json!({ "id": d.id, "user": { "display_name": "Third", "email": "third@acme.example" }, "roles": plain })).await;
+    assert_eq!(status, StatusCode::OK, "{third}");
+    let third_id = third["id"].as_i64().unwrap();
+    let queued = || outbox::Entity::find().filter(outbox::Column::CustomerUserId.eq(third_id)).filter(outbox::Column::Status.eq("queued")).count(&db);
+    assert_eq!(queued().await.unwrap(), 1);
+    let (status, body) = call::<RemoveCustomerUser>(&portal, &s, json!({ "id": d.id, "user_id": third_id })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(queued().await.unwrap(), 0);
+}

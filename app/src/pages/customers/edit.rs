@@ -52,6 +52,9 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
     let tab = Memo::new(move |_| query.read().get("tab").filter(|t| TABS.iter().any(|(k, _)| k == t)).unwrap_or_else(|| "details".into()));
     let created = move || query.read().get("created").is_some();
     let name = RwSignal::new(detail.details.name.clone());
+    // The latest saved details: the Details tab is rebuilt from it whenever the user comes
+    // back to it, so it never shows what was there before a save (nor its old version).
+    let current = RwSignal::new(detail.clone());
     let id = detail.id.clone();
     let read_only = detail.status == CustomerStatus::Terminated;
     let status = detail.status;
@@ -83,7 +86,7 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
         </nav>
         <section class="tab-panel card">
             {move || match (tab.get().as_str(), in_browser.get()) {
-                ("details", _) => view! { <DetailsTab detail=detail.clone() name read_only /> }.into_any(),
+                ("details", _) => view! { <DetailsTab detail=current.get_untracked() current name read_only /> }.into_any(),
                 (_, false) => view! { <p class="page-loading" role="status">"Loading…"</p> }.into_any(),
                 ("users", true) => view! { <UsersTab id=id.clone() read_only /> }.into_any(),
                 ("pbx", true) => view! { <PbxTab id=id.clone() read_only /> }.into_any(),
@@ -107,7 +110,7 @@ fn Problem(message: String, #[prop(optional)] reload: bool) -> impl IntoView {
 }
 
 #[component]
-fn DetailsTab(detail: CustomerDetail, name: RwSignal<String>, read_only: bool) -> impl IntoView {
+fn DetailsTab(detail: CustomerDetail, current: RwSignal<CustomerDetail>, name: RwSignal<String>, read_only: bool) -> impl IntoView {
     let id = detail.id.clone();
     let rules = StoredValue::new(detail.rules.clone());
     let form = RwSignal::new(detail.details.clone());
@@ -133,7 +136,9 @@ fn DetailsTab(detail: CustomerDetail, name: RwSignal<String>, read_only: bool) -
                 .or_else(|| server_errors.with(|e| e.get(key).map(str::to_owned)))
         })
     };
+    let saved = RwSignal::new(false);
     let edit = move |key: &'static str, change: Box<dyn FnOnce(&mut DetailsForm)>| {
+        saved.set(false);
         form.update(change);
         touched.update(|t| {
             t.insert(key);
@@ -169,12 +174,16 @@ fn DetailsTab(detail: CustomerDetail, name: RwSignal<String>, read_only: bool) -
         false => "No trial".to_string(),
     };
     let save = Action::new(move |(id, version, form): &(String, i32, DetailsForm)| update_customer(id.clone(), *version, form.clone()));
-    let saved = RwSignal::new(false);
     let problem = RwSignal::new(None::<(String, bool)>);
     Effect::new(move |_| match save.value().get() {
         Some(Ok(v)) => {
             version.set(v);
-            name.set(form.with_untracked(|f| f.name.trim().to_owned()));
+            let saved_form = form.get_untracked();
+            name.set(saved_form.name.trim().to_owned());
+            current.update(|d| {
+                d.details = saved_form;
+                d.version = v;
+            });
             touched.set(HashSet::new());
             saved.set(true);
         }
@@ -454,6 +463,15 @@ fn ConnectionEditor(id: String, view: ConnectionView, read_only: bool) -> impl I
     };
     let save = Action::new(move |(id, v, f, e): &(String, i32, model::pbx::ConnectionForm, bool)| update_connection(id.clone(), *v, f.clone(), *e));
     let saved = RwSignal::new(false);
+    // Any edit makes earlier verdicts stale.
+    Effect::new(move |first: Option<()>| {
+        form.track();
+        enabled.track();
+        if first.is_some() {
+            saved.set(false);
+            server_errors.set(FieldErrors::new());
+        }
+    });
     let problem = RwSignal::new(None::<(String, bool)>);
     Effect::new(move |_| match save.value().get() {
         Some(Ok(v)) => {

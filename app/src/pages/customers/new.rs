@@ -130,8 +130,13 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
             && let Some(saved) = load_draft()
         {
             let mut customer = saved.customer;
+            // The rules may have changed since the draft was saved: no template that is gone,
+            // no trial the reseller may no longer give (its checkbox would not even show).
             if options.with_value(|o| o.template(customer.connection.template_id).is_none()) {
                 customer.connection.template_id = default_template;
+            }
+            if !options.with_value(|o| o.rules.trials_allowed) {
+                customer.details.trial = false;
             }
             roles.set(customer.roles);
             country_text.set(saved.country_text);

@@ -96,6 +96,7 @@ impl From<domain::Error> for AppError {
             E::NotFound => (S::NOT_FOUND, AppError::NotFound),
             E::Forbidden => (S::FORBIDDEN, AppError::Forbidden),
             E::Conflict(m) => (S::CONFLICT, AppError::Refused(m)),
+            E::Upstream(m) => (S::BAD_GATEWAY, AppError::Refused(m)),
             e @ (E::InvalidCredentials | E::NoWebsiteAccess) => (S::UNAUTHORIZED, AppError::Refused(e.to_string())),
             E::Throttled { retry_after } => {
                 if let (Some(response), Ok(value)) = (

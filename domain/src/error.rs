@@ -26,6 +26,9 @@ pub enum Error {
     /// Too many failed sign-ins for this account or address; try again after `retry_after`.
     #[error("Too many failed sign-in attempts. Try again in {} minute(s).", retry_minutes(*.retry_after))]
     Throttled { retry_after: Duration },
+    /// A system the portal talks to (a PBX) failed or refused; the message says how.
+    #[error("{0}")]
+    Upstream(String),
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("internal error: {0}")]

@@ -360,6 +360,27 @@ pub async fn open_secret(db: &impl ConnectionTrait, secrets: &SecretBox, reselle
     secrets.open(&template.secret_sealed)
 }
 
+/// Connects to the template's PBX with its master credentials and says what answered, or
+/// why not (the connector's readable error, e.g. "The PBX rejected the API key").
+pub async fn test_connection(db: &impl ConnectionTrait, secrets: &SecretBox, actor: &Actor, id: i64) -> Result<String> {
+    let template = owned(db, actor.reseller_id, id).await?;
+    let secret = secrets.open(&template.secret_sealed)?;
+    match PbxKind::parse(&template.kind) {
+        Some(PbxKind::Kazoo) => {
+            let client = crate::pbx::kazoo::KazooClient::new(&template.api_url, &secret);
+            match client.authenticate().await {
+                Ok(auth) => Ok(match auth.account_name {
+                    Some(name) => format!("Connected: the PBX accepted the API key for account \u{201c}{name}\u{201d}."),
+                    None => format!("Connected: the PBX accepted the API key for account {}.", auth.account_id),
+                }),
+                Err(e) => Err(Error::Upstream(e.to_string())),
+            }
+        }
+        Some(kind) => Err(Error::Conflict(format!("Testing {} connections is not available yet.", kind.label()))),
+        None => Err(Error::Internal(format!("template {id} has an unknown kind"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

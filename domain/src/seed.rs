@@ -32,7 +32,14 @@ pub async fn product_types(db: &DatabaseConnection) -> Result<()> {
 }
 
 /// Seeds the demo resellers when the database has none. Returns whether it did.
-pub async fn demo(db: &DatabaseConnection, secrets: &crate::secret::SecretBox) -> Result<bool> {
+/// Where the demo's default PBX template points: the built-in Kazoo simulator.
+pub struct DemoPbx {
+    pub api_url: String,
+    pub websocket_url: String,
+    pub api_key: String,
+}
+
+pub async fn demo(db: &DatabaseConnection, secrets: &crate::secret::SecretBox, pbx: &DemoPbx) -> Result<bool> {
     if reseller::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
@@ -87,9 +94,9 @@ pub async fn demo(db: &DatabaseConnection, secrets: &crate::secret::SecretBox) -
         &model::pbx::TemplateForm {
             name: "Demo Kazoo".into(),
             kind: model::pbx::PbxKind::Kazoo,
-            api_url: "https://kazoo.demo.invalid:8443/v2".into(),
-            websocket_url: "wss://kazoo.demo.invalid:5443".into(),
-            secret: "demo-kazoo-api-key".into(),
+            api_url: pbx.api_url.clone(),
+            websocket_url: pbx.websocket_url.clone(),
+            secret: pbx.api_key.clone(),
             is_default: true,
             ..Default::default()
         },

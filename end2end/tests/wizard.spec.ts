@@ -230,3 +230,10 @@ test('every tab loads straight from its URL', async ({ page }) => {
   await page.goto('/customers/00000000-0000-4000-8000-000000000000');
   await expect(page.getByRole('heading', { name: 'Customer not found' })).toBeVisible();
 });
+
+test('the demo template connects to the built-in Kazoo simulator', async ({ page }) => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'PBX Templates' }).click();
+  await expect(page).toHaveURL(/\/pbx-templates$/);
+  await page.getByRole('button', { name: 'Test connection of Demo Kazoo' }).click();
+  await expect(page.getByRole('status')).toContainText('Connected: the PBX accepted the API key');
+});

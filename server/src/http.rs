@@ -35,7 +35,8 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let provide_ctx = move || leptos::prelude::provide_context(ctx.clone());
 
-    Router::new()
+    let demo = state.ctx.demo;
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/customers/export", get(crate::export::customers_csv))
@@ -54,8 +55,20 @@ pub fn router(state: AppState) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), same_origin_only))
                 .layer(middleware::from_fn_with_state(state.clone(), sessions)),
         )
-        .with_state(state)
+        .with_state(state);
+    if demo {
+        // A PBX for the demo to talk to, outside the portal's session and same-origin checks
+        // (its clients are servers, like a real PBX's).
+        Router::new()
+            .nest_service(KAZOO_SIMULATOR_PATH, crate::simulator::kazoo_router(crate::simulator::SimulatorState::demo()))
+            .merge(app)
+    } else {
+        app
+    }
 }
+
+/// Where demo mode serves the Kazoo simulator (its API under `…/v2`).
+pub const KAZOO_SIMULATOR_PATH: &str = "/pbx-simulator/kazoo";
 
 /// Builds the Leptos options from our configuration. cargo-leptos' variables (set under
 /// `cargo leptos watch`) still name the bundle and the reload port.

@@ -32,7 +32,14 @@ impl Portal {
         let db = domain::db::connect(&config.database_url).await?;
         let secrets = domain::secret::SecretBox::new(&secret_key);
         domain::seed::product_types(&db).await?;
-        if config.demo && domain::seed::demo(&db, &secrets).await? {
+        // The demo's default PBX template points at the Kazoo simulator this server mounts.
+        let simulator = format!("{}{}", config.public_url(), http::KAZOO_SIMULATOR_PATH);
+        let demo_pbx = domain::seed::DemoPbx {
+            api_url: format!("{simulator}/v2"),
+            websocket_url: simulator.replacen("http", "ws", 1),
+            api_key: simulator::DEMO_API_KEY.into(),
+        };
+        if config.demo && domain::seed::demo(&db, &secrets, &demo_pbx).await? {
             tracing::info!("seeded demo data into the new database");
         }
         let ctx = AppContext {

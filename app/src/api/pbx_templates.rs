@@ -35,3 +35,11 @@ pub async fn delete_pbx_template(id: i64) -> Result<(), AppError> {
     let ctx = crate::ssr::context()?;
     Ok(domain::pbx_templates::delete(&ctx.db, &actor, id).await?)
 }
+
+/// Connects to the template's PBX with its stored credentials; the answer says what happened.
+#[server(input = Json)]
+pub async fn test_pbx_template(id: i64) -> Result<String, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::pbx_templates::test_connection(&ctx.db, &ctx.secrets, &actor, id).await?)
+}

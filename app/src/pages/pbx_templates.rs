@@ -2,7 +2,7 @@
 //! form for creating and editing (checked as the user types, with the rules the server applies),
 //! and a confirmation dialog for deleting. Secrets go in and are never shown again.
 
-use crate::api::pbx_templates::{create_pbx_template, delete_pbx_template, list_pbx_templates, update_pbx_template};
+use crate::api::pbx_templates::{create_pbx_template, delete_pbx_template, list_pbx_templates, test_pbx_template, update_pbx_template};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, SelectField, TextField};
 use crate::components::shell::UserResource;
@@ -90,6 +90,8 @@ pub fn PbxTemplatesPage() -> impl IntoView {
     let editing = RwSignal::new(None::<(Editing, TemplateForm)>);
     let to_delete = RwSignal::new(None::<TemplateSummary>);
     let notice = RwSignal::new(None::<String>);
+    // The outcome of the last "Test connection": the PBX's answer or why it failed.
+    let tested = RwSignal::new(None::<Result<String, String>>);
     let (pending, set_pending) = signal(false);
 
     let open_new = move || {
@@ -126,6 +128,11 @@ pub fn PbxTemplatesPage() -> impl IntoView {
         </p>
         <div class="notice-area" role="status">
             {move || notice.get().map(|n| view! { <p class="notice success">{n}</p> })}
+            {move || match tested.get() {
+                Some(Ok(message)) => Some(view! { <p class="notice success">{message}</p> }.into_any()),
+                Some(Err(message)) => Some(view! { <p class="form-error">{message}</p> }.into_any()),
+                None => None,
+            }}
         </div>
         {move || editing.get().map(|(editing, initial)| view! { <TemplateEditor editing initial on_saved on_cancel /> })}
         <Transition set_pending fallback=|| view! { <p class="page-loading" role="status">"Loading PBX templates…"</p> }>
@@ -143,7 +150,7 @@ pub fn PbxTemplatesPage() -> impl IntoView {
                         </Show>
                     }
                     .into_any(),
-                    Ok(list) => view! { <TemplateTable list can_change editing to_delete pending /> }.into_any(),
+                    Ok(list) => view! { <TemplateTable list can_change editing to_delete pending tested /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -159,8 +166,16 @@ fn TemplateTable(
     editing: RwSignal<Option<(Editing, TemplateForm)>>,
     to_delete: RwSignal<Option<TemplateSummary>>,
     pending: ReadSignal<bool>,
+    tested: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
     let count = list.len();
+    let test = Action::new(move |id: &i64| {
+        let id = *id;
+        async move {
+            let outcome = test_pbx_template(id).await.map_err(|e| e.to_string());
+            tested.set(Some(outcome));
+        }
+    });
     view! {
         <div class="table-wrap" aria-busy=move || pending.get().to_string()>
             <table class="grid templates-table">
@@ -197,6 +212,15 @@ fn TemplateTable(
                                 </span>
                             }
                         });
+                        let testable = t.kind == PbxKind::Kazoo;
+                        let test_id = t.id;
+                        let test_button = testable.then(|| view! {
+                            <button type="button" class="link-button" aria-label=format!("Test connection of {}", t.name)
+                                disabled=move || test.pending().get()
+                                on:click=move |_| { tested.set(None); test.dispatch(test_id); }>
+                                "Test connection"
+                            </button>
+                        });
                         view! {
                             <tr>
                                 <td class="name" data-label="Name">{t.name.clone()}</td>
@@ -204,7 +228,7 @@ fn TemplateTable(
                                 <td data-label="URL">{url}</td>
                                 <td data-label="Default">{default}</td>
                                 <td data-label="Customers">{t.customers}</td>
-                                <td class="row-actions-cell">{actions}</td>
+                                <td class="row-actions-cell"><span class="row-actions">{test_button}{actions}</span></td>
                             </tr>
                         }
                     }).collect_view()}

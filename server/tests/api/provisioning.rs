@@ -460,3 +460,34 @@ async fn two_concurrent_demotions_cannot_leave_a_customer_without_an_administrat
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(queued().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn the_demo_template_reaches_the_built_in_kazoo_simulator() {
+    use app::api::pbx_templates::{CreatePbxTemplate, ListPbxTemplates, TestPbxTemplate};
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let (_, list) = call::<ListPbxTemplates>(&portal, &s, json!({})).await;
+    let demo = list.as_array().unwrap().iter().find(|t| t["name"] == "Demo Kazoo").unwrap().clone();
+    assert!(demo["api_url"].as_str().unwrap().starts_with(&format!("{}/pbx-simulator/kazoo", portal.base)), "{demo}");
+    let (status, body) = call::<TestPbxTemplate>(&portal, &s, json!({ "id": demo["id"] })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.as_str().unwrap().starts_with("Connected"), "{body}");
+
+    // The same PBX with a wrong key: a clear refusal, as a bad gateway.
+    let form = model::pbx::TemplateForm {
+        name: "Wrong key".into(),
+        api_url: demo["api_url"].as_str().unwrap().into(),
+        websocket_url: demo["websocket_url"].as_str().unwrap().into(),
+        secret: "not-the-key".into(),
+        ..Default::default()
+    };
+    let (status, created) = call::<CreatePbxTemplate>(&portal, &s, json!({ "form": form })).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let (status, body) = call::<TestPbxTemplate>(&portal, &s, json!({ "id": created["id"] })).await;
+    assert_eq!((status, body), (StatusCode::BAD_GATEWAY, json!({ "Refused": "The PBX rejected the API key" })));
+
+    // Another reseller cannot test (or learn anything about) it.
+    let other = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
+    let (status, body) = call::<TestPbxTemplate>(&portal, &other, json!({ "id": demo["id"] })).await;
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!("NotFound")));
+}

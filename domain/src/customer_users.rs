@@ -26,6 +26,29 @@ fn roles_of(u: &customer_user::Model) -> Roles {
     }
 }
 
+/// A user the reseller adds in the portal (wizard or Users tab), not yet inserted.
+pub(crate) fn portal_user(customer_id: uuid::Uuid, form: &PrimaryUserForm, roles: Roles, invitation: Invitation) -> customer_user::ActiveModel {
+    customer_user::ActiveModel {
+        customer_id: Set(customer_id),
+        display_name: Set(form.display_name.trim().to_owned()),
+        email: Set(form.email.trim().to_owned()),
+        email_key: Set(model::field::email_key(&form.email)),
+        essential: Set(roles.essential),
+        professional: Set(roles.professional),
+        real_time: Set(roles.real_time),
+        agent: Set(roles.agent),
+        supervisor: Set(roles.supervisor.as_str().to_owned()),
+        user_admin: Set(roles.user_admin),
+        source: Set("portal".into()),
+        pbx_id: Set(None),
+        invitation: Set(invitation.as_str().into()),
+        invited_at: Set(None),
+        created_at: Set(Utc::now()),
+        version: Set(1),
+        ..Default::default()
+    }
+}
+
 fn view(u: customer_user::Model) -> CustomerUser {
     CustomerUser {
         id: u.id,
@@ -99,25 +122,7 @@ pub async fn add(db: &DatabaseConnection, actor: &Actor, customer_id: &str, form
     if exists > 0 {
         return Err(duplicate());
     }
-    let user = customer_user::ActiveModel {
-        customer_id: Set(c.id),
-        display_name: Set(form.display_name.trim().to_owned()),
-        email: Set(form.email.trim().to_owned()),
-        email_key: Set(email_key),
-        essential: Set(roles.essential),
-        professional: Set(roles.professional),
-        real_time: Set(roles.real_time),
-        agent: Set(roles.agent),
-        supervisor: Set(roles.supervisor.as_str().to_owned()),
-        user_admin: Set(roles.user_admin),
-        source: Set("portal".into()),
-        pbx_id: Set(None),
-        invitation: Set(Invitation::NotInvited.as_str().into()),
-        invited_at: Set(None),
-        created_at: Set(Utc::now()),
-        version: Set(1),
-        ..Default::default()
-    }
+    let user = portal_user(c.id, form, roles, Invitation::NotInvited)
     .insert(&txn)
     .await
     .map_err(|e| match e.sql_err() {

@@ -3,7 +3,7 @@
 
 use crate::activity::{self, Actor};
 use crate::customers::{local_date, search_text};
-use crate::entity::{customer, customer_user, pbx_connection, pbx_template, product_type, reseller, reseller_product_type, reseller_user};
+use crate::entity::{customer, pbx_connection, pbx_template, product_type, reseller, reseller_product_type, reseller_user};
 use crate::{outbox, Error, Result};
 use chrono::{Duration, NaiveDate, Utc};
 use model::customer::CustomerStatus;
@@ -149,41 +149,33 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
     if let Some(existing) = find_by_request_key(db, actor.reseller_id, key).await? {
         return Ok(existing);
     }
-    let template = match input.connection.template_id {
-        Some(id) => pbx_template::Entity::find_by_id(id)
-            .filter(pbx_template::Column::ResellerId.eq(actor.reseller_id))
-            .one(db)
-            .await?,
-        None => None,
-    };
-    let kind = template.as_ref().and_then(|t| PbxKind::parse(&t.kind));
-    let check = |rules: &DetailsRules| {
-        let mut errors = input.details.validate(rules, true);
-        errors.0.extend(input.primary_user.validate().0.into_iter().map(|mut e| {
-            e.field = format!("primary_user.{}", e.field);
-            e
-        }));
-        errors.0.extend(input.connection.validate(kind).0.into_iter().map(|mut e| {
-            e.field = format!("connection.{}", e.field);
-            e
-        }));
-        errors.check("roles", input.roles.validate());
-        if !input.roles.user_admin {
-            errors.add("roles", "The primary user must be a User Administrator: every customer needs one.");
-        }
-        errors
-    };
-    check(&details_rules(db, actor.reseller_id, None).await?).into_result()?;
-
     let txn = db.begin().await?;
     lock_reseller(&txn, actor.reseller_id).await?;
-    // Re-checked under the lock: a concurrent request may have used the last in-house slot,
-    // taken the name, or been the first click of this very submission.
+    // Everything is checked under the lock: a concurrent request may have used the last
+    // in-house slot, taken the name, changed the template, or been the first click of this
+    // very submission.
     if let Some(existing) = find_by_request_key(&txn, actor.reseller_id, key).await? {
         return Ok(existing);
     }
-    let rules = details_rules(&txn, actor.reseller_id, None).await?;
-    check(&rules).into_result()?;
+    let template = match input.connection.template_id {
+        Some(id) => pbx_template::Entity::find_by_id(id).filter(pbx_template::Column::ResellerId.eq(actor.reseller_id)).one(&txn).await?,
+        None => None,
+    };
+    let kind = template.as_ref().and_then(|t| PbxKind::parse(&t.kind));
+    let mut errors = input.details.validate(&details_rules(&txn, actor.reseller_id, None).await?, true);
+    errors.0.extend(input.primary_user.validate().0.into_iter().map(|mut e| {
+        e.field = format!("primary_user.{}", e.field);
+        e
+    }));
+    errors.0.extend(input.connection.validate(kind).0.into_iter().map(|mut e| {
+        e.field = format!("connection.{}", e.field);
+        e
+    }));
+    errors.check("roles", input.roles.validate());
+    if !input.roles.user_admin {
+        errors.add("roles", "The primary user must be a User Administrator: every customer needs one.");
+    }
+    errors.into_result()?;
     let d = &input.details;
     if !name_available(&txn, actor.reseller_id, &d.name, None).await? {
         return Err(name_taken(&d.name));
@@ -230,37 +222,11 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
         });
     }
 
-    let user = &input.primary_user;
-    let roles = input.roles;
-    let primary = customer_user::ActiveModel {
-        customer_id: Set(id),
-        display_name: Set(user.display_name.trim().to_owned()),
-        email: Set(user.email.trim().to_owned()),
-        email_key: Set(model::field::email_key(&user.email)),
-        essential: Set(roles.essential),
-        professional: Set(roles.professional),
-        real_time: Set(roles.real_time),
-        agent: Set(roles.agent),
-        supervisor: Set(roles.supervisor.as_str().to_owned()),
-        user_admin: Set(roles.user_admin),
-        source: Set("portal".into()),
-        pbx_id: Set(None),
-        invitation: Set(Invitation::Queued.as_str().into()),
-        invited_at: Set(None),
-        created_at: Set(now),
-        version: Set(1),
-        ..Default::default()
-    }
+    let primary = crate::customer_users::portal_user(id, &input.primary_user, input.roles, Invitation::Queued)
     .insert(&txn)
     .await?;
 
-    // Re-read under the lock: the template may have been changed or deleted meanwhile.
-    let template = match input.connection.template_id {
-        Some(id) => pbx_template::Entity::find_by_id(id).filter(pbx_template::Column::ResellerId.eq(actor.reseller_id)).one(&txn).await?,
-        None => None,
-    }
-    .filter(|t| PbxKind::parse(&t.kind) == kind)
-    .ok_or_else(|| Error::invalid("connection.template_id", "This PBX template changed meanwhile: choose it again."))?;
+    let template = template.ok_or_else(|| Error::invalid("connection.template_id", "Choose a PBX template."))?;
     let c = &input.connection;
     pbx_connection::ActiveModel {
         customer_id: Set(id),

@@ -1,14 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, signIn, watchForCrashes } from './support';
+import { hydrated, startSignedIn } from './support';
 
 let crashes: string[] = [];
 
 test.beforeEach(async ({ page }) => {
-  crashes = watchForCrashes(page);
-  await page.goto('/login?next=/customers');
-  await signIn(page);
-  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/customers$/);
-  await hydrated(page);
+  crashes = await startSignedIn(page, '/customers');
 });
 
 test.afterEach(() => {

@@ -24,3 +24,14 @@ export function watchForCrashes(page: Page): string[] {
   });
   return crashes;
 }
+
+/** Signs in as the demo reseller and waits for `path`; returns the crash log for `afterEach`. */
+export async function startSignedIn(page: Page, path: string): Promise<string[]> {
+  const crashes = watchForCrashes(page);
+  await page.goto(`/login?next=${path}`);
+  await signIn(page);
+  // Anchored on the host: `/login?next=/customers` also ends in `/customers`.
+  await expect(page).toHaveURL(new RegExp(`^https?://[^/]+${path}$`));
+  await hydrated(page);
+  return crashes;
+}

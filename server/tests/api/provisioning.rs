@@ -203,6 +203,13 @@ async fn trials_are_bounded_by_the_resellers_maximum() {
     let other = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
     let no = options(&portal, &other).await;
     assert!(!no.rules.trials_allowed);
+    let mut c = new_customer(&no, "Northwind Trial");
+    c.details.product_type = "essentials".into();
+    c.details.trial = true;
+    c.details.trial_expires_on = no.rules.latest_trial_end.clone();
+    let (status, body) = create(&portal, &other, &c).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(fields(&body).contains(&"trial".to_string()), "{body}");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 use crate::provisioning::lock_reseller;
 use crate::activity::{self, Actor};
 use crate::entity::{pbx_connection, pbx_template};
+use crate::pbx::{Connector, DEFAULT_TIMEOUT, Pbx, Settings};
 use crate::secret::SecretBox;
 use crate::{Error, Result};
 use chrono::Utc;
@@ -25,8 +26,10 @@ fn normalized(form: &TemplateForm) -> TemplateForm {
     TemplateForm {
         name: form.name.trim().to_owned(),
         kind,
-        api_url: keep(matches!(kind, PbxKind::Kazoo | PbxKind::ThreeCx), &form.api_url),
-        websocket_url: keep(kind == PbxKind::Kazoo, &form.websocket_url),
+        // Every platform has an API URL; on Teams it and the WebSocket URL are the optional Graph
+        // and sign-in URLs of a national cloud.
+        api_url: form.api_url.trim().to_owned(),
+        websocket_url: keep(matches!(kind, PbxKind::Kazoo | PbxKind::Teams), &form.websocket_url),
         client_id: keep(matches!(kind, PbxKind::ThreeCx | PbxKind::Teams), &form.client_id),
         directory_tenant_id: keep(kind == PbxKind::Teams, &form.directory_tenant_id),
         secret: form.secret.trim().to_owned(),
@@ -264,8 +267,12 @@ pub async fn update(
     };
     note("Name", &current.name, &form.name);
     note("Type", current_kind.label(), form.kind.label());
-    note("URL", &current.api_url, &form.api_url);
-    note("WebSocket URL", &current.websocket_url, &form.websocket_url);
+    let (api_url, websocket_url) = match form.kind {
+        PbxKind::Kazoo | PbxKind::ThreeCx => ("URL", "WebSocket URL"),
+        PbxKind::Teams => ("Microsoft Graph URL", "Sign-in URL"),
+    };
+    note(api_url, &current.api_url, &form.api_url);
+    note(websocket_url, &current.websocket_url, &form.websocket_url);
     note("Client ID", &current.client_id, &form.client_id);
     note("Directory Tenant ID", &current.directory_tenant_id, &form.directory_tenant_id);
     if !form.secret.is_empty() {
@@ -360,25 +367,30 @@ pub async fn open_secret(db: &impl ConnectionTrait, secrets: &SecretBox, reselle
     secrets.open(&template.secret_sealed)
 }
 
-/// Connects to the template's PBX with its master credentials and says what answered, or
-/// why not (the connector's readable error, e.g. "The PBX rejected the API key").
+/// Connects to the template's PBX with its master credentials (for Teams, in the template's own
+/// directory tenant) and says what answered, or why not (the connector's readable error, e.g.
+/// "The PBX rejected the API key").
 pub async fn test_connection(db: &impl ConnectionTrait, secrets: &SecretBox, actor: &Actor, id: i64) -> Result<String> {
     let template = owned(db, actor.reseller_id, id).await?;
     let secret = secrets.open(&template.secret_sealed)?;
-    match PbxKind::parse(&template.kind) {
-        Some(PbxKind::Kazoo) => {
-            let client = crate::pbx::kazoo::KazooClient::new(&template.api_url, &secret);
-            match client.authenticate().await {
-                Ok(auth) => Ok(match auth.account_name {
-                    Some(name) => format!("Connected: the PBX accepted the API key for account \u{201c}{name}\u{201d}."),
-                    None => format!("Connected: the PBX accepted the API key for account {}.", auth.account_id),
-                }),
-                Err(e) => Err(Error::Upstream(e.to_string())),
-            }
-        }
-        Some(kind) => Err(Error::Conflict(format!("Testing {} connections is not available yet.", kind.label()))),
-        None => Err(Error::Internal(format!("template {id} has an unknown kind"))),
-    }
+    let kind = PbxKind::parse(&template.kind).ok_or_else(|| Error::Internal(format!("template {id} has an unknown kind")))?;
+    let settings = Settings {
+        kind,
+        api_url: &template.api_url,
+        websocket_url: &template.websocket_url,
+        client_id: &template.client_id,
+        tenant_id: &template.directory_tenant_id,
+        secret: &secret,
+    };
+    let upstream = |e: crate::pbx::PbxError| Error::Upstream(e.to_string());
+    let account = Connector::new(&settings, reqwest::Client::new(), DEFAULT_TIMEOUT).map_err(upstream)?.test().await.map_err(upstream)?;
+    Ok(match kind {
+        // Kazoo reports the account's name, or only its id when it has none.
+        PbxKind::Kazoo if account.name == account.id => format!("Connected: the PBX accepted the API key for account {}.", account.id),
+        PbxKind::Kazoo => format!("Connected: the PBX accepted the API key for account \u{201c}{}\u{201d}.", account.name),
+        PbxKind::ThreeCx => format!("Connected: {} accepted the client credentials.", account.name),
+        PbxKind::Teams => format!("Connected: Microsoft Graph accepted the client credentials for tenant {}.", account.id),
+    })
 }
 
 #[cfg(test)]
@@ -397,14 +409,20 @@ mod tests {
             secret: " s3cret ".into(),
             is_default: true,
         };
-        let n = normalized(&form);
+        let n = normalized(&TemplateForm { api_url: " https://graph.microsoft.us/ ".into(), ..form.clone() });
         assert_eq!(n.name, "Main");
-        assert_eq!((n.api_url.as_str(), n.websocket_url.as_str()), ("", ""));
+        assert_eq!(
+            (n.api_url.as_str(), n.websocket_url.as_str()),
+            ("https://graph.microsoft.us/", "wss://left.over"),
+            "Teams keeps its optional Graph and sign-in URLs"
+        );
         assert_eq!(n.client_id, "app");
         assert_eq!(n.directory_tenant_id, "72f988bf-86f1-41af-91ab-2d7cd011db47");
         assert_eq!(n.secret, "s3cret");
-        let kazoo = normalized(&TemplateForm { kind: PbxKind::Kazoo, ..form });
+        let kazoo = normalized(&TemplateForm { kind: PbxKind::Kazoo, ..form.clone() });
         assert_eq!((kazoo.client_id.as_str(), kazoo.directory_tenant_id.as_str()), ("", ""));
         assert_eq!(kazoo.websocket_url, "wss://left.over");
+        let three_cx = normalized(&TemplateForm { kind: PbxKind::ThreeCx, ..form });
+        assert_eq!((three_cx.api_url.as_str(), three_cx.websocket_url.as_str()), ("https://left.over", ""));
     }
 }

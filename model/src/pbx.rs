@@ -55,9 +55,11 @@ pub const ACCOUNT_ID_MAX: usize = 100;
 pub struct TemplateForm {
     pub name: String,
     pub kind: PbxKind,
-    /// Kazoo: REST API URL; 3CX: server URL.
+    /// Kazoo: REST API URL; 3CX: server URL; Teams: the Microsoft Graph URL, optional (empty:
+    /// Microsoft's public cloud; another value reaches a national cloud).
     pub api_url: String,
-    /// Kazoo only.
+    /// Kazoo: WebSocket URL; Teams: the sign-in (authority) URL, optional (empty: Microsoft's
+    /// public cloud).
     pub websocket_url: String,
     /// 3CX and Teams.
     pub client_id: String,
@@ -133,12 +135,19 @@ impl TemplateForm {
                 errors.check("client_id", required_text("Client ID", &self.client_id, CLIENT_ID_MAX));
             }
             PbxKind::Teams => {
+                errors.check("api_url", optional_url("Microsoft Graph URL", &self.api_url));
+                errors.check("websocket_url", optional_url("Sign-in URL", &self.websocket_url));
                 errors.check("directory_tenant_id", guid("Directory Tenant ID", &self.directory_tenant_id));
                 errors.check("client_id", required_text("Client ID", &self.client_id, CLIENT_ID_MAX));
             }
         }
         errors
     }
+}
+
+/// Empty, or a [`url`].
+fn optional_url(label: &str, value: &str) -> Result<(), String> {
+    if value.trim().is_empty() { Ok(()) } else { url(label, value) }
 }
 
 /// The customer-specific side of a PBX connection, as the wizard and the PBX tab edit it.
@@ -219,7 +228,30 @@ mod tests {
         let errors = teams.validate(true);
         assert!(errors.get("directory_tenant_id").unwrap().contains("GUID"));
         assert_eq!(errors.get("client_id"), Some("Client ID is required."));
-        assert!(errors.get("api_url").is_none());
+        assert!(errors.get("api_url").is_none() && errors.get("websocket_url").is_none());
+    }
+
+    #[test]
+    fn teams_urls_are_optional_but_must_be_urls_when_given() {
+        let teams = TemplateForm {
+            name: "Contoso Teams".into(),
+            kind: PbxKind::Teams,
+            directory_tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+            client_id: "app".into(),
+            secret: "s".into(),
+            ..TemplateForm::default()
+        };
+        assert!(teams.validate(true).is_empty(), "empty: the public cloud");
+        let national = TemplateForm {
+            api_url: "https://graph.microsoft.us".into(),
+            websocket_url: "https://login.microsoftonline.us".into(),
+            ..teams.clone()
+        };
+        assert!(national.validate(true).is_empty());
+        let wrong = TemplateForm { api_url: "graph.microsoft.us".into(), websocket_url: "https://".into(), ..teams };
+        let errors = wrong.validate(true);
+        assert_eq!(errors.get("api_url"), Some("Microsoft Graph URL must start with https:// (or http://)."));
+        assert_eq!(errors.get("websocket_url"), Some("Sign-in URL needs a host name, like https://pbx.example.com."));
     }
 
     #[test]

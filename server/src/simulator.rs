@@ -10,7 +10,9 @@
 //!   follow; an unknown account is a 404.
 //!
 //! Its data is generated and deterministic: a top account with N users, and two child accounts
-//! with a few users each. Names come from small word lists, emails are
+//! with a few users each. The demo's simulator is *open*: any other well-formed account id (32
+//! hexadecimal digits) is answered too, with a generated account of [`DEMO_USERS`] users and two
+//! children of its own — so every demo customer, and any a newcomer creates, has users to sync. Names come from small word lists, emails are
 //! `first.last@<account>.example`, and every 7th user is a call-centre agent (a non-empty
 //! `queues` list). Nothing is persisted; nothing here talks to a real PBX.
 
@@ -65,11 +67,17 @@ pub struct SimulatorState {
 struct Inner {
     api_key: String,
     root: String,
-    accounts: HashMap<String, SimAccount>,
+    accounts: Mutex<HashMap<String, Arc<SimAccount>>>,
+    /// Generate unknown (well-formed) accounts on first use instead of answering 404.
+    open: bool,
     tokens: Mutex<HashMap<String, String>>,
     issued: AtomicU64,
     fail_next: AtomicU32,
     requests: AtomicU64,
+    /// From this request count on, listings answer with a body that is not JSON (0: never).
+    garble_from: AtomicU64,
+    /// Added to every answer, in milliseconds.
+    delay_ms: AtomicU64,
 }
 
 impl SimulatorState {
@@ -82,32 +90,25 @@ impl SimulatorState {
         users: usize,
     ) -> SimulatorState {
         let mut accounts = HashMap::new();
-        let root = generate_account(account_id, account_name, None, users);
-        for (n, (suffix, count)) in [("East", 5), ("West", 3)].into_iter().enumerate() {
-            let id = child_id(account_id, n as u8 + 1);
-            let child = generate_account(
-                &id,
-                &format!("{account_name} {suffix}"),
-                Some(account_id),
-                count,
-            );
-            accounts.insert(id, child);
-        }
-        accounts.insert(account_id.to_string(), root);
+        generate_family(&mut accounts, account_id, account_name, users);
         SimulatorState {
             inner: Arc::new(Inner {
                 api_key: api_key.to_string(),
                 root: account_id.to_string(),
-                accounts,
+                accounts: Mutex::new(accounts),
+                open: false,
                 tokens: Mutex::new(HashMap::new()),
                 issued: AtomicU64::new(0),
                 fail_next: AtomicU32::new(0),
                 requests: AtomicU64::new(0),
+                garble_from: AtomicU64::new(0),
+                delay_ms: AtomicU64::new(0),
             }),
         }
     }
 
     /// What the demo shows: [`DEMO_USERS`] users in "Northwind Trading" plus two sub-accounts.
+    /// It is open: other well-formed account ids get generated accounts.
     pub fn demo() -> SimulatorState {
         SimulatorState::new(
             DEMO_API_KEY,
@@ -115,12 +116,58 @@ impl SimulatorState {
             "Northwind Trading",
             DEMO_USERS,
         )
+        .open()
+    }
+
+    /// Answers any well-formed account id (32 hex digits) with a generated account of
+    /// [`DEMO_USERS`] users and two children, instead of 404.
+    pub fn open(self) -> SimulatorState {
+        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| panic!("open() is called before the simulator is shared"));
+        SimulatorState { inner: Arc::new(Inner { open: true, ..inner }) }
     }
 
     /// Answers the next `n` requests (of any kind) with 503 Service Unavailable.
     pub fn failing_first(self, n: u32) -> SimulatorState {
         self.inner.fail_next.store(n, Ordering::SeqCst);
         self
+    }
+
+    /// Listings answer with a body that is not JSON once `more` further requests were served;
+    /// [`SimulatorState::repair`] ends that.
+    pub fn garble_after(&self, more: u64) {
+        self.inner.garble_from.store(self.requests() + more + 1, Ordering::SeqCst);
+    }
+
+    pub fn repair(&self) {
+        self.inner.garble_from.store(0, Ordering::SeqCst);
+    }
+
+    /// Delays every answer by `delay` (a slow PBX).
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.inner.delay_ms.store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Keeps only the first `n` users of account `id` (users leaving the PBX).
+    pub fn keep_users(&self, id: &str, n: usize) {
+        let mut accounts = self.inner.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(account) = accounts.get_mut(id) {
+            let mut changed = (**account).clone();
+            changed.users.truncate(n);
+            *account = Arc::new(changed);
+        }
+    }
+
+    /// Renames user `user_id` of account `id` on the PBX.
+    pub fn rename_user(&self, id: &str, user_id: &str, first: &str, last: &str) {
+        let mut accounts = self.inner.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(account) = accounts.get_mut(id) {
+            let mut changed = (**account).clone();
+            for user in changed.users.iter_mut().filter(|u| u.id == user_id) {
+                user.first_name = Some(first.into());
+                user.last_name = Some(last.into());
+            }
+            *account = Arc::new(changed);
+        }
     }
 
     /// Invalidates every token handed out, as if they had expired.
@@ -147,18 +194,28 @@ impl SimulatorState {
         &self.inner.root
     }
 
-    /// An account by id.
-    pub fn account(&self, id: &str) -> Option<&SimAccount> {
-        self.inner.accounts.get(id)
+    /// An account by id (generated on first use when the simulator is open).
+    pub fn account(&self, id: &str) -> Option<Arc<SimAccount>> {
+        let mut accounts = self.inner.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(account) = accounts.get(id) {
+            return Some(account.clone());
+        }
+        let well_formed = id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
+        if !(self.inner.open && well_formed) {
+            return None;
+        }
+        let name = generated_name(id);
+        generate_family(&mut accounts, id, &name, DEMO_USERS);
+        accounts.get(id).cloned()
     }
 
     /// The child accounts of `id`, by id.
-    pub fn children_of(&self, id: &str) -> Vec<&SimAccount> {
-        let mut children: Vec<_> = self
-            .inner
-            .accounts
+    pub fn children_of(&self, id: &str) -> Vec<Arc<SimAccount>> {
+        let accounts = self.inner.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut children: Vec<_> = accounts
             .values()
             .filter(|a| a.parent.as_deref() == Some(id))
+            .cloned()
             .collect();
         children.sort_by(|a, b| a.id.cmp(&b.id));
         children
@@ -173,6 +230,19 @@ impl SimulatorState {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
         failing.then(|| error(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"))
+    }
+
+    async fn pause(&self) {
+        let ms = self.inner.delay_ms.load(Ordering::SeqCst);
+        if ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+    }
+
+    /// Whether the request just counted falls in the garbled stretch.
+    fn garbled(&self) -> bool {
+        let from = self.inner.garble_from.load(Ordering::SeqCst);
+        from != 0 && self.requests() >= from
     }
 
     fn token_is_valid(&self, headers: &HeaderMap) -> bool {
@@ -205,6 +275,7 @@ async fn api_auth(
     State(sim): State<SimulatorState>,
     body: Result<Json<wire::AuthRequest>, JsonRejection>,
 ) -> Response {
+    sim.pause().await;
     if let Some(failure) = sim.begin() {
         return failure;
     }
@@ -221,7 +292,9 @@ async fn api_auth(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(token.clone(), sim.inner.root.clone());
-    let root = &sim.inner.accounts[&sim.inner.root];
+    let Some(root) = sim.account(&sim.inner.root) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
+    };
     let answer = wire::AuthResponse {
         auth_token: token,
         data: wire::AuthData {
@@ -239,9 +312,11 @@ async fn users(
     headers: HeaderMap,
     query: Result<Query<wire::ListQuery>, QueryRejection>,
 ) -> Response {
+    sim.pause().await;
     match admit(&sim, &account_id, &headers, query) {
+        Ok(_) if sim.garbled() => garbage(),
         Ok((account, query)) => {
-            Json(page(account.users.clone(), query, |user| &user.id)).into_response()
+            Json(page(&account.users, query, |user| &user.id)).into_response()
         }
         Err(refusal) => *refusal,
     }
@@ -253,7 +328,9 @@ async fn children(
     headers: HeaderMap,
     query: Result<Query<wire::ListQuery>, QueryRejection>,
 ) -> Response {
+    sim.pause().await;
     match admit(&sim, &account_id, &headers, query) {
+        Ok(_) if sim.garbled() => garbage(),
         Ok((account, query)) => {
             let children = sim
                 .children_of(&account.id)
@@ -262,20 +339,20 @@ async fn children(
                     id: child.id.clone(),
                     name: child.name.clone(),
                 })
-                .collect();
-            Json(page(children, query, |child| &child.id)).into_response()
+                .collect::<Vec<_>>();
+            Json(page(&children, query, |child| &child.id)).into_response()
         }
         Err(refusal) => *refusal,
     }
 }
 
 /// What every listing checks first: the failure mode, the token, the account, the query.
-fn admit<'s>(
-    sim: &'s SimulatorState,
+fn admit(
+    sim: &SimulatorState,
     account_id: &str,
     headers: &HeaderMap,
     query: Result<Query<wire::ListQuery>, QueryRejection>,
-) -> Result<(&'s SimAccount, wire::ListQuery), Box<Response>> {
+) -> Result<(Arc<SimAccount>, wire::ListQuery), Box<Response>> {
     if let Some(failure) = sim.begin() {
         return Err(Box::new(failure));
     }
@@ -296,10 +373,10 @@ fn admit<'s>(
 
 /// One page of `all` (sorted by `key`): `page_size` records from `start_key` on, and the key
 /// of the next record if there is one. `paginate=false` returns everything.
-fn page<T>(all: Vec<T>, query: wire::ListQuery, key: impl Fn(&T) -> &str) -> wire::Page<T> {
+fn page<T: Clone>(all: &[T], query: wire::ListQuery, key: impl Fn(&T) -> &str) -> wire::Page<T> {
     if query.paginate.as_deref() == Some("false") {
         return wire::Page {
-            data: all,
+            data: all.to_vec(),
             next_start_key: None,
             start_key: None,
             page_size: None,
@@ -314,7 +391,7 @@ fn page<T>(all: Vec<T>, query: wire::ListQuery, key: impl Fn(&T) -> &str) -> wir
         Some(start) => all.partition_point(|record| key(record) < start),
         None => 0,
     };
-    let mut data: Vec<T> = all.into_iter().skip(from).take(size + 1).collect();
+    let mut data: Vec<T> = all.iter().skip(from).take(size + 1).cloned().collect();
     let next_start_key = if data.len() > size {
         data.pop().map(|next| key(&next).to_string())
     } else {
@@ -330,22 +407,52 @@ fn page<T>(all: Vec<T>, query: wire::ListQuery, key: impl Fn(&T) -> &str) -> wir
     }
 }
 
+/// What a broken proxy in front of a PBX might send: HTML with a 200.
+fn garbage() -> Response {
+    (StatusCode::OK, [("content-type", "text/html")], "<html><body>Gateway says hello</body></html>").into_response()
+}
+
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(wire::ErrorBody::new(status.as_u16(), message))).into_response()
 }
 
-/// Child `n`'s id: the parent's with its last two hex digits replaced.
+/// An account and its two children ("East" with 5 users, "West" with 3).
+fn generate_family(accounts: &mut HashMap<String, Arc<SimAccount>>, id: &str, name: &str, users: usize) {
+    for (n, (suffix, count)) in [("East", 5), ("West", 3)].into_iter().enumerate() {
+        let child = child_id(id, n as u8 + 1);
+        let account = generate_account(&child, &format!("{name} {suffix}"), Some(id), count);
+        accounts.insert(child, Arc::new(account));
+    }
+    accounts.insert(id.to_string(), Arc::new(generate_account(id, name, None, users)));
+}
+
+/// A company name for a generated account, picked by its id.
+fn generated_name(id: &str) -> String {
+    const NAMES: [&str; 8] = [
+        "Contoso", "Fabrikam", "Tailspin Toys", "Wide World Importers", "Adventure Works", "Proseware", "Litware", "Alpine Ski House",
+    ];
+    let n = u64::from_str_radix(id.get(24..).unwrap_or("0"), 16).unwrap_or(0);
+    format!("{} {}", NAMES[(n % NAMES.len() as u64) as usize], id.get(..4).unwrap_or(id))
+}
+
+/// Child `n`'s id: the parent's with its first byte flipped by `0xc0 + n` — distinct for
+/// distinct parents (so neighbouring account ids never share children) and still 32 hex digits.
 fn child_id(parent: &str, n: u8) -> String {
-    let stem = parent
-        .get(..parent.len().saturating_sub(2))
-        .unwrap_or(parent);
-    format!("{stem}{:02x}", 0xc0 + n)
+    match u128::from_str_radix(parent, 16) {
+        Ok(id) if parent.len() == 32 => format!("{:032x}", id ^ (u128::from(0xc0 + n) << 120)),
+        _ => format!("{parent}{:02x}", 0xc0 + n),
+    }
 }
 
 fn generate_account(id: &str, name: &str, parent: Option<&str>, users: usize) -> SimAccount {
     let domain = format!("{}.example", slug(name));
-    // Ids share the account's first 16 hex digits and count up, so id order is creation order.
-    let stem = id.get(..16).unwrap_or(id);
+    // Ids start with 16 hex digits folded from the account id (the halves XORed, so an
+    // account, its children and its neighbours all differ) and count up, so id order is
+    // creation order.
+    let stem = match u128::from_str_radix(id, 16) {
+        Ok(n) => format!("{:016x}", (n >> 64) as u64 ^ n as u64),
+        Err(_) => id.get(..16).unwrap_or(id).to_string(),
+    };
     let queue = format!("{stem}{:016x}", 0xacdc_u64);
     let users = (0..users)
         .map(|i| {
@@ -397,6 +504,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn neighbouring_open_accounts_have_their_own_children() {
+        let sim = SimulatorState::demo();
+        let a = sim.account("000000000000000000000000deadbeef").unwrap();
+        let b = sim.account("000000000000000000000000deadbef0").unwrap();
+        let kids = |id: &str| sim.children_of(id).iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(kids(&a.id).len(), 2);
+        assert_eq!(kids(&b.id).len(), 2);
+        assert!(kids(&a.id).iter().all(|k| !kids(&b.id).contains(k)));
+        assert!(sim.account("not-an-account").is_none());
+        assert!(SimulatorState::new("k", DEMO_ACCOUNT_ID, "Acme", 1).account("000000000000000000000000deadbeef").is_none(), "only the demo is open");
+    }
+
+    #[test]
     fn data_is_deterministic_and_unique() {
         let sim = SimulatorState::new("k", DEMO_ACCOUNT_ID, "Acme Corp", 600);
         let root = sim.account(DEMO_ACCOUNT_ID).unwrap();
@@ -416,7 +536,8 @@ mod tests {
             root.users.iter().filter(|u| !u.queues.is_empty()).count(),
             600 / 7
         );
-        let children = sim.children_of(DEMO_ACCOUNT_ID);
+        let mut children = sim.children_of(DEMO_ACCOUNT_ID);
+        children.sort_by(|a, b| a.name.cmp(&b.name));
         assert_eq!(
             children
                 .iter()
@@ -424,6 +545,9 @@ mod tests {
                 .collect::<Vec<_>>(),
             [("Acme Corp East", 5), ("Acme Corp West", 3)]
         );
+        // No user id is shared between an account and its children.
+        let ids: std::collections::HashSet<_> = root.users.iter().chain(children.iter().flat_map(|c| c.users.iter())).map(|u| u.id.clone()).collect();
+        assert_eq!(ids.len(), 608);
         assert!(
             children
                 .iter()

@@ -15,17 +15,32 @@ use leptos_meta::Title;
 use model::pbx::{PbxKind, TemplateForm, TemplateSummary};
 use model::{FieldErrors, Permission};
 
-/// The form's fields in screen order, with their input ids: the first invalid one gets focus.
-const FIELDS: [(&str, &str); 8] = [
-    ("name", "template-name"),
-    ("kind", "template-kind"),
-    ("api_url", "template-api-url"),
-    ("websocket_url", "template-websocket-url"),
-    ("directory_tenant_id", "template-directory-tenant-id"),
-    ("client_id", "template-client-id"),
-    ("secret", "template-secret"),
-    ("is_default", "template-default"),
-];
+/// The form's fields in screen order for a template of `kind`, with their input ids: the first
+/// invalid one gets focus. Teams shows its optional cloud URLs after the credentials.
+fn fields(kind: PbxKind) -> [(&'static str, &'static str); 8] {
+    match kind {
+        PbxKind::Kazoo | PbxKind::ThreeCx => [
+            ("name", "template-name"),
+            ("kind", "template-kind"),
+            ("api_url", "template-api-url"),
+            ("websocket_url", "template-websocket-url"),
+            ("directory_tenant_id", "template-directory-tenant-id"),
+            ("client_id", "template-client-id"),
+            ("secret", "template-secret"),
+            ("is_default", "template-default"),
+        ],
+        PbxKind::Teams => [
+            ("name", "template-name"),
+            ("kind", "template-kind"),
+            ("directory_tenant_id", "template-directory-tenant-id"),
+            ("client_id", "template-client-id"),
+            ("secret", "template-secret"),
+            ("websocket_url", "template-websocket-url"),
+            ("api_url", "template-api-url"),
+            ("is_default", "template-default"),
+        ],
+    }
+}
 
 /// What the open form edits.
 #[derive(Clone, Debug, PartialEq)]
@@ -192,9 +207,10 @@ fn TemplateTable(
                 </thead>
                 <tbody>
                     {list.into_iter().map(|t| {
-                        let url = match t.kind {
-                            PbxKind::Teams => view! { <span class="muted">"Microsoft Graph"</span> }.into_any(),
-                            _ => view! { <span class="url">{t.api_url.clone()}</span> }.into_any(),
+                        let url = if t.kind == PbxKind::Teams && t.api_url.is_empty() {
+                            view! { <span class="muted">"Microsoft Graph"</span> }.into_any()
+                        } else {
+                            view! { <span class="url">{t.api_url.clone()}</span> }.into_any()
                         };
                         let default = if t.is_default {
                             view! { <span class="tag default-tag">"Default"</span> }.into_any()
@@ -212,15 +228,14 @@ fn TemplateTable(
                                 </span>
                             }
                         });
-                        let testable = t.kind == PbxKind::Kazoo;
                         let test_id = t.id;
-                        let test_button = testable.then(|| view! {
+                        let test_button = view! {
                             <button type="button" class="link-button" aria-label=format!("Test connection of {}", t.name)
                                 disabled=move || test.pending().get()
                                 on:click=move |_| { tested.set(None); test.dispatch(test_id); }>
                                 "Test connection"
                             </button>
-                        });
+                        };
                         view! {
                             <tr>
                                 <td class="name" data-label="Name">{t.name.clone()}</td>
@@ -275,8 +290,8 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
             server_errors.update(|e| e.0.retain(|x| x.field != field));
         })
     };
-    let focus_first = |errors: &FieldErrors| {
-        if let Some((_, id)) = FIELDS.iter().find(|(field, _)| errors.get(field).is_some()) {
+    let focus_first = |errors: &FieldErrors, kind: PbxKind| {
+        if let Some((_, id)) = fields(kind).into_iter().find(|(field, _)| errors.get(field).is_some()) {
             focus_later(id);
         }
     };
@@ -291,9 +306,10 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
         submitted.set(true);
         alert.set(None);
         let current = form.get_untracked();
+        let current_kind = current.kind;
         let problems = current.validate(creating);
         if !problems.is_empty() {
-            focus_first(&problems);
+            focus_first(&problems, current_kind);
             return;
         }
         busy.set(true);
@@ -311,7 +327,7 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
                     let unplaced: Vec<String> = errors
                         .0
                         .iter()
-                        .filter(|e| !FIELDS.iter().any(|(field, _)| *field == e.field))
+                        .filter(|e| !fields(current_kind).iter().any(|(field, _)| *field == e.field))
                         .map(|e| e.message.clone())
                         .collect();
                     alert.set(Some(if unplaced.is_empty() {
@@ -319,7 +335,7 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
                     } else {
                         unplaced.join(" ")
                     }));
-                    focus_first(&errors);
+                    focus_first(&errors, current_kind);
                     server_errors.set(errors);
                 }
                 Err(e) => alert.set(Some(e.to_string())),
@@ -357,7 +373,15 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
                     value=Signal::derive(move || kind.get().as_str().to_owned())
                     on_change=Callback::new(move |v: String| {
                         if let Some(k) = PbxKind::parse(&v) {
-                            form.update(|f| f.kind = k);
+                            form.update(|f| {
+                                if (f.kind == PbxKind::Teams) != (k == PbxKind::Teams) {
+                                    // On Teams the URLs are optional cloud URLs, not the PBX's: a
+                                    // Kazoo or 3CX address must not carry over (nor back).
+                                    f.api_url.clear();
+                                    f.websocket_url.clear();
+                                }
+                                f.kind = k;
+                            });
                             server_errors.update(|e| e.0.retain(|x| x.field != "kind" && x.field != "secret"));
                         }
                     })
@@ -409,6 +433,14 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
                             autocomplete="new-password" required=creating />
                     }
                 }}
+                {move || (kind.get() == PbxKind::Teams).then(|| view! {
+                    <TextField id="template-websocket-url" label="Sign-in URL" kind="url" value=value(|f| &f.websocket_url)
+                        on_input=edit("websocket_url", |f, v| f.websocket_url = v) error=error("websocket_url")
+                        hint="Leave empty for Microsoft's public cloud (https://login.microsoftonline.com)." />
+                    <TextField id="template-api-url" label="Microsoft Graph URL" kind="url" value=value(|f| &f.api_url)
+                        on_input=edit("api_url", |f, v| f.api_url = v) error=error("api_url")
+                        hint="Leave empty for Microsoft's public cloud (https://graph.microsoft.com)." />
+                })}
                 <CheckField
                     id="template-default"
                     label="Default"

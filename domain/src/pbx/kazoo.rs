@@ -13,7 +13,7 @@
 //!
 //! The base URL is the template's REST API URL, with or without the trailing `/v2`.
 
-use super::{DEFAULT_TIMEOUT, PbxAccount, PbxError, PbxUser};
+use super::{DEFAULT_TIMEOUT, Pbx, PbxAccount, PbxError, PbxUser, Progress, read_json, send};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -238,7 +238,11 @@ impl KazooClient {
 
     /// Every user of `account_id`, following the pages.
     pub async fn users(&self, account_id: &str) -> Result<Vec<PbxUser>, PbxError> {
-        let docs: Vec<wire::UserDoc> = self.list(account_id, "users").await?;
+        self.list_users(account_id, &Progress::default()).await
+    }
+
+    async fn users_counted(&self, account_id: &str, progress: &Progress) -> Result<Vec<PbxUser>, PbxError> {
+        let docs: Vec<wire::UserDoc> = self.list(account_id, "users", progress).await?;
         let mut seen = HashSet::new();
         Ok(docs
             .into_iter()
@@ -249,7 +253,7 @@ impl KazooClient {
 
     /// The direct child accounts of `account_id`, following the pages.
     pub async fn children(&self, account_id: &str) -> Result<Vec<PbxAccount>, PbxError> {
-        let docs: Vec<wire::AccountDoc> = self.list(account_id, "children").await?;
+        let docs: Vec<wire::AccountDoc> = self.list(account_id, "children", &Progress::default()).await?;
         let mut seen = HashSet::new();
         Ok(docs
             .into_iter()
@@ -320,6 +324,7 @@ impl KazooClient {
         &self,
         account_id: &str,
         resource: &str,
+        progress: &Progress,
     ) -> Result<Vec<T>, PbxError> {
         // Kazoo account ids are hexadecimal; anything else cannot name an account (and must
         // not change the path).
@@ -361,6 +366,7 @@ impl KazooClient {
                 _ => {}
             }
             let page: wire::Page<T> = read_json(response).await?;
+            progress.add(page.data.len());
             records.extend(page.data);
             match page.next_start_key {
                 None => return Ok(records),
@@ -375,6 +381,22 @@ impl KazooClient {
                 }
             }
         }
+    }
+}
+
+impl Pbx for KazooClient {
+    /// Authenticates and reports the API key's own account.
+    async fn test(&self) -> Result<PbxAccount, PbxError> {
+        let auth = self.authenticate().await?;
+        Ok(PbxAccount { name: auth.account_name.unwrap_or_else(|| auth.account_id.clone()), id: auth.account_id })
+    }
+
+    async fn list_users(&self, account: &str, progress: &Progress) -> Result<Vec<PbxUser>, PbxError> {
+        self.users_counted(account, progress).await
+    }
+
+    async fn list_sub_accounts(&self, account: &str) -> Result<Vec<PbxAccount>, PbxError> {
+        self.children(account).await
     }
 }
 
@@ -400,43 +422,6 @@ fn user(doc: wire::UserDoc, account_id: &str) -> PbxUser {
         display_name,
         email,
         account_id: account_id.to_string(),
-    }
-}
-
-async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, PbxError> {
-    request.send().await.map_err(transport_error)
-}
-
-async fn read_json<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-) -> Result<T, PbxError> {
-    let body = response.bytes().await.map_err(transport_error)?;
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|_| PbxError::Malformed("the answer is not JSON".into()))?;
-    serde_json::from_value(value).map_err(|e| PbxError::Malformed(e.to_string()))
-}
-
-fn transport_error(error: reqwest::Error) -> PbxError {
-    if error.is_timeout() {
-        return PbxError::Timeout;
-    }
-    if error.is_builder() {
-        return PbxError::Unreachable(format!("the URL is not valid ({error})"));
-    }
-    // reqwest's own text names only the URL; the innermost cause says what went wrong.
-    let mut cause: &dyn std::error::Error = &error;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    let host = error.url().and_then(|url| {
-        url.host_str().map(|host| match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_string(),
-        })
-    });
-    match host {
-        Some(host) => PbxError::Unreachable(format!("{host}: {cause}")),
-        None => PbxError::Unreachable(cause.to_string()),
     }
 }
 

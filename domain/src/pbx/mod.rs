@@ -1,15 +1,32 @@
 //! Connectors to the PBX platforms a customer's users live on: one client per platform over
-//! its documented HTTP API, behind one [`Connector`] with the few operations a sync needs
-//! (test the credentials, list an account's users, list its sub-accounts).
+//! its documented HTTP API, each implementing [`Pbx`] — the few operations a sync needs (test
+//! the credentials, list an account's users, list its sub-accounts). [`Connector`] is any one
+//! of them, built from a template's settings with [`Connector::new`].
 //!
-//! Only Kazoo exists so far ([`kazoo::KazooClient`]); 3CX and Microsoft Teams become further
-//! variants of [`Connector`]. Every request has a timeout ([`DEFAULT_TIMEOUT`] unless set), and
-//! every failure is a [`PbxError`] whose message can be shown to the reseller as it is.
+//! - [`kazoo::KazooClient`]: Kazoo's Crossbar API, logged in with an API key.
+//! - [`threecx::ThreeCxClient`]: 3CX's XAPI (version 20), with an API client's OAuth2 client
+//!   credentials.
+//! - [`teams::TeamsClient`]: Microsoft Graph, with an Entra app's OAuth2 client credentials.
+//!
+//! 3CX and Graph share their plumbing (the private `oauth` module below): a client-credentials
+//! token kept until shortly before it expires, and OData listings that follow
+//! `@odata.nextLink` only to the server they started on, so the token never goes elsewhere.
+//!
+//! Every request has a timeout ([`DEFAULT_TIMEOUT`] unless set), and every failure is a
+//! [`PbxError`] whose message can be shown to the reseller as it is.
 
 pub mod kazoo;
+mod oauth;
+pub mod teams;
+pub mod threecx;
 
 pub use kazoo::KazooClient;
+pub use teams::TeamsClient;
+pub use threecx::ThreeCxClient;
 
+use model::pbx::PbxKind;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How long one request to a PBX may take (connect, send, and read the whole body).
@@ -56,6 +73,10 @@ pub enum PbxError {
     /// The account does not exist on the PBX, or the credentials may not see it.
     #[error("The PBX has no account {0} that this API key can see")]
     NotFound(String),
+    /// The credentials were accepted but may not read what the portal needs (e.g. a Graph app
+    /// without the User.Read.All permission); the text says what is missing.
+    #[error("The PBX refused access: {0}")]
+    Forbidden(String),
 }
 
 impl PbxError {
@@ -64,8 +85,68 @@ impl PbxError {
         match self {
             PbxError::Unreachable(_) | PbxError::Timeout => true,
             PbxError::Server(status) => *status >= 500 || *status == 429,
-            PbxError::Rejected | PbxError::Malformed(_) | PbxError::NotFound(_) => false,
+            PbxError::Rejected | PbxError::Malformed(_) | PbxError::NotFound(_) | PbxError::Forbidden(_) => false,
         }
+    }
+}
+
+/// Counts the records a listing has received so far, so a running sync can show progress.
+#[derive(Debug, Default)]
+pub struct Progress(AtomicUsize);
+
+impl Progress {
+    pub fn add(&self, records: usize) {
+        self.0.fetch_add(records, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// What every platform's client can do. The futures are `Send` so syncs run on any worker.
+pub trait Pbx {
+    /// Checks that the PBX answers and accepts the credentials; reports the account (tenant,
+    /// server) they reach.
+    fn test(&self) -> impl Future<Output = Result<PbxAccount, PbxError>> + Send;
+
+    /// Every user of `account` (all pages), counting them into `progress` as pages arrive.
+    /// `account` is a Kazoo account id; platforms with one directory per connection (3CX,
+    /// Teams) ignore it.
+    fn list_users(&self, account: &str, progress: &Progress) -> impl Future<Output = Result<Vec<PbxUser>, PbxError>> + Send;
+
+    /// The direct sub-accounts of `account` (all pages); empty where the platform has none.
+    fn list_sub_accounts(&self, account: &str) -> impl Future<Output = Result<Vec<PbxAccount>, PbxError>> + Send;
+}
+
+/// Where and how to reach one PBX: a template's settings (and, for Teams, the customer's
+/// directory tenant). Built by the caller from the stored template with its secret opened.
+#[derive(Clone, Copy)]
+pub struct Settings<'a> {
+    pub kind: PbxKind,
+    /// Kazoo: REST API URL. 3CX: server URL. Teams: Microsoft Graph URL (empty: the public cloud).
+    pub api_url: &'a str,
+    /// Kazoo: WebSocket URL (unused by the connector). Teams: sign-in (authority) URL (empty:
+    /// the public cloud).
+    pub websocket_url: &'a str,
+    /// 3CX and Teams: the OAuth2 client id.
+    pub client_id: &'a str,
+    /// Teams: the directory (tenant) id to read users from.
+    pub tenant_id: &'a str,
+    /// Kazoo: the API key. 3CX and Teams: the client secret.
+    pub secret: &'a str,
+}
+
+impl std::fmt::Debug for Settings<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("kind", &self.kind)
+            .field("api_url", &self.api_url)
+            .field("websocket_url", &self.websocket_url)
+            .field("client_id", &self.client_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("secret", &"<redacted>")
+            .finish()
     }
 }
 
@@ -73,28 +154,88 @@ impl PbxError {
 #[derive(Debug, Clone)]
 pub enum Connector {
     Kazoo(KazooClient),
+    ThreeCx(ThreeCxClient),
+    Teams(TeamsClient),
 }
 
 impl Connector {
-    /// Checks that the PBX answers and accepts the credentials.
-    pub async fn test(&self) -> Result<(), PbxError> {
+    /// A connector for `settings` whose requests share `http`'s connection pool and each take at
+    /// most `timeout`. Nothing is sent until the first call.
+    pub fn new(settings: &Settings<'_>, http: reqwest::Client, timeout: Duration) -> Result<Connector, PbxError> {
+        match settings.kind {
+            PbxKind::Kazoo => Ok(Connector::Kazoo(
+                KazooClient::new(settings.api_url, settings.secret).with_http(http).with_timeout(timeout),
+            )),
+            PbxKind::ThreeCx => Ok(Connector::ThreeCx(
+                ThreeCxClient::new(settings.api_url, settings.client_id, settings.secret).with_http(http).with_timeout(timeout),
+            )),
+            PbxKind::Teams => Ok(Connector::Teams(
+                TeamsClient::new(settings.websocket_url, settings.api_url, settings.tenant_id, settings.client_id, settings.secret)
+                    .with_http(http)
+                    .with_timeout(timeout),
+            )),
+        }
+    }
+}
+
+impl Pbx for Connector {
+    async fn test(&self) -> Result<PbxAccount, PbxError> {
         match self {
-            Connector::Kazoo(client) => client.authenticate().await.map(|_| ()),
+            Connector::Kazoo(client) => client.test().await,
+            Connector::ThreeCx(client) => client.test().await,
+            Connector::Teams(client) => client.test().await,
         }
     }
 
-    /// Every user of `account_id` (all pages).
-    pub async fn users(&self, account_id: &str) -> Result<Vec<PbxUser>, PbxError> {
+    async fn list_users(&self, account: &str, progress: &Progress) -> Result<Vec<PbxUser>, PbxError> {
         match self {
-            Connector::Kazoo(client) => client.users(account_id).await,
+            Connector::Kazoo(client) => client.list_users(account, progress).await,
+            Connector::ThreeCx(client) => client.list_users(account, progress).await,
+            Connector::Teams(client) => client.list_users(account, progress).await,
         }
     }
 
-    /// The direct sub-accounts of `account_id` (all pages).
-    pub async fn sub_accounts(&self, account_id: &str) -> Result<Vec<PbxAccount>, PbxError> {
+    async fn list_sub_accounts(&self, account: &str) -> Result<Vec<PbxAccount>, PbxError> {
         match self {
-            Connector::Kazoo(client) => client.children(account_id).await,
+            Connector::Kazoo(client) => client.list_sub_accounts(account).await,
+            Connector::ThreeCx(client) => client.list_sub_accounts(account).await,
+            Connector::Teams(client) => client.list_sub_accounts(account).await,
         }
+    }
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, PbxError> {
+    request.send().await.map_err(transport_error)
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, PbxError> {
+    let body = response.bytes().await.map_err(transport_error)?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| PbxError::Malformed("the answer is not JSON".into()))?;
+    serde_json::from_value(value).map_err(|e| PbxError::Malformed(e.to_string()))
+}
+
+fn transport_error(error: reqwest::Error) -> PbxError {
+    if error.is_timeout() {
+        return PbxError::Timeout;
+    }
+    if error.is_builder() {
+        return PbxError::Unreachable(format!("the URL is not valid ({error})"));
+    }
+    // reqwest's own text names only the URL; the innermost cause says what went wrong.
+    let mut cause: &dyn std::error::Error = &error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    let host = error.url().and_then(|url| {
+        url.host_str().map(|host| match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        })
+    });
+    match host {
+        Some(host) => PbxError::Unreachable(format!("{host}: {cause}")),
+        None => PbxError::Unreachable(cause.to_string()),
     }
 }
 
@@ -124,5 +265,8 @@ mod tests {
         );
         assert!(PbxError::Timeout.is_transient() && PbxError::Server(502).is_transient());
         assert!(!PbxError::Rejected.is_transient() && !PbxError::Server(400).is_transient());
+        let forbidden = PbxError::Forbidden("the app has no User.Read.All permission".into());
+        assert_eq!(forbidden.to_string(), "The PBX refused access: the app has no User.Read.All permission");
+        assert!(!forbidden.is_transient());
     }
 }

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use domain::pbx::{Connector, KazooClient, PbxError};
+use domain::pbx::{Connector, KazooClient, Pbx, PbxError, Progress};
 use serde_json::json;
 use server::simulator::{SimulatorState, serve_kazoo};
 use std::collections::HashSet;
@@ -46,9 +46,8 @@ async fn kazoo_lists_every_user_across_pages_without_duplicates() {
     assert_eq!(users.len(), 120);
     let ids: HashSet<_> = users.iter().map(|u| u.pbx_id.as_str()).collect();
     assert_eq!(ids.len(), 120, "no user twice");
-    let expected: Vec<_> = state
-        .account(ACCOUNT)
-        .unwrap()
+    let account = state.account(ACCOUNT).unwrap();
+    let expected: Vec<_> = account
         .users
         .iter()
         .map(|u| u.id.as_str())
@@ -84,12 +83,12 @@ async fn kazoo_lists_child_accounts_and_their_users() {
     let base = simulator(SimulatorState::new(KEY, ACCOUNT, "Acme Corp", 3)).await;
     let connector = Connector::Kazoo(KazooClient::new(&base, KEY).with_page_size(1));
     connector.test().await.unwrap();
-    let children = connector.sub_accounts(ACCOUNT).await.unwrap();
+    let children = connector.list_sub_accounts(ACCOUNT).await.unwrap();
     assert_eq!(
         children.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
         ["Acme Corp East", "Acme Corp West"]
     );
-    let east = connector.users(&children[0].id).await.unwrap();
+    let east = connector.list_users(&children[0].id, &Progress::default()).await.unwrap();
     assert_eq!(east.len(), 5);
     assert!(east.iter().all(|u| {
         u.account_id == children[0].id
@@ -99,7 +98,7 @@ async fn kazoo_lists_child_accounts_and_their_users() {
     }));
     assert!(
         connector
-            .sub_accounts(&children[0].id)
+            .list_sub_accounts(&children[0].id)
             .await
             .unwrap()
             .is_empty()
@@ -133,7 +132,7 @@ async fn kazoo_wrong_key_is_rejected_with_a_clear_message() {
     assert_eq!(error, PbxError::Rejected);
     assert_eq!(error.to_string(), "The PBX rejected the API key");
     assert_eq!(
-        connector.users(ACCOUNT).await.unwrap_err(),
+        connector.list_users(ACCOUNT, &Progress::default()).await.unwrap_err(),
         PbxError::Rejected
     );
 }
@@ -357,11 +356,11 @@ async fn kazoo_demo_simulator_has_a_few_dozen_users_and_two_sub_accounts() {
     let connector = Connector::Kazoo(KazooClient::new(&format!("{base}/v2"), DEMO_API_KEY));
     connector.test().await.unwrap();
     assert_eq!(
-        connector.users(DEMO_ACCOUNT_ID).await.unwrap().len(),
+        connector.list_users(DEMO_ACCOUNT_ID, &Progress::default()).await.unwrap().len(),
         DEMO_USERS
     );
     assert_eq!(
-        connector.sub_accounts(DEMO_ACCOUNT_ID).await.unwrap().len(),
+        connector.list_sub_accounts(DEMO_ACCOUNT_ID).await.unwrap().len(),
         2
     );
 }

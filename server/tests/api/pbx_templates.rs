@@ -172,12 +172,17 @@ async fn templates_are_created_and_listed_without_their_secret() {
     assert_eq!(opened, KAZOO_KEY);
     assert!(matches!(domain::pbx_templates::open_secret(&db, &secrets, row.reseller_id + 1, created.id).await, Err(domain::Error::NotFound)));
 
-    // Teams keeps only its own fields.
+    // Teams keeps its own fields: the optional Graph and sign-in URLs (a national cloud's),
+    // trimmed; Kazoo keeps no client id.
     let mut form = teams("Contoso Teams");
-    form.api_url = "https://not-for-teams.example.com".into();
+    form.api_url = " https://graph.microsoft.us ".into();
+    form.websocket_url = "https://login.microsoftonline.us".into();
     let t = create(&portal, &s, &form).await;
-    assert_eq!((t.api_url.as_str(), t.websocket_url.as_str()), ("", ""));
+    assert_eq!((t.api_url.as_str(), t.websocket_url.as_str()), ("https://graph.microsoft.us", "https://login.microsoftonline.us"));
     assert_eq!(t.directory_tenant_id, "72f988bf-86f1-41af-91ab-2d7cd011db47");
+    let mut form = kazoo("Spare Kazoo");
+    form.client_id = "not-for-kazoo".into();
+    assert_eq!(create(&portal, &s, &form).await.client_id, "");
 
     let all = list(&portal, &s).await;
     let mut sorted = names(&all);

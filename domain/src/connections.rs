@@ -1,5 +1,5 @@
-//! A customer's PBX connection (the PBX tab): its settings and whether it is enabled. Syncing
-//! users through it arrives with the connectors.
+//! A customer's PBX connection (the PBX tab): its settings and whether it is enabled. Enabling
+//! it or changing what it points at schedules a sync (`crate::sync`); disabling it stops them.
 
 use crate::activity::{self, Actor};
 use crate::entity::{pbx_connection, pbx_template};
@@ -79,6 +79,7 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, customer_id: &str, v
     if changes.is_empty() {
         return Ok(conn.version);
     }
+    let repointed = conn.template_id != template.id || conn.account_id != account_id || conn.directory_tenant_id != tenant;
     let result = pbx_connection::Entity::update_many()
         .col_expr(pbx_connection::Column::TemplateId, Expr::value(template.id))
         .col_expr(pbx_connection::Column::AccountId, Expr::value(account_id))
@@ -94,6 +95,13 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, customer_id: &str, v
         return Err(Error::Conflict(
             "Someone else changed this PBX connection after you opened it. Nothing was saved: reload and try again.".into(),
         ));
+    }
+    if !enabled {
+        crate::sync::unschedule(&txn, conn.id).await?;
+    } else if !conn.enabled {
+        crate::sync::schedule(&txn, conn.id, model::sync::Reason::Enabled).await?;
+    } else if repointed {
+        crate::sync::schedule(&txn, conn.id, model::sync::Reason::Changed).await?;
     }
     activity::record(&txn, actor, Some(c.id), "pbx.updated", format!("PBX connection: {}.", changes.join("; "))).await?;
     txn.commit().await?;

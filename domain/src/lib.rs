@@ -20,5 +20,6 @@ pub mod pbx_templates;
 pub mod provisioning;
 pub mod secret;
 pub mod seed;
+pub mod sync;
 
 pub use error::{Error, Result};

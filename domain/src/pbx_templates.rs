@@ -320,6 +320,15 @@ pub async fn update(
     }
     summary_text.push('.');
     activity::record(&txn, actor, None, "pbx_template.updated", summary_text).await?;
+    // New addresses or credentials: the customers connected through it sync again now.
+    let reaches_elsewhere = current.api_url != form.api_url
+        || current.websocket_url != form.websocket_url
+        || current.client_id != form.client_id
+        || current.directory_tenant_id != form.directory_tenant_id
+        || !form.secret.is_empty();
+    if reaches_elsewhere && customers > 0 {
+        crate::sync::schedule_template(&txn, id, model::sync::Reason::Changed).await?;
+    }
     let saved = owned(&txn, actor.reseller_id, id).await?;
     txn.commit().await?;
     Ok(summary(saved, customers))

@@ -238,6 +238,9 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
         enabled: Set(!c.create_disabled),
         created_at: Set(now),
         version: Set(1),
+        // An enabled connection syncs as soon as a worker is free.
+        sync_due_at: Set((!c.create_disabled).then_some(now)),
+        sync_reason: Set(model::sync::Reason::Created.as_str().into()),
         ..Default::default()
     }
     .insert(&txn)

@@ -189,13 +189,17 @@ async fn insert_customer(
     Ok(id)
 }
 
-/// A demo customer's administrator (already invited) and its connection to the demo template.
+/// A demo customer's administrator (already invited) and its connection to the demo template:
+/// enabled and due for a first sync (the simulator answers any account id), except Fjord
+/// Shipping's, which shows a disabled connection. The first customer also imports its
+/// sub-accounts and gives agents the Agent add-on.
 async fn demo_records(db: &DatabaseConnection, customer_id: uuid::Uuid, name: &str, i: usize, template_id: i64) -> Result<()> {
     let people = ["Alex Morgan", "Sam Patel", "Jordan Lee", "Taylor Brooks", "Casey Quinn", "Robin Hale", "Jamie Fox", "Avery Stone"];
     let person = people[i % people.len()];
     let slug: String = name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
     let email = format!("{}@{slug}.example", person.split(' ').next().unwrap_or("admin").to_lowercase());
     let now = Utc::now();
+    let enabled = !name.starts_with("Fjord");
     crate::entity::customer_user::ActiveModel {
         customer_id: Set(customer_id),
         display_name: Set(person.into()),
@@ -222,11 +226,13 @@ async fn demo_records(db: &DatabaseConnection, customer_id: uuid::Uuid, name: &s
         template_id: Set(template_id),
         account_id: Set(format!("{:032x}", 0xdead_beef_u128 + i as u128)),
         directory_tenant_id: Set(String::new()),
-        auto_provision_sub_accounts: Set(false),
-        auto_agent_addon: Set(false),
-        enabled: Set(true),
+        auto_provision_sub_accounts: Set(i == 0),
+        auto_agent_addon: Set(i == 0),
+        enabled: Set(enabled),
         created_at: Set(now),
         version: Set(1),
+        sync_due_at: Set(enabled.then_some(now)),
+        sync_reason: Set(model::sync::Reason::Created.as_str().into()),
         ..Default::default()
     }
     .insert(db)

@@ -11,6 +11,7 @@ pub mod permission;
 pub mod pbx;
 pub mod roles;
 pub mod session;
+pub mod sync;
 pub mod url;
 
 pub use field::{FieldError, FieldErrors};

@@ -45,6 +45,14 @@ pub struct Config {
     #[arg(long, env = "PORTAL_MAIL_FROM", default_value = "Reseller Portal <no-reply@localhost>", global = true)]
     pub mail_from: String,
 
+    /// Minutes between re-syncs of each enabled PBX connection's users.
+    #[arg(long, env = "PORTAL_SYNC_INTERVAL_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440), global = true)]
+    pub sync_interval_minutes: u64,
+
+    /// How many PBX syncs this process runs at the same time.
+    #[arg(long, env = "PORTAL_SYNC_WORKERS", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64), global = true)]
+    pub sync_workers: u64,
+
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "PORTAL_SESSION_IDLE_MINUTES", default_value_t = 30, global = true)]
     pub session_idle_minutes: u64,

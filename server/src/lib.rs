@@ -8,6 +8,7 @@ pub mod export;
 pub mod http;
 pub mod mailer;
 pub mod simulator;
+pub mod syncer;
 
 use app::ssr::AppContext;
 use config::Config;
@@ -20,6 +21,9 @@ pub struct Portal {
     pub config: Config,
     /// Delivers queued email while the portal serves; `None` without `--smtp-url`.
     pub mailer: Option<mailer::Mailer>,
+    /// Syncs users from customers' PBXs while the portal serves (`None`: this process does not
+    /// sync; the integration tests start one only where they test syncing).
+    pub syncer: Option<syncer::Syncer>,
 }
 
 impl Portal {
@@ -50,20 +54,34 @@ impl Portal {
             demo: config.demo,
             secrets,
             mail_queued: Default::default(),
+            sync_requested: Default::default(),
         };
+        let syncer = syncer::Syncer::new(
+            syncer::SyncerSettings {
+                sync: domain::sync::SyncSettings {
+                    interval: std::time::Duration::from_secs(config.sync_interval_minutes * 60),
+                    ..Default::default()
+                },
+                workers: config.sync_workers as usize,
+                ..Default::default()
+            },
+            ctx.secrets.clone(),
+        );
         let state = http::AppState {
             leptos_options: http::leptos_options(&config),
             ctx,
             public_origin: config.public_url(),
         };
-        Ok(Portal { state, config, mailer })
+        Ok(Portal { state, config, mailer, syncer: Some(syncer) })
     }
 
-    /// Serves on `listener` (and runs the mail worker, if there is one) until `shutdown`
-    /// completes; then waits for the worker to finish the email it is sending.
+    /// Serves on `listener` (and runs the PBX sync worker, and the mail worker if there is one)
+    /// until `shutdown` completes; then waits for the mail worker to finish the email it is
+    /// sending.
     pub async fn serve(self, listener: TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let ctx = &self.state.ctx;
+        let syncer = self.syncer.map(|syncer| tokio::spawn(syncer.run(ctx.db.clone(), ctx.sync_requested.clone(), stopped.clone())));
         let worker = self.mailer.map(|mailer| tokio::spawn(mailer.run(ctx.db.clone(), ctx.mail_queued.clone(), stopped)));
         let router = http::router(self.state);
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -75,6 +93,9 @@ impl Portal {
         // The stop sender is gone by now, which also stops the worker if serving failed.
         if let Some(worker) = worker {
             let _ = worker.await;
+        }
+        if let Some(syncer) = syncer {
+            let _ = syncer.await;
         }
         Ok(served?)
     }

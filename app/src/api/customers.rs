@@ -8,6 +8,7 @@ use model::customer::{CustomerPage, GridQuery};
 use model::customer_form::{ActivityEntry, ConnectionView, CustomerDetail, CustomerUser, DetailsForm, NewCustomer, PrimaryUserForm, WizardOptions};
 use model::pbx::ConnectionForm;
 use model::roles::Roles;
+use model::sync::SyncStatus;
 
 /// One page of the signed-in reseller's customers.
 #[server(input = Json)]
@@ -49,6 +50,7 @@ pub async fn create_customer(customer: NewCustomer) -> Result<String, AppError> 
     let ctx = crate::ssr::context()?;
     let id = domain::provisioning::create(&ctx.db, &actor, &customer).await?;
     ctx.mail_queued.notify_one();
+    ctx.sync_requested.notify_one();
     Ok(id.to_string())
 }
 
@@ -120,7 +122,27 @@ pub async fn customer_connection(id: String) -> Result<Option<ConnectionView>, A
 pub async fn update_connection(id: String, version: i32, form: ConnectionForm, enabled: bool) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::connections::update(&ctx.db, &actor, &id, version, &form, enabled).await?)
+    let version = domain::connections::update(&ctx.db, &actor, &id, version, &form, enabled).await?;
+    ctx.sync_requested.notify_one();
+    Ok(version)
+}
+
+/// The PBX tab's sync status: state, next run and recent runs (`None` without a connection).
+#[server(input = Json)]
+pub async fn customer_sync_status(id: String) -> Result<Option<SyncStatus>, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::sync::status(&ctx.db, &actor, &id).await?)
+}
+
+/// "Sync now": schedules the customer's PBX sync at once.
+#[server(input = Json)]
+pub async fn sync_customer_now(id: String) -> Result<(), AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    domain::sync::sync_now(&ctx.db, &actor, &id).await?;
+    ctx.sync_requested.notify_one();
+    Ok(())
 }
 
 #[server(input = Json)]

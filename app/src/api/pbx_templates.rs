@@ -25,7 +25,10 @@ pub async fn create_pbx_template(form: TemplateForm) -> Result<TemplateSummary, 
 pub async fn update_pbx_template(id: i64, version: i32, form: TemplateForm) -> Result<TemplateSummary, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::pbx_templates::update(&ctx.db, &ctx.secrets, &actor, id, version, &form).await?)
+    let saved = domain::pbx_templates::update(&ctx.db, &ctx.secrets, &actor, id, version, &form).await?;
+    // Customers connected through it may be due for a sync now.
+    ctx.sync_requested.notify_one();
+    Ok(saved)
 }
 
 /// Deletes a template no customer uses.

@@ -5,6 +5,7 @@ pub mod customer;
 pub mod customer_user;
 pub mod outbox;
 pub mod pbx_connection;
+pub mod pbx_sync_run;
 pub mod pbx_template;
 pub mod product_type;
 pub mod reseller;

@@ -16,6 +16,15 @@ pub struct Model {
     pub enabled: bool,
     pub created_at: DateTimeUtc,
     pub version: i32,
+    /// When the next sync should start; `None` while the connection is disabled.
+    pub sync_due_at: Option<DateTimeUtc>,
+    /// The claim of the worker running a sync now, and until when it holds.
+    pub sync_claim: Option<String>,
+    pub sync_lease_until: Option<DateTimeUtc>,
+    /// Consecutive failed runs (the retry backoff grows with them).
+    pub sync_failures: i32,
+    /// What asked for the next sync (`sync::Reason::as_str`).
+    pub sync_reason: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

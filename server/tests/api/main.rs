@@ -11,3 +11,4 @@ mod pbx_templates;
 mod provisioning;
 mod security;
 mod support;
+mod sync;

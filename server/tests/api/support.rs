@@ -12,7 +12,8 @@ pub struct TestPortal {
     pub base: String,
     pub client: reqwest::Client,
     pub database_url: String,
-    _dir: tempfile::TempDir,
+    key_file: std::path::PathBuf,
+    _dir: Option<tempfile::TempDir>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -41,11 +42,24 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 }
 
 /// Starts the portal with demo data; `adjust` may change the prepared portal before it serves.
+/// The PBX sync worker does not run (so demo customers keep their seeded users) unless
+/// `adjust` puts one back, as [`sync_worker`] makes.
 pub async fn spawn_with(args: &[&str], adjust: impl FnOnce(&mut Portal)) -> TestPortal {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(dir.path()).await;
     let key_file = dir.path().join("secret.key");
-    let mut argv = vec!["server", "--demo", "--database-url", &database_url, "--secret-key-file", key_file.to_str().unwrap()];
+    start(database_url, key_file, Some(dir), args, adjust).await
+}
+
+/// A second server process on `first`'s database (and secret key), as in a deployment with
+/// several instances behind a load balancer.
+pub async fn spawn_sharing(first: &TestPortal, adjust: impl FnOnce(&mut Portal)) -> TestPortal {
+    start(first.database_url.clone(), first.key_file.clone(), None, &[], adjust).await
+}
+
+async fn start(database_url: String, key_file: std::path::PathBuf, dir: Option<tempfile::TempDir>, args: &[&str], adjust: impl FnOnce(&mut Portal)) -> TestPortal {
+    let key_path = key_file.to_str().unwrap().to_owned();
+    let mut argv = vec!["server", "--demo", "--database-url", &database_url, "--secret-key-file", &key_path];
     argv.extend_from_slice(args);
     let cli = Cli::parse_from(argv);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -53,13 +67,32 @@ pub async fn spawn_with(args: &[&str], adjust: impl FnOnce(&mut Portal)) -> Test
     let mut config = cli.config;
     config.bind = addr;
     let mut portal = Portal::prepare(config).await.expect("portal starts");
+    portal.syncer = None;
     adjust(&mut portal);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(portal.serve(listener, async move {
         let _ = rx.await;
     }));
     let client = reqwest::Client::builder().redirect(redirect::Policy::none()).timeout(Duration::from_secs(30)).build().unwrap();
-    TestPortal { base: format!("http://{addr}"), client, database_url, _dir: dir, shutdown: Some(tx) }
+    TestPortal { base: format!("http://{addr}"), client, database_url, key_file, _dir: dir, shutdown: Some(tx) }
+}
+
+/// A sync worker with test timing: quick polls, heartbeats and retries, short PBX timeouts.
+pub fn sync_worker(portal: &Portal) -> server::syncer::Syncer {
+    use domain::sync::SyncSettings;
+    use server::syncer::{Syncer, SyncerSettings};
+    let settings = SyncerSettings {
+        sync: SyncSettings {
+            interval: Duration::from_secs(3600),
+            lease: Duration::from_secs(10),
+            heartbeat: Duration::from_millis(100),
+            retry_base: Duration::from_millis(300),
+            request_timeout: Duration::from_secs(2),
+        },
+        poll_interval: Duration::from_millis(200),
+        workers: 4,
+    };
+    Syncer::new(settings, portal.state.ctx.secrets.clone())
 }
 
 pub async fn spawn() -> TestPortal {

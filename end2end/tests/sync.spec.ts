@@ -1,0 +1,67 @@
+import { expect, test, type Page } from '@playwright/test';
+import { hydrated, startSignedIn } from './support';
+
+let crashes: string[] = [];
+
+test.beforeEach(async ({ page }) => {
+  crashes = await startSignedIn(page, '/customers');
+});
+
+test.afterEach(() => {
+  expect(crashes, 'no page errors or wasm panics').toEqual([]);
+});
+
+const sections = (page: Page) => page.getByRole('navigation', { name: 'Customer sections' });
+
+test('a customer created on the simulator template gets its PBX users, live', async ({ page }) => {
+  await page.goto('/customers/new');
+  await hydrated(page);
+  await page.getByLabel('Name', { exact: true }).fill('Northwind Trading');
+  await page.getByLabel('Product Type').selectOption({ label: 'Call Analytics Essentials' });
+  await page.getByLabel('Country').fill('United Kingdom (GB)');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Display Name').fill('Nia North');
+  await page.getByLabel('Email', { exact: true }).fill('nia@northwind.example');
+  await page.getByRole('button', { name: 'Next' }).click();
+  // The demo's default template is the built-in Kazoo simulator; this is its top account.
+  await expect(page.getByLabel('PBX Template')).toHaveValue(/.+/);
+  await page.getByLabel('Account ID').fill('5a11a70000000000000000000000000a');
+  await page.getByLabel('Auto provision sub accounts').check();
+  await page.getByLabel('Give PBX agents the Agent add-on').check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Create Customer' }).click();
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}\?created=1$/);
+
+  await sections(page).getByRole('link', { name: 'PBX' }).click();
+  const state = page.getByTestId('sync-state');
+  // The sync starts on its own and the tab follows it without a reload.
+  await expect(state).toContainText('Synced at', { timeout: 20_000 });
+  const counts = page.getByRole('definition');
+  await expect(page.locator('.sync-counts')).toContainText('Found44');
+  await expect(counts.nth(1)).toHaveText('44');
+  await page.getByText('Recent runs').click();
+  await expect(page.getByRole('row', { name: /Customer created\s+Succeeded/ })).toBeVisible();
+
+  // "Sync now" runs again: nothing new, nothing duplicated.
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(page.getByRole('row', { name: /Sync now\s+Succeeded/ })).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('.sync-counts')).toContainText('Unchanged44');
+
+  await sections(page).getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('row', { name: /Ada Adams/ }).first()).toContainText('From PBX');
+  await expect(page.locator('table.grid tbody tr')).toHaveCount(45);
+  // Agents got the Agent add-on (with the Essential licence it needs), but no invitation.
+  const agent = page.getByRole('row', { name: /Grace Adams/ });
+  await expect(agent).toContainText('Essential User, Agent add-on');
+  const plain = page.getByRole('row', { name: /ben.adams@northwind-trading.example/ });
+  await expect(plain).toContainText('No access');
+  await expect(plain).toContainText('Not invited');
+});
+
+test('a disabled connection says so and cannot sync', async ({ page }) => {
+  await page.getByRole('link', { name: 'Edit Fjord Shipping AS' }).click();
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}$/);
+  await sections(page).getByRole('link', { name: 'PBX' }).click();
+  await expect(page.getByTestId('sync-state')).toContainText('Connection disabled');
+  await expect(page.getByRole('button', { name: 'Sync now' })).toBeDisabled();
+});

@@ -1,0 +1,439 @@
+//! Syncing customers' users from their PBX: the real sync worker, over HTTP, against the Kazoo
+//! simulator on a free port — imports, matching, removals, failures and retries, one sync at a
+//! time across two server processes, and who may see or start a sync.
+
+use crate::support::*;
+use app::api::customers::*;
+use app::api::pbx_templates::{CreatePbxTemplate, UpdatePbxTemplate};
+use domain::entity::{activity, customer, customer_user, pbx_connection, pbx_sync_run, reseller_user};
+use leptos::server_fn::ServerFn;
+use model::customer_form::{DetailsForm, NewCustomer, PrimaryUserForm};
+use model::pbx::{ConnectionForm, PbxKind, TemplateForm, TemplateSummary};
+use model::roles::Roles;
+use model::sync::{Outcome, Reason, SyncState, SyncStatus};
+use reqwest::header::{COOKIE, ORIGIN};
+use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::{json, Value};
+use server::simulator::{SimulatorState, serve_kazoo};
+use std::time::Duration;
+
+const KEY: &str = "sync-test-key";
+const ACCOUNT: &str = "c0ffee00000000000000000000000001";
+
+async fn call<S: ServerFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, Value) {
+    let res = portal
+        .client
+        .post(portal.url(S::PATH))
+        .header(ORIGIN, &portal.base)
+        .header(COOKIE, format!("portal_session={session}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// The simulator on a free port; returns its REST API URL.
+async fn simulator(state: SimulatorState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v2", listener.local_addr().unwrap());
+    tokio::spawn(serve_kazoo(listener, state));
+    url
+}
+
+/// A portal whose sync worker runs.
+async fn syncing_portal() -> TestPortal {
+    spawn_with(&[], |p| p.syncer = Some(sync_worker(p))).await
+}
+
+async fn template(portal: &TestPortal, s: &str, name: &str, api_url: &str, key: &str) -> TemplateSummary {
+    let form = TemplateForm {
+        name: name.into(),
+        kind: PbxKind::Kazoo,
+        api_url: api_url.into(),
+        websocket_url: "wss://kazoo.example.com:5443".into(),
+        secret: key.into(),
+        ..TemplateForm::default()
+    };
+    let (status, body) = call::<CreatePbxTemplate>(portal, s, json!({ "form": form })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+/// Creates a customer on `template_id`; returns its Tenant ID.
+async fn create_customer(portal: &TestPortal, s: &str, name: &str, template_id: i64, account: &str, sub_accounts: bool, agents: bool) -> String {
+    let c = NewCustomer {
+        request_key: uuid::Uuid::new_v4().simple().to_string(),
+        details: DetailsForm { name: name.into(), product_type: "professional".into(), country: "GB".into(), ..DetailsForm::default() },
+        primary_user: PrimaryUserForm { display_name: "Pat Primary".into(), email: "pat@primary.example".into() },
+        connection: ConnectionForm {
+            template_id: Some(template_id),
+            account_id: account.into(),
+            auto_provision_sub_accounts: sub_accounts,
+            auto_agent_addon: agents,
+            ..ConnectionForm::default()
+        },
+        roles: Roles::primary_default(),
+    };
+    let (status, body) = call::<CreateCustomer>(portal, s, json!({ "customer": c })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.as_str().unwrap().to_owned()
+}
+
+async fn status(portal: &TestPortal, s: &str, id: &str) -> SyncStatus {
+    let (code, body) = call::<CustomerSyncStatus>(portal, s, json!({ "id": id })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    serde_json::from_value::<Option<SyncStatus>>(body).unwrap().expect("the customer has a connection")
+}
+
+/// Waits until the newest run is finished and at least `runs` runs exist.
+async fn settled(portal: &TestPortal, s: &str, id: &str, runs: usize) -> SyncStatus {
+    for _ in 0..300 {
+        let st = status(portal, s, id).await;
+        if st.runs.len() >= runs && st.runs.first().is_some_and(|r| r.outcome != Outcome::Running) {
+            return st;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no finished sync run #{runs} after 15 s: {:?}", status(portal, s, id).await);
+}
+
+async fn users_of(portal: &TestPortal, id: &str) -> Vec<customer_user::Model> {
+    let id: uuid::Uuid = id.parse().unwrap();
+    customer_user::Entity::find()
+        .filter(customer_user::Column::CustomerId.eq(id))
+        .order_by_asc(customer_user::Column::Id)
+        .all(&portal.database().await)
+        .await
+        .unwrap()
+}
+
+async fn sync_now(portal: &TestPortal, s: &str, id: &str) {
+    let (code, body) = call::<SyncCustomerNow>(portal, s, json!({ "id": id })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_new_customer_gets_its_pbx_users_with_sub_accounts_and_agents() {
+    let sim = SimulatorState::new(KEY, ACCOUNT, "Acme Corp", 120);
+    let url = simulator(sim.clone()).await;
+    let portal = syncing_portal().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let t = template(&portal, &s, "Acme Kazoo", &url, KEY).await;
+    let id = create_customer(&portal, &s, "Acme Corp", t.id, ACCOUNT, true, true).await;
+
+    let st = settled(&portal, &s, &id, 1).await;
+    let run = &st.runs[0];
+    assert_eq!(run.outcome, Outcome::Succeeded, "{run:?}");
+    assert_eq!(run.reason, Reason::Created);
+    assert_eq!((run.counts.found, run.counts.added, run.counts.updated, run.counts.failed), (128, 128, 0, 0));
+    assert_eq!(run.counts.sub_accounts, 2);
+    assert!(matches!(st.state, SyncState::Synced { .. }), "{:?}", st.state);
+    assert!(st.next_at.is_some() && !st.due_now && st.can_sync_now);
+
+    let users = users_of(&portal, &id).await;
+    assert_eq!(users.len(), 129, "the primary user and 120 + 5 + 3 from the PBX");
+    let imported: Vec<_> = users.iter().filter(|u| u.source == "pbx").collect();
+    assert_eq!(imported.len(), 128);
+    assert!(imported.iter().all(|u| u.pbx_id.is_some() && u.invitation == "not_invited" && !u.user_admin && !u.professional));
+    // Every 7th simulated user is in an ACDc queue: those get the Agent add-on (and the
+    // Essential licence it needs); the others no access at all.
+    let agents: Vec<_> = imported.iter().filter(|u| u.agent).collect();
+    assert_eq!(agents.len(), 17, "users 7, 14, … 119 of the top account; the sub-accounts have fewer than 7");
+    assert!(agents.iter().all(|u| u.essential));
+    assert!(imported.iter().filter(|u| !u.agent).all(|u| !u.essential && !u.real_time && u.supervisor == "none"));
+    assert!(users.iter().any(|u| u.email == "ada.adams@acme-corp-east.example"), "sub-account users are imported");
+
+    // A second sync finds the same users and changes nothing; no duplicates ever.
+    sync_now(&portal, &s, &id).await;
+    let st = settled(&portal, &s, &id, 2).await;
+    let run = &st.runs[0];
+    assert_eq!((run.reason, run.outcome), (Reason::Manual, Outcome::Succeeded));
+    assert_eq!((run.counts.found, run.counts.added, run.counts.unchanged), (128, 0, 128));
+    assert_eq!(users_of(&portal, &id).await.len(), 129);
+
+    let db = portal.database().await;
+    let customer_id: uuid::Uuid = id.parse().unwrap();
+    let log = activity::Entity::find()
+        .filter(activity::Column::Action.eq("pbx.synced"))
+        .filter(activity::Column::CustomerId.eq(customer_id))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1, "only a sync that changed something is logged");
+    assert_eq!(log[0].summary, "PBX sync: 128 users found: 128 added.");
+    assert_eq!(log[0].actor, "PBX sync");
+}
+
+#[tokio::test]
+async fn users_are_matched_by_pbx_id_then_email_and_reseller_users_are_never_deleted() {
+    let sim = SimulatorState::new(KEY, ACCOUNT, "Acme Corp", 10);
+    let url = simulator(sim.clone()).await;
+    let portal = syncing_portal().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let t = template(&portal, &s, "Acme Kazoo", &url, KEY).await;
+    // Created disabled, so the reseller's own user exists before the first sync.
+    let c = NewCustomer {
+        request_key: uuid::Uuid::new_v4().simple().to_string(),
+        details: DetailsForm { name: "Acme Corp".into(), product_type: "professional".into(), country: "GB".into(), ..DetailsForm::default() },
+        primary_user: PrimaryUserForm { display_name: "Ada (our contact)".into(), email: "ADA.ADAMS@acme-corp.example".into() },
+        connection: ConnectionForm { template_id: Some(t.id), account_id: ACCOUNT.into(), create_disabled: true, ..ConnectionForm::default() },
+        roles: Roles::primary_default(),
+    };
+    let (code, body) = call::<CreateCustomer>(&portal, &s, json!({ "customer": c })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let id = body.as_str().unwrap().to_owned();
+    let st = status(&portal, &s, &id).await;
+    assert_eq!(st.state, SyncState::Disabled);
+    assert!(!st.can_sync_now && st.next_at.is_none());
+    let (code, body) = call::<SyncCustomerNow>(&portal, &s, json!({ "id": id })).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{body}");
+    assert!(body.to_string().contains("enable it to sync"), "{body}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(status(&portal, &s, &id).await.runs.len(), 0, "a disabled connection never syncs");
+
+    // Enabling the connection schedules a sync.
+    let (_, view) = call::<CustomerConnection>(&portal, &s, json!({ "id": id })).await;
+    let form: ConnectionForm = serde_json::from_value(view["form"].clone()).unwrap();
+    let (code, body) = call::<UpdateConnection>(&portal, &s, json!({ "id": id, "version": view["version"], "form": form, "enabled": true })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let st = settled(&portal, &s, &id, 1).await;
+    assert_eq!(st.runs[0].reason, Reason::Enabled);
+    let counts = st.runs[0].counts;
+    assert_eq!((counts.found, counts.added, counts.updated), (10, 9, 1), "Ada is matched by email, not added again");
+    let users = users_of(&portal, &id).await;
+    assert_eq!(users.len(), 10);
+    let ada = users.iter().find(|u| u.email_key == "ada.adams@acme-corp.example").unwrap();
+    assert_eq!(ada.source, "portal");
+    assert_eq!(ada.display_name, "Ada (our contact)", "the reseller's name for their own user is kept");
+    let ada_pbx_id = ada.pbx_id.clone().expect("linked to the PBX user");
+
+    // The PBX renames a user and drops most others; one of those was given a role meanwhile.
+    let imported: Vec<_> = users.iter().filter(|u| u.source == "pbx").cloned().collect();
+    let renamed = imported[0].pbx_id.clone().unwrap();
+    sim.rename_user(ACCOUNT, &renamed, "Benedict", "Brooks");
+    let kept_with_role = imported.last().unwrap().clone();
+    let (code, body) = call::<SetCustomerUserRoles>(
+        &portal,
+        &s,
+        json!({ "id": id, "user_id": kept_with_role.id, "version": kept_with_role.version, "roles": Roles::default().with(model::roles::Role::Essential, true) }),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    sim.keep_users(ACCOUNT, 3);
+    sync_now(&portal, &s, &id).await;
+    let st = settled(&portal, &s, &id, 2).await;
+    let counts = st.runs[0].counts;
+    assert_eq!((counts.found, counts.updated, counts.unchanged, counts.removed), (3, 1, 2, 6), "{:?}", st.runs[0]);
+    let users = users_of(&portal, &id).await;
+    assert!(users.iter().any(|u| u.pbx_id.as_deref() == Some(renamed.as_str()) && u.display_name == "Benedict Brooks"));
+    assert!(users.iter().any(|u| u.id == kept_with_role.id), "a user with a role stays although the PBX dropped them");
+    assert!(users.iter().any(|u| u.pbx_id.as_deref() == Some(ada_pbx_id.as_str())), "the reseller's user stays");
+    assert_eq!(users.len(), 4, "Ada, the renamed user, the third listed user, and the one with a role");
+}
+
+#[tokio::test]
+async fn a_wrong_key_fails_clearly_retries_with_backoff_and_recovers_when_fixed() {
+    let sim = SimulatorState::new(KEY, ACCOUNT, "Acme Corp", 5);
+    let url = simulator(sim.clone()).await;
+    let portal = syncing_portal().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let t = template(&portal, &s, "Acme Kazoo", &url, "not-the-key").await;
+    let id = create_customer(&portal, &s, "Acme Corp", t.id, ACCOUNT, false, false).await;
+
+    let st = settled(&portal, &s, &id, 1).await;
+    assert_eq!(st.state, SyncState::Failed { at: st.runs[0].finished_at.clone().unwrap(), error: "The PBX rejected the API key".into() });
+    assert_eq!(users_of(&portal, &id).await.len(), 1);
+    // Retries follow (300 ms, 600 ms, … in the tests' timing), each marked as a retry.
+    let st = settled(&portal, &s, &id, 3).await;
+    assert!(st.runs.iter().take(2).all(|r| r.reason == Reason::Retry && r.outcome == Outcome::Failed));
+    let db = portal.database().await;
+    let conn = pbx_connection::Entity::find().filter(pbx_connection::Column::TemplateId.eq(t.id)).one(&db).await.unwrap().unwrap();
+    assert!(conn.sync_failures >= 3);
+    let failures = activity::Entity::find().filter(activity::Column::Action.eq("pbx.sync_failed")).all(&db).await.unwrap();
+    assert_eq!(failures.len(), 1, "one log entry per streak of failures");
+    assert_eq!(failures[0].summary, "PBX sync failed: The PBX rejected the API key");
+
+    // Fixing the template's key: the next retry imports the users.
+    let form = TemplateForm {
+        name: "Acme Kazoo".into(),
+        kind: PbxKind::Kazoo,
+        api_url: url.clone(),
+        websocket_url: "wss://kazoo.example.com:5443".into(),
+        secret: KEY.into(),
+        ..TemplateForm::default()
+    };
+    let (code, body) = call::<UpdatePbxTemplate>(&portal, &s, json!({ "id": t.id, "version": t.version, "form": form })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    // Changing the template's key schedules its customers' syncs at once.
+    for _ in 0..100 {
+        if matches!(status(&portal, &s, &id).await.state, SyncState::Synced { .. }) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let st = status(&portal, &s, &id).await;
+    assert!(matches!(st.state, SyncState::Synced { .. }), "{st:?}");
+    assert_eq!(st.runs[0].reason, Reason::Changed);
+    assert_eq!(users_of(&portal, &id).await.len(), 6);
+}
+
+#[tokio::test]
+async fn a_pbx_failing_midway_changes_no_user_and_the_retry_completes() {
+    let sim = SimulatorState::new(KEY, ACCOUNT, "Acme Corp", 120);
+    let url = simulator(sim.clone()).await;
+    let portal = syncing_portal().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let t = template(&portal, &s, "Acme Kazoo", &url, KEY).await;
+    let id = create_customer(&portal, &s, "Acme Corp", t.id, ACCOUNT, false, false).await;
+    settled(&portal, &s, &id, 1).await;
+    let before = users_of(&portal, &id).await;
+    assert_eq!(before.len(), 121);
+
+    // The PBX drops most users but its second page comes back as HTML: nothing may change.
+    sim.keep_users(ACCOUNT, 60);
+    sim.garble_after(2);
+    sync_now(&portal, &s, &id).await;
+    let st = settled(&portal, &s, &id, 2).await;
+    let run = &st.runs[0];
+    assert_eq!(run.outcome, Outcome::Failed);
+    assert_eq!(run.error, "The PBX sent a response the portal could not read: the answer is not JSON");
+    assert_eq!(users_of(&portal, &id).await, before, "a failed listing leaves every user as it was");
+
+    // A slow PBX times out (2 s in the tests' timing) and is retried too.
+    sim.repair();
+    sim.set_delay(Duration::from_millis(2500));
+    let st = settled(&portal, &s, &id, 3).await;
+    assert_eq!(st.runs[0].error, "The PBX did not answer in time");
+    assert_eq!(st.runs[0].reason, Reason::Retry);
+    sim.set_delay(Duration::ZERO);
+    for _ in 0..100 {
+        if matches!(status(&portal, &s, &id).await.state, SyncState::Synced { .. }) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let st = status(&portal, &s, &id).await;
+    assert!(matches!(st.state, SyncState::Synced { .. }), "{st:?}");
+    assert_eq!(st.runs[0].counts.removed, 60);
+    assert_eq!(users_of(&portal, &id).await.len(), 61);
+}
+
+#[tokio::test]
+async fn two_server_processes_never_sync_one_connection_at_once() {
+    let sim = SimulatorState::new(KEY, ACCOUNT, "Acme Corp", 300);
+    sim.set_delay(Duration::from_millis(40));
+    let url = simulator(sim.clone()).await;
+    let first = syncing_portal().await;
+    let second = spawn_sharing(&first, |p| p.syncer = Some(sync_worker(p))).await;
+    let s1 = first.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let s2 = second.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let t = template(&first, &s1, "Acme Kazoo", &url, KEY).await;
+    let id = create_customer(&first, &s1, "Acme Corp", t.id, ACCOUNT, true, false).await;
+    // Both processes are asked again and again while runs go on.
+    for round in 0..6 {
+        let (portal, s) = if round % 2 == 0 { (&first, &s1) } else { (&second, &s2) };
+        let _ = call::<SyncCustomerNow>(portal, s, json!({ "id": id })).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    settled(&first, &s1, &id, 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let st = settled(&second, &s2, &id, 2).await;
+
+    let db = first.database().await;
+    let runs = pbx_sync_run::Entity::find().order_by_asc(pbx_sync_run::Column::Id).all(&db).await.unwrap();
+    let runs: Vec<_> = runs.into_iter().filter(|r| r.customer_id.to_string() == id).collect();
+    assert!(runs.len() >= 2, "{runs:?}");
+    for pair in runs.windows(2) {
+        let finished = pair[0].finished_at.expect("finished");
+        assert!(pair[1].started_at >= finished, "run {} started before run {} finished", pair[1].id, pair[0].id);
+    }
+    assert!(runs.iter().all(|r| r.outcome == "succeeded"), "{runs:?}");
+    assert_eq!(users_of(&first, &id).await.len(), 309);
+    assert!(matches!(st.state, SyncState::Synced { .. }));
+}
+
+#[tokio::test]
+async fn another_resellers_customer_is_like_a_missing_one_and_sync_now_needs_the_permission() {
+    use model::{Permission, Permissions};
+    let portal = spawn().await;
+    let demo = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let other = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
+    let db = portal.database().await;
+    let acme = customer::Entity::find().filter(customer::Column::Name.eq("Acme Logistics")).one(&db).await.unwrap().unwrap();
+    let id = acme.id.to_string();
+    let st = status(&portal, &demo, &id).await;
+    assert_eq!(st.state, SyncState::NeverSynced, "the demo's customers are due for a first sync");
+    assert!(st.due_now);
+
+    let missing = uuid::Uuid::new_v4().to_string();
+    for target in [&id, &missing] {
+        let (code, body) = call::<CustomerSyncStatus>(&portal, &other, json!({ "id": target })).await;
+        assert_eq!(code, StatusCode::NOT_FOUND, "{body}");
+        let (code, body) = call::<SyncCustomerNow>(&portal, &other, json!({ "id": target })).await;
+        assert_eq!(code, StatusCode::NOT_FOUND, "{body}");
+    }
+    let res = portal.client.post(portal.url(SyncCustomerNow::PATH)).header(ORIGIN, &portal.base).json(&json!({ "id": id })).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let user = reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(DEMO_EMAIL)).one(&db).await.unwrap().unwrap();
+    let website_only: Permissions = [Permission::WebsiteAccess].into_iter().collect();
+    let mut user: reseller_user::ActiveModel = user.into();
+    user.permissions = Set(website_only.bits() as i32);
+    user.update(&db).await.unwrap();
+    let (code, _) = call::<SyncCustomerNow>(&portal, &demo, json!({ "id": id })).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert_eq!(status(&portal, &demo, &id).await.state, SyncState::NeverSynced, "viewing needs no more than signing in");
+}
+
+#[tokio::test]
+async fn concurrent_claims_take_each_connection_once() {
+    use domain::sync::claim_due;
+    let portal = spawn().await;
+    let db = portal.database().await;
+    let due = pbx_connection::Entity::find().filter(pbx_connection::Column::Enabled.eq(true)).all(&db).await.unwrap().len();
+    assert!(due >= 5, "the demo's enabled connections are due");
+    let other = portal.database().await;
+    let now = chrono::Utc::now();
+    let (a, b) = tokio::join!(claim_due(&db, now, Duration::from_secs(60), 100), claim_due(&other, now, Duration::from_secs(60), 100));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut ids: Vec<i64> = a.iter().chain(b.iter()).map(|c| c.connection_id).collect();
+    ids.sort();
+    let total = ids.len();
+    ids.dedup();
+    assert_eq!((total, ids.len()), (due, due), "every due connection claimed exactly once");
+    assert!(claim_due(&db, now, Duration::from_secs(60), 100).await.unwrap().is_empty(), "claimed ones wait for their lease");
+    let later = now + chrono::Duration::seconds(61);
+    assert_eq!(claim_due(&db, later, Duration::from_secs(60), 100).await.unwrap().len(), due, "an expired lease can be claimed again");
+}
+
+#[tokio::test]
+async fn the_demo_customers_sync_from_the_built_in_simulator() {
+    let portal = syncing_portal().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let db = portal.database().await;
+    let by_name = |name: &'static str| {
+        let db = db.clone();
+        async move { customer::Entity::find().filter(customer::Column::Name.eq(name)).one(&db).await.unwrap().unwrap().id.to_string() }
+    };
+    let acme = by_name("Acme Logistics").await;
+    let st = settled(&portal, &s, &acme, 1).await;
+    assert!(matches!(st.state, SyncState::Synced { .. }), "{st:?}");
+    let counts = st.runs[0].counts;
+    assert_eq!((counts.found, counts.added, counts.sub_accounts), (44, 44, 2), "36 users and two sub-accounts of 5 and 3");
+    let users = users_of(&portal, &acme).await;
+    assert_eq!(users.len(), 45);
+    assert!(users.iter().any(|u| u.agent && u.source == "pbx"), "Acme gives agents the Agent add-on");
+
+    // A terminated customer is never synced; a disabled connection shows as such.
+    let granite = by_name("Granite Legal LLP").await;
+    let fjord = by_name("Fjord Shipping AS").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let st = status(&portal, &s, &granite).await;
+    assert!(st.runs.is_empty() && !st.can_sync_now && st.next_at.is_none(), "{st:?}");
+    assert_eq!(status(&portal, &s, &fjord).await.state, SyncState::Disabled);
+    assert_eq!(users_of(&portal, &granite).await.len(), 1);
+}

@@ -6,12 +6,12 @@ use crate::entity::{customer, customer_user, reseller};
 use crate::provisioning::{ensure_changeable, lock_owned, owned};
 use crate::{outbox, Error, Result};
 use chrono::Utc;
-use model::customer_form::{CustomerUser, PrimaryUserForm};
+use model::customer_form::{CustomerUser, PrimaryUserForm, USER_PAGE_SIZE, UserPage, UserQuery};
 use model::roles::{Invitation, Roles, Supervisor};
 use model::Permission;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set, SqlErr, TransactionTrait,
 };
 
@@ -61,16 +61,35 @@ fn view(u: customer_user::Model) -> CustomerUser {
     }
 }
 
-/// The customer's users, by display name.
-pub async fn list(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Vec<CustomerUser>> {
+/// One page of the customer's users, by display name, optionally searched by part of the name
+/// or email (ignoring case).
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, query: &UserQuery) -> Result<UserPage> {
     let c = owned(db, actor.reseller_id, customer_id).await?;
-    let users = customer_user::Entity::find()
-        .filter(customer_user::Column::CustomerId.eq(c.id))
+    let all = customer_user::Entity::find().filter(customer_user::Column::CustomerId.eq(c.id));
+    let total = all.clone().count(db).await?;
+    let search = query.search.trim().to_lowercase();
+    let matching_rows = if search.is_empty() {
+        all
+    } else {
+        let pattern = format!("%{}%", crate::customers::escape_like(&search));
+        all.filter(
+            Condition::any()
+                .add(Expr::expr(Func::lower(Expr::col(customer_user::Column::DisplayName))).like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(Expr::col(customer_user::Column::EmailKey).like(LikeExpr::new(pattern).escape('\\'))),
+        )
+    };
+    let matching = if search.is_empty() { total } else { matching_rows.clone().count(db).await? };
+    let page_size = USER_PAGE_SIZE;
+    let pages = std::cmp::max(matching.div_ceil(u64::from(page_size)) as u32, 1);
+    let page = query.page.clamp(1, pages);
+    let users = matching_rows
         .order_by_asc(customer_user::Column::DisplayName)
         .order_by_asc(customer_user::Column::Id)
+        .offset(u64::from((page - 1) * page_size))
+        .limit(u64::from(page_size))
         .all(db)
         .await?;
-    Ok(users.into_iter().map(view).collect())
+    Ok(UserPage { users: users.into_iter().map(view).collect(), matching, total, page, page_size })
 }
 
 async fn user_of(db: &impl ConnectionTrait, customer: &customer::Model, user_id: i64) -> Result<customer_user::Model> {

@@ -139,7 +139,7 @@ fn filtered(reseller_id: i64, query: &GridQuery) -> Select<customer::Entity> {
 }
 
 /// Makes `%`, `_` and `\` in the user's search match themselves.
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

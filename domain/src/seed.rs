@@ -92,7 +92,7 @@ pub async fn demo(db: &DatabaseConnection, secrets: &crate::secret::SecretBox, p
         secrets,
         &actor,
         &model::pbx::TemplateForm {
-            name: "Demo Kazoo".into(),
+            name: "Kazoo Simulator (demo)".into(),
             kind: model::pbx::PbxKind::Kazoo,
             api_url: pbx.api_url.clone(),
             websocket_url: pbx.websocket_url.clone(),

@@ -68,21 +68,21 @@ test('create a Kazoo template, see it as the default, edit it and delete it', as
   await expect(row(page, 'E2E Kazoo EU')).toHaveCount(0);
 
   // Give the demo data its default back, for the tests that follow.
-  await page.getByRole('button', { name: 'Edit Demo Kazoo' }).click();
+  await page.getByRole('button', { name: 'Edit Kazoo Simulator (demo)' }).click();
   await field(page, 'Default').check();
   await page.getByRole('button', { name: 'Save Changes' }).click();
-  await expect(row(page, 'Demo Kazoo').locator('.default-tag')).toHaveText('Default');
+  await expect(row(page, 'Kazoo Simulator (demo)').locator('.default-tag')).toHaveText('Default');
 });
 
 test('a template customers use cannot be deleted: the dialog says why', async ({ page }) => {
-  const demo = row(page, 'Demo Kazoo');
+  const demo = row(page, 'Kazoo Simulator (demo)');
   await expect(demo).toHaveCount(1);
   const used = Number(await demo.locator('td[data-label="Customers"]').innerText());
   expect(used).toBeGreaterThan(0);
-  await page.getByRole('button', { name: 'Delete Demo Kazoo' }).click();
+  await page.getByRole('button', { name: 'Delete Kazoo Simulator (demo)' }).click();
   const dialog = page.getByRole('alertdialog', { name: 'Delete PBX template?' });
   await dialog.getByRole('button', { name: 'Delete' }).click();
-  await expect(dialog.getByRole('alert')).toContainText(`“Demo Kazoo” is used by ${used} customer(s) and cannot be deleted.`);
+  await expect(dialog.getByRole('alert')).toContainText(`“Kazoo Simulator (demo)” is used by ${used} customer(s) and cannot be deleted.`);
   await expect(dialog.getByRole('button', { name: 'Delete' })).toHaveCount(0);
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
@@ -165,7 +165,7 @@ test('a reseller without templates sees the empty state and can start from it', 
   await expect(page).toHaveURL(/^https?:\/\/[^/]+\/pbx-templates$/);
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'No PBX templates yet' })).toBeVisible();
-  await expect(page.getByText('Demo Kazoo')).toHaveCount(0);
+  await expect(page.getByText('Kazoo Simulator (demo)')).toHaveCount(0);
 
   await page.locator('.empty-state').getByRole('button', { name: '+ New Template' }).click();
   await expect(page.getByRole('heading', { name: 'No PBX templates yet' })).toBeHidden();

@@ -50,6 +50,13 @@ test('a customer created on the simulator template gets its PBX users, live', as
   await sections(page).getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('row', { name: /Ada Adams/ }).first()).toContainText('From PBX');
   await expect(page.locator('table.grid tbody tr')).toHaveCount(45);
+  await expect(page.getByRole('navigation', { name: 'User pages' })).toContainText('1–45 of 45 users');
+  // Searching narrows the list on the server as the user types.
+  await page.getByLabel('Search users').fill('elena');
+  await expect(page.locator('table.grid tbody tr')).toHaveCount(3);
+  await expect(page.getByRole('navigation', { name: 'User pages' })).toContainText('1–3 of 3 matching users (45 in all)');
+  await page.getByLabel('Search users').fill('');
+  await expect(page.locator('table.grid tbody tr')).toHaveCount(45);
   // Agents got the Agent add-on (with the Essential licence it needs), but no invitation.
   const agent = page.getByRole('row', { name: /Grace Adams/ });
   await expect(agent).toContainText('Essential User, Agent add-on');

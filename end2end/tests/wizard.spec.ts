@@ -81,7 +81,7 @@ test('create a customer through all four steps, with trial and in-house; the dra
   await page.getByRole('button', { name: 'Next' }).click();
 
   await expect(heading(page, 'PBX Details')).toBeVisible();
-  await chooseTemplate(page, 'Demo Kazoo');
+  await chooseTemplate(page, 'Kazoo Simulator (demo)');
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByText('Account ID is required.')).toBeVisible();
   await page.getByLabel('Account ID').fill('0123456789abcdef0123456789abcdef');
@@ -216,7 +216,7 @@ test('every tab loads straight from its URL', async ({ page }) => {
   await page.getByRole('link', { name: 'Edit Fjord Shipping AS' }).click();
   await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}$/);
   const url = page.url();
-  for (const [tab, text] of [['users', 'Robin Hale'], ['pbx', 'Demo Kazoo'], ['activity', 'Nothing has happened yet.'], ['details', 'Trial']]) {
+  for (const [tab, text] of [['users', 'Robin Hale'], ['pbx', 'Kazoo Simulator (demo)'], ['activity', 'Nothing has happened yet.'], ['details', 'Trial']]) {
     await page.goto(`${url}?tab=${tab}`);
     await hydrated(page);
     await expect(page.locator('.tab-panel')).toContainText(text);
@@ -230,6 +230,6 @@ test('every tab loads straight from its URL', async ({ page }) => {
 test('the demo template connects to the built-in Kazoo simulator', async ({ page }) => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'PBX Templates' }).click();
   await expect(page).toHaveURL(/\/pbx-templates$/);
-  await page.getByRole('button', { name: 'Test connection of Demo Kazoo' }).click();
+  await page.getByRole('button', { name: 'Test connection of Kazoo Simulator (demo)' }).click();
   await expect(page.getByRole('status')).toContainText('Connected: the PBX accepted the API key');
 });

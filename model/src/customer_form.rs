@@ -205,6 +205,37 @@ pub struct CustomerUser {
     pub version: i32,
 }
 
+/// How many users one page of the Users tab shows.
+pub const USER_PAGE_SIZE: u32 = 50;
+
+/// The Users tab's search and page (1-based).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserQuery {
+    /// Matches part of the display name or email, ignoring case.
+    #[serde(default)]
+    pub search: String,
+    #[serde(default)]
+    pub page: u32,
+}
+
+/// One page of a customer's users.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub users: Vec<CustomerUser>,
+    /// Users matching the search.
+    pub matching: u64,
+    /// All the customer's users.
+    pub total: u64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl UserPage {
+    pub fn pages(&self) -> u32 {
+        (self.matching.div_ceil(u64::from(self.page_size.max(1))) as u32).max(1)
+    }
+}
+
 /// One line of the Activity tab.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityEntry {

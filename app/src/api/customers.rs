@@ -5,7 +5,9 @@ use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use model::customer::{CustomerPage, GridQuery};
-use model::customer_form::{ActivityEntry, ConnectionView, CustomerDetail, CustomerUser, DetailsForm, NewCustomer, PrimaryUserForm, WizardOptions};
+use model::customer_form::{
+    ActivityEntry, ConnectionView, CustomerDetail, CustomerUser, DetailsForm, NewCustomer, PrimaryUserForm, UserPage, UserQuery, WizardOptions,
+};
 use model::pbx::ConnectionForm;
 use model::roles::Roles;
 use model::sync::SyncStatus;
@@ -70,10 +72,10 @@ pub async fn update_customer(id: String, version: i32, details: DetailsForm) -> 
 }
 
 #[server(input = Json)]
-pub async fn customer_users(id: String) -> Result<Vec<CustomerUser>, AppError> {
+pub async fn customer_users(id: String, #[server(default)] query: UserQuery) -> Result<UserPage, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::customer_users::list(&ctx.db, &actor, &id).await?)
+    Ok(domain::customer_users::list(&ctx.db, &actor, &id, &query).await?)
 }
 
 #[server(input = Json)]

@@ -299,7 +299,8 @@ async fn customer_users_keep_an_administrator_and_get_invited() {
     let portal = spawn().await;
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     let d = detail_of(&portal, &s, "Acme Logistics").await;
-    let (_, users) = call::<CustomerUsers>(&portal, &s, json!({ "id": d.id })).await;
+    let (_, page) = call::<CustomerUsers>(&portal, &s, json!({ "id": d.id })).await;
+    let users = page["users"].clone();
     assert_eq!(users.as_array().unwrap().len(), 1);
     let admin_id = users[0]["id"].as_i64().unwrap();
     let admin_version = users[0]["version"].as_i64().unwrap();
@@ -370,7 +371,7 @@ async fn another_resellers_customer_behaves_exactly_like_a_missing_one() {
     let demo = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     let theirs = detail_of(&portal, &demo, "Acme Logistics").await.id;
     let (_, users) = call::<CustomerUsers>(&portal, &demo, json!({ "id": theirs })).await;
-    let their_user = users[0]["id"].as_i64().unwrap();
+    let their_user = users["users"][0]["id"].as_i64().unwrap();
     let other = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
     let missing = uuid::Uuid::new_v4().to_string();
     let details = json!({ "name": "Taken Over", "product_type": "essentials", "reference": "", "country": "US", "notes": "", "trial": false, "trial_expires_on": "", "in_house": false });
@@ -438,7 +439,8 @@ async fn two_concurrent_demotions_cannot_leave_a_customer_without_an_administrat
     let admin = Roles::primary_default();
     let (status, second) = call::<AddCustomerUser>(&portal, &s, json!({ "id": d.id, "user": { "display_name": "Second Admin", "email": "second@acme.example" }, "roles": admin })).await;
     assert_eq!(status, StatusCode::OK, "{second}");
-    let (_, users) = call::<CustomerUsers>(&portal, &s, json!({ "id": d.id })).await;
+    let (_, page) = call::<CustomerUsers>(&portal, &s, json!({ "id": d.id })).await;
+    let users = page["users"].clone();
     let plain = Roles { essential: true, ..Roles::default() };
     let demote = |user: &Value| {
         let body = json!({ "id": d.id, "user_id": user["id"], "version": user["version"], "roles": plain });
@@ -474,7 +476,7 @@ async fn the_demo_template_reaches_the_built_in_kazoo_simulator() {
     let portal = spawn().await;
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     let (_, list) = call::<ListPbxTemplates>(&portal, &s, json!({})).await;
-    let demo = list.as_array().unwrap().iter().find(|t| t["name"] == "Demo Kazoo").unwrap().clone();
+    let demo = list.as_array().unwrap().iter().find(|t| t["name"] == "Kazoo Simulator (demo)").unwrap().clone();
     assert!(demo["api_url"].as_str().unwrap().starts_with(&format!("{}/pbx-simulator/kazoo", portal.base)), "{demo}");
     let (status, body) = call::<TestPbxTemplate>(&portal, &s, json!({ "id": demo["id"] })).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -155,6 +155,27 @@ async fn a_new_customer_gets_its_pbx_users_with_sub_accounts_and_agents() {
     assert_eq!((run.counts.found, run.counts.added, run.counts.unchanged), (128, 0, 128));
     assert_eq!(users_of(&portal, &id).await.len(), 129);
 
+    // The Users tab pages and searches on the server.
+    let page = |search: &str, page: u32| {
+        let body = json!({ "id": id, "query": { "search": search, "page": page } });
+        let portal = &portal;
+        let s = &s;
+        async move {
+            let (code, body) = call::<CustomerUsers>(portal, s, body).await;
+            assert_eq!(code, StatusCode::OK, "{body}");
+            serde_json::from_value::<model::customer_form::UserPage>(body).unwrap()
+        }
+    };
+    let first = page("", 1).await;
+    assert_eq!((first.users.len(), first.matching, first.total, first.pages()), (50, 129, 129, 3));
+    let last = page("", 99).await;
+    assert_eq!((last.page, last.users.len()), (3, 29), "a page past the end shows the last one");
+    let found = page("ADA ADAMS", 1).await;
+    assert_eq!((found.matching, found.total), (3, 129), "Ada Adams of the account and of both sub-accounts");
+    assert!(found.users.iter().all(|u| u.display_name == "Ada Adams" && u.from_pbx));
+    assert_eq!(page("@acme-corp-west.example", 1).await.matching, 3, "emails match too");
+    assert_eq!(page("100%", 1).await.matching, 0, "wildcards match literally");
+
     let db = portal.database().await;
     let customer_id: uuid::Uuid = id.parse().unwrap();
     let log = activity::Entity::find()
@@ -436,4 +457,102 @@ async fn the_demo_customers_sync_from_the_built_in_simulator() {
     assert!(st.runs.is_empty() && !st.can_sync_now && st.next_at.is_none(), "{st:?}");
     assert_eq!(status(&portal, &s, &fjord).await.state, SyncState::Disabled);
     assert_eq!(users_of(&portal, &granite).await.len(), 1);
+}
+
+/// A small Microsoft Entra token endpoint and Graph `/v1.0/users` for one directory, speaking
+/// their documented JSON (10 users a page, linked by `@odata.nextLink`). Returns its URL.
+async fn graph(tenant: &'static str, secret: &'static str, users: usize) -> String {
+    use axum::extract::{Form, Path, Query};
+    use axum::http::HeaderMap;
+    use axum::routing::{get, post};
+    use std::collections::HashMap;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let link_base = base.clone();
+    let app = axum::Router::new()
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            post(move |Path(t): Path<String>, Form(form): Form<HashMap<String, String>>| async move {
+                if t != tenant {
+                    let body = json!({ "error": "invalid_request", "error_description": format!("AADSTS90002: Tenant '{t}' not found.") });
+                    return (StatusCode::BAD_REQUEST, axum::Json(body));
+                }
+                if form.get("client_secret").map(String::as_str) != Some(secret) || form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+                    let body = json!({ "error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided." });
+                    return (StatusCode::UNAUTHORIZED, axum::Json(body));
+                }
+                (StatusCode::OK, axum::Json(json!({ "token_type": "Bearer", "expires_in": 3599, "access_token": "graph-token" })))
+            }),
+        )
+        .route(
+            "/v1.0/users",
+            get(move |headers: HeaderMap, Query(q): Query<HashMap<String, String>>| {
+                let base = link_base.clone();
+                async move {
+                    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer graph-token") {
+                        return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": { "code": "InvalidAuthenticationToken", "message": "Access token is empty." } })));
+                    }
+                    let start: usize = q.get("$skiptoken").and_then(|v| v.parse().ok()).unwrap_or(0);
+                    let top: usize = q.get("$top").and_then(|v| v.parse().ok()).unwrap_or(100).min(10);
+                    let value: Vec<Value> = (start..users.min(start + top))
+                        .map(|i| {
+                            // The last user is a guest without a mailbox: no usable email.
+                            if i + 1 == users {
+                                json!({ "id": format!("guest-{i}"), "displayName": "Guest Without Mail", "mail": null, "userPrincipalName": "guest_x.example#EXT#@contoso.onmicrosoft.com" })
+                            } else {
+                                json!({ "id": format!("00000000-0000-4000-8000-{i:012}"), "displayName": format!("Member {i}"), "mail": format!("member{i}@contoso.example"), "userPrincipalName": format!("member{i}@contoso.example") })
+                            }
+                        })
+                        .collect();
+                    let mut body = json!({ "@odata.context": format!("{base}/v1.0/$metadata#users"), "value": value });
+                    if start + top < users {
+                        body["@odata.nextLink"] = json!(format!("{base}/v1.0/users?$top={top}&$skiptoken={}", start + top));
+                    }
+                    (StatusCode::OK, axum::Json(body))
+                }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test]
+async fn a_teams_connection_syncs_the_customers_own_directory() {
+    const CUSTOMER_TENANT: &str = "0b7c9a52-6a4e-4d5a-9c0e-1f2e3d4c5b6a";
+    let url = graph(CUSTOMER_TENANT, "teams-secret", 26).await;
+    let portal = syncing_portal().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let form = TemplateForm {
+        name: "Contoso Teams".into(),
+        kind: PbxKind::Teams,
+        api_url: url.clone(),
+        websocket_url: url.clone(),
+        client_id: "5e3ce6c0-2b1f-4285-8d4b-75ee78787346".into(),
+        // The reseller's own directory, where the app is registered: not the customer's.
+        directory_tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+        secret: "teams-secret".into(),
+        ..TemplateForm::default()
+    };
+    let (code, body) = call::<CreatePbxTemplate>(&portal, &s, json!({ "form": form })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let t: TemplateSummary = serde_json::from_value(body).unwrap();
+    let c = NewCustomer {
+        request_key: uuid::Uuid::new_v4().simple().to_string(),
+        details: DetailsForm { name: "Contoso".into(), product_type: "professional".into(), country: "US".into(), ..DetailsForm::default() },
+        primary_user: PrimaryUserForm { display_name: "Cara Contoso".into(), email: "cara@contoso.example".into() },
+        connection: ConnectionForm { template_id: Some(t.id), directory_tenant_id: CUSTOMER_TENANT.into(), ..ConnectionForm::default() },
+        roles: Roles::primary_default(),
+    };
+    let (code, body) = call::<CreateCustomer>(&portal, &s, json!({ "customer": c })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let id = body.as_str().unwrap().to_owned();
+
+    let st = settled(&portal, &s, &id, 1).await;
+    let run = &st.runs[0];
+    assert_eq!(run.outcome, Outcome::Succeeded, "{run:?}");
+    assert_eq!((run.counts.found, run.counts.added, run.counts.failed), (26, 25, 1));
+    assert_eq!(run.error, "1 user could not be imported: Guest Without Mail has no email address.");
+    let users = users_of(&portal, &id).await;
+    assert_eq!(users.len(), 26);
+    assert!(users.iter().any(|u| u.display_name == "Member 12" && u.email == "member12@contoso.example" && u.source == "pbx"));
 }

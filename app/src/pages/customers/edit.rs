@@ -15,7 +15,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use model::country::{self, COUNTRIES};
 use model::customer::CustomerStatus;
-use model::customer_form::{ConnectionView, CustomerDetail, CustomerUser, DetailsForm, PrimaryUserForm};
+use model::customer_form::{ConnectionView, CustomerDetail, CustomerUser, DetailsForm, PrimaryUserForm, UserQuery};
 use model::pbx::PbxKind;
 use model::roles::{Invitation, Roles};
 use model::sync::{Outcome, Phase, SyncRun, SyncState, SyncStatus};
@@ -246,7 +246,13 @@ fn DetailsTab(detail: CustomerDetail, current: RwSignal<CustomerDetail>, name: R
 #[component]
 fn UsersTab(id: String, read_only: bool) -> impl IntoView {
     let id = StoredValue::new(id);
-    let users = LocalResource::new(move || customer_users(id.get_value()));
+    // A customer synced from a big PBX has thousands of users: the tab searches and pages on
+    // the server.
+    let query = RwSignal::new(UserQuery { search: String::new(), page: 1 });
+    let users = LocalResource::new(move || customer_users(id.get_value(), query.get()));
+    let mut search = debounce(std::time::Duration::from_millis(250), move |text: String| {
+        query.set(UserQuery { search: text, page: 1 });
+    });
     let adding = RwSignal::new(false);
     let problem = RwSignal::new(None::<(String, bool)>);
     let notice = RwSignal::new(None::<String>);
@@ -269,22 +275,50 @@ fn UsersTab(id: String, read_only: bool) -> impl IntoView {
                 refresh();
             }
         }) /> })}
+        <div class="field search-field">
+            <label for="user-search">"Search users"</label>
+            <input id="user-search" type="search" autocomplete="off" maxlength="200" placeholder="Name or email"
+                prop:value=move || query.with(|q| q.search.clone())
+                on:input=move |ev| search(event_target_value(&ev)) />
+        </div>
         <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Ok(list) if list.is_empty() => Either::Left(view! { <p class="empty-state">"No users yet."</p> }.into_any()),
-                    Ok(list) => Either::Left(view! {
-                        <div class="table-wrap">
-                            <table class="grid">
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Roles"</th><th scope="col">"Invitation"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|user| view! {
-                                        <UserRow id=id.get_value() user read_only problem notice refresh=Callback::new(move |_| refresh()) />
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any()),
+                    Ok(page) if page.total == 0 => Either::Left(view! { <p class="empty-state">"No users yet."</p> }.into_any()),
+                    Ok(page) if page.matching == 0 => Either::Left(view! { <p class="empty-state">"No user matches this search."</p> }.into_any()),
+                    Ok(page) => {
+                        let (current, pages) = (page.page, page.pages());
+                        let first = u64::from(current - 1) * u64::from(page.page_size) + 1;
+                        let last = first + page.users.len() as u64 - 1;
+                        let count = if page.matching == page.total {
+                            format!("{first}–{last} of {} users", page.total)
+                        } else {
+                            format!("{first}–{last} of {} matching users ({} in all)", page.matching, page.total)
+                        };
+                        let go = move |to: u32| query.update(|q| q.page = to);
+                        Either::Left(view! {
+                            <div class="table-wrap">
+                                <table class="grid">
+                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Roles"</th><th scope="col">"Invitation"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                                    <tbody>
+                                        {page.users.into_iter().map(|user| view! {
+                                            <UserRow id=id.get_value() user read_only problem notice refresh=Callback::new(move |_| refresh()) />
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <nav class="pager" aria-label="User pages">
+                                <span class="pager-count">{count}</span>
+                                {(pages > 1).then(|| view! {
+                                    <span class="pager-pages">
+                                        <button type="button" class="link-button" disabled=current <= 1 on:click=move |_| go(current - 1)>"Previous"</button>
+                                        <span>{format!("Page {current} of {pages}")}</span>
+                                        <button type="button" class="link-button" disabled=current >= pages on:click=move |_| go(current + 1)>"Next"</button>
+                                    </span>
+                                })}
+                            </nav>
+                        }.into_any())
+                    }
                     Err(error) => Either::Right(view! { <ErrorPanel error /> }),
                 }
             })}
@@ -350,7 +384,9 @@ fn UserRow(
                     <button type="button" class="link-button" aria-expanded=move || editing.get().to_string()
                         on:click=move |_| editing.update(|e| *e = !*e)>"Edit roles"<span class="visually-hidden">{format!(" of {}", u.display_name)}</span></button>
                     {(invitation != Invitation::NotInvited || u.roles.grants_access()).then(|| view! {
-                        <button type="button" class="link-button" disabled=move || resend.pending().get() on:click=move |_| { resend.dispatch(()); }>"Resend invitation"</button>
+                        <button type="button" class="link-button" disabled=move || resend.pending().get() on:click=move |_| { resend.dispatch(()); }>
+                            {if invitation == Invitation::NotInvited { "Send invitation" } else { "Resend invitation" }}
+                        </button>
                     })}
                     <button type="button" class="link-button danger" on:click=move |_| confirming.set(true)>"Remove"</button>
                 })}
@@ -359,7 +395,11 @@ fn UserRow(
         {move || confirming.get().then(|| view! {
             <tr class="confirm-row"><td colspan="5">
                 <div class="confirm" role="alertdialog" aria-label="Confirm removal">
-                    <p>{format!("Remove {} from this customer? They lose access to the analytics service.", user.with_value(|u| u.display_name.clone()))}</p>
+                    <p>{user.with_value(|u| if u.from_pbx {
+                        format!("Remove {} from this customer? They lose access to the analytics service. While they are on the PBX, the next sync imports them again (without roles).", u.display_name)
+                    } else {
+                        format!("Remove {} from this customer? They lose access to the analytics service.", u.display_name)
+                    })}</p>
                     <button type="button" class="danger-button" on:click=move |_| { confirming.set(false); remove.dispatch(()); }>"Remove user"</button>
                     <button type="button" class="link-button" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </div>

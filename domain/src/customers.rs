@@ -48,17 +48,32 @@ struct GridRow {
 /// Only rows of `reseller_id` are ever read.
 pub async fn grid(db: &impl ConnectionTrait, reseller_id: i64, query: &GridQuery) -> Result<CustomerPage> {
     // Three independent reads: run them side by side on separate pool connections.
-    let (total, rows, product_types) = tokio::try_join!(
+    let (total, rows, product_types, trials_ending_soon) = tokio::try_join!(
         async { Ok::<_, Error>(filtered(reseller_id, query).count(db).await?) },
         rows(db, reseller_id, query, query.offset(), u64::from(query.page_size)),
         product_type_options(db, reseller_id),
+        trials_ending_soon(db, reseller_id),
     )?;
-    Ok(CustomerPage { rows, total, product_types })
+    Ok(CustomerPage { rows, total, product_types, trials_ending_soon })
+}
+
+/// How many of the reseller's trials end within `lifecycle::TRIAL_WARNING_DAYS` days.
+async fn trials_ending_soon(db: &impl ConnectionTrait, reseller_id: i64) -> Result<u64> {
+    let owner = reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?;
+    let today = local_date(Utc::now(), &owner.time_zone);
+    Ok(customer::Entity::find()
+        .filter(customer::Column::ResellerId.eq(reseller_id))
+        .filter(customer::Column::Status.ne(CustomerStatus::Terminated.as_str()))
+        .filter(customer::Column::TrialExpiresOn.gte(today))
+        .filter(customer::Column::TrialExpiresOn.lte(today + chrono::Duration::days(crate::lifecycle::TRIAL_WARNING_DAYS)))
+        .count(db)
+        .await?)
 }
 
 /// `limit` rows of the grid's view from `offset`, in the grid's order (for pages and exports).
 pub async fn rows(db: &impl ConnectionTrait, reseller_id: i64, query: &GridQuery, offset: u64, limit: u64) -> Result<Vec<CustomerRow>> {
     let owner = reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?;
+    let today = local_date(Utc::now(), &owner.time_zone);
     let direction = if query.descending { Order::Desc } else { Order::Asc };
     let mut select = filtered(reseller_id, query)
         .join(JoinType::InnerJoin, customer::Relation::ProductType.def())
@@ -102,6 +117,7 @@ pub async fn rows(db: &impl ConnectionTrait, reseller_id: i64, query: &GridQuery
             product_type: r.product_type_name,
             country: r.country,
             trial_ends_on: r.trial_expires_on.map(|d| d.to_string()),
+            trial_days_left: r.trial_expires_on.map(|d| (d - today).num_days()),
             in_house: r.in_house,
         })
         .collect())

@@ -11,6 +11,7 @@ pub mod customers;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod lifecycle;
 pub mod migration;
 pub mod operator;
 pub mod outbox;

@@ -212,6 +212,8 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
         version: Set(1),
         search_text: Set(search_text(&name, local_date(now, &owner.time_zone), status, &reference, &pt.name, country.code)),
         request_key: Set(Some(key.to_owned())),
+        trial_ended_on: Set(None),
+        trial_warned_for: Set(None),
     }
     .insert(&txn)
     .await;
@@ -285,8 +287,10 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: &str) -> Resul
         Some(uid) => reseller_user::Entity::find_by_id(uid).one(db).await?.map(|u| u.display_name),
         None => None,
     };
+    let trial_latest_end = c.trial_expires_on.map(|_| crate::lifecycle::latest_trial_end(&c, &owner).to_string());
     Ok(CustomerDetail {
         id: c.id.to_string(),
+        trial_latest_end,
         details: DetailsForm {
             name: c.name,
             product_type: pt.code,

@@ -53,7 +53,8 @@ pub async fn demo(db: &DatabaseConnection, secrets: &crate::secret::SecretBox, p
             country: "GB".into(),
             time_zone: "Europe/London".into(),
             trials_allowed: true,
-            max_trial_days: 30,
+            // Delta's trial (below) ends within a week and can still be extended.
+            max_trial_days: 60,
             // One in-house system is seeded below; one more is left for the wizard.
             in_house_allowance: 2,
             product_types: all_types.clone(),
@@ -75,7 +76,7 @@ pub async fn demo(db: &DatabaseConnection, secrets: &crate::secret::SecretBox, p
         ("Acme Logistics", "essentials", "ACME-001", "GB", "Europe/London", None, false, "active"),
         ("Brightwater Dental", "professional", "BWD-7781", "GB", "Europe/London", None, false, "active"),
         ("Castle Hotels Group", "contact-centre", "", "IE", "Europe/Dublin", None, false, "active"),
-        ("Delta Insurance Brokers", "professional", "DIB-22", "GB", "Europe/London", Some(21), false, "active"),
+        ("Delta Insurance Brokers", "professional", "DIB-22", "GB", "Europe/London", Some(5), false, "active"),
         ("Evergreen Garden Centres", "essentials", "EGC-4", "GB", "Europe/London", None, false, "disabled"),
         ("Fjord Shipping AS", "compliance", "FJ-900", "NO", "Europe/Oslo", None, false, "active"),
         ("Demo Reseller (in-house)", "professional", "INTERNAL", "GB", "Europe/London", None, true, "active"),
@@ -183,6 +184,8 @@ async fn insert_customer(
         version: Set(1),
         search_text: Set(crate::customers::search_text(name, created_on, status_value, reference, &pt.name, country)),
         request_key: Set(None),
+        trial_ended_on: Set(None),
+        trial_warned_for: Set(None),
     }
     .insert(db)
     .await?;

@@ -237,6 +237,9 @@ pub struct CustomerRow {
     pub product_type: String,
     pub country: String,
     pub trial_ends_on: Option<String>,
+    /// Days from the reseller's today to the trial's last day (0: it ends today).
+    #[serde(default)]
+    pub trial_days_left: Option<i64>,
     pub in_house: bool,
 }
 
@@ -253,6 +256,9 @@ pub struct CustomerPage {
     /// Customers matching the search and filters, over all pages.
     pub total: u64,
     pub product_types: Vec<ProductTypeOption>,
+    /// The reseller's trials (in any view) that end within seven days: the grid's notice.
+    #[serde(default)]
+    pub trials_ending_soon: u64,
 }
 
 impl CustomerPage {
@@ -306,7 +312,7 @@ mod tests {
 
     #[test]
     fn page_count_rounds_up_and_is_at_least_one() {
-        let page = CustomerPage { rows: vec![], total: 51, product_types: vec![] };
+        let page = CustomerPage { rows: vec![], total: 51, product_types: vec![], trials_ending_soon: 0 };
         assert_eq!(page.page_count(25), 3);
         assert_eq!(CustomerPage { total: 0, ..page }.page_count(25), 1);
     }

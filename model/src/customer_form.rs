@@ -100,6 +100,13 @@ pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
     (1..=days).contains(&d).then_some((y, m, d))
 }
 
+/// The day after `value` (`YYYY-MM-DD`), e.g. for a date input's `min`.
+pub fn next_day(value: &str) -> Option<String> {
+    let (y, m, d) = parse_date(value)?;
+    let candidates = [(y, m, d + 1), (y, m + 1, 1), (y + 1, 1, 1)];
+    candidates.into_iter().map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")).find(|day| parse_date(day).is_some())
+}
+
 impl DetailsForm {
     /// Every rule of the details. `creating`: the trial is only set at creation.
     /// `was_in_house`: the edited customer already counts against the allowance.
@@ -184,7 +191,10 @@ pub struct CustomerDetail {
     pub product_type_locked: bool,
     pub time_zone: String,
     pub status: CustomerStatus,
+    /// Terminated: the day it happened. Otherwise a scheduled termination's day, if any.
     pub terminate_on: Option<String>,
+    /// On a trial: the latest day "Extend trial" may move its end to.
+    pub trial_latest_end: Option<String>,
     /// Local date and time in the reseller's time zone, e.g. `2026-11-26 09:14`.
     pub created_at: String,
     pub created_by: String,
@@ -261,6 +271,16 @@ pub struct ConnectionView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_day_crosses_months_years_and_leap_days() {
+        assert_eq!(next_day("2026-11-27").as_deref(), Some("2026-11-28"));
+        assert_eq!(next_day("2026-11-30").as_deref(), Some("2026-12-01"));
+        assert_eq!(next_day("2026-12-31").as_deref(), Some("2027-01-01"));
+        assert_eq!(next_day("2028-02-28").as_deref(), Some("2028-02-29"));
+        assert_eq!(next_day("2027-02-28").as_deref(), Some("2027-03-01"));
+        assert_eq!(next_day("nonsense"), None);
+    }
 
     fn rules() -> DetailsRules {
         DetailsRules {

@@ -150,6 +150,8 @@ async fn seed(db: &sea_orm::DatabaseConnection, reseller_name: &str, count: usiz
                     version: Set(1),
                     search_text: Set(domain::customers::search_text(&name, created_at.date_naive(), status, &reference, &pt.name, country)),
                     request_key: Set(None),
+                    trial_ended_on: Set(None),
+                    trial_warned_for: Set(None),
                 }
             })
             .collect();

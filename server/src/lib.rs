@@ -7,6 +7,7 @@ pub mod config;
 pub mod export;
 pub mod http;
 pub mod mailer;
+pub mod scheduler;
 pub mod simulator;
 pub mod syncer;
 
@@ -24,6 +25,8 @@ pub struct Portal {
     /// Syncs users from customers' PBXs while the portal serves (`None`: this process does not
     /// sync; the integration tests start one only where they test syncing).
     pub syncer: Option<syncer::Syncer>,
+    /// Does the life cycle's dated work (terminations, trial ends) while the portal serves.
+    pub scheduler: Option<scheduler::Scheduler>,
 }
 
 impl Portal {
@@ -72,7 +75,7 @@ impl Portal {
             ctx,
             public_origin: config.public_url(),
         };
-        Ok(Portal { state, config, mailer, syncer: Some(syncer) })
+        Ok(Portal { state, config, mailer, syncer: Some(syncer), scheduler: Some(scheduler::Scheduler::default()) })
     }
 
     /// Serves on `listener` (and runs the PBX sync worker, and the mail worker if there is one)
@@ -81,6 +84,7 @@ impl Portal {
     pub async fn serve(self, listener: TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let ctx = &self.state.ctx;
+        let scheduler = self.scheduler.map(|s| tokio::spawn(s.run(ctx.db.clone(), ctx.mail_queued.clone(), stopped.clone())));
         let syncer = self.syncer.map(|syncer| tokio::spawn(syncer.run(ctx.db.clone(), ctx.sync_requested.clone(), stopped.clone())));
         let worker = self.mailer.map(|mailer| tokio::spawn(mailer.run(ctx.db.clone(), ctx.mail_queued.clone(), stopped)));
         let router = http::router(self.state);
@@ -96,6 +100,9 @@ impl Portal {
         }
         if let Some(syncer) = syncer {
             let _ = syncer.await;
+        }
+        if let Some(scheduler) = scheduler {
+            let _ = scheduler.await;
         }
         Ok(served?)
     }

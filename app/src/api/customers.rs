@@ -154,3 +154,50 @@ pub async fn customer_activity(id: String) -> Result<Vec<ActivityEntry>, AppErro
     let customer = domain::provisioning::owned(&ctx.db, actor.reseller_id, &id).await?;
     Ok(domain::activity::for_customer(&ctx.db, actor.reseller_id, customer.id, 200).await?)
 }
+
+/// Disables the customer (More → Disable); returns the new version.
+#[server(input = Json)]
+pub async fn disable_customer(id: String) -> Result<i32, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::lifecycle::disable(&ctx.db, &actor, &id).await?)
+}
+
+/// "Re-enable Customer" on a disabled customer's page.
+#[server(input = Json)]
+pub async fn reenable_customer(id: String) -> Result<i32, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::lifecycle::reenable(&ctx.db, &actor, &id).await?)
+}
+
+/// Terminates now (`on` empty) or on a later day; `confirm_name` must be the customer's name.
+#[server(input = Json)]
+pub async fn terminate_customer(id: String, confirm_name: String, on: Option<String>) -> Result<i32, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::lifecycle::terminate(&ctx.db, &actor, &id, &confirm_name, on.as_deref()).await?)
+}
+
+#[server(input = Json)]
+pub async fn cancel_termination(id: String) -> Result<i32, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::lifecycle::cancel_termination(&ctx.db, &actor, &id).await?)
+}
+
+/// "Convert to paid now": ends the trial today.
+#[server(input = Json)]
+pub async fn convert_trial(id: String) -> Result<i32, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::lifecycle::convert_trial(&ctx.db, &actor, &id).await?)
+}
+
+/// "Extend trial" to `until` (`YYYY-MM-DD`), within the reseller's longest trial.
+#[server(input = Json)]
+pub async fn extend_trial(id: String, until: String) -> Result<i32, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::lifecycle::extend_trial(&ctx.db, &actor, &id, &until).await?)
+}

@@ -31,6 +31,10 @@ pub struct Model {
     /// The wizard's request key: a second submission of the same wizard finds this customer
     /// instead of creating another.
     pub request_key: Option<String>,
+    /// The last trial day of a trial that has ended (billing zero-rates the trial's days).
+    pub trial_ended_on: Option<Date>,
+    /// The expiry date the "trial ends in seven days" email was sent for.
+    pub trial_warned_for: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

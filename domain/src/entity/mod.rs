@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table. Internal types: DTOs cross the boundary, not these.
 
 pub mod activity;
+pub mod billing_run;
 pub mod customer;
 pub mod customer_user;
 pub mod outbox;

@@ -14,6 +14,8 @@ pub struct Model {
     /// The part number printed on billing lines.
     pub part_number: String,
     pub locked: bool,
+    /// What one customer of this type costs per month, in cents (set with the operator CLI).
+    pub monthly_price_cents: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_foundation;
 mod m20261126_000002_customer_records;
 mod m20261127_000003_pbx_sync;
+mod m20261127_000004_lifecycle_billing;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_customer_records::Migration),
             Box::new(m20261127_000003_pbx_sync::Migration),
+            Box::new(m20261127_000004_lifecycle_billing::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod customers;
 mod kazoo;
+mod lifecycle;
 mod mail;
 mod operator;
 mod pbx_templates;

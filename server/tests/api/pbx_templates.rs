@@ -121,6 +121,8 @@ async fn connect_customer(portal: &TestPortal, template_id: i64, name: &str) {
         version: Set(1),
         search_text: Set(name.to_lowercase()),
         request_key: Set(None),
+        trial_ended_on: Set(None),
+        trial_warned_for: Set(None),
     }
     .insert(&db)
     .await

@@ -42,8 +42,8 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 }
 
 /// Starts the portal with demo data; `adjust` may change the prepared portal before it serves.
-/// The PBX sync worker does not run (so demo customers keep their seeded users) unless
-/// `adjust` puts one back, as [`sync_worker`] makes.
+/// The PBX sync worker and the scheduler do not run (so demo customers keep their seeded users
+/// and tests decide when dated work happens) unless `adjust` puts them back ([`sync_worker`]).
 pub async fn spawn_with(args: &[&str], adjust: impl FnOnce(&mut Portal)) -> TestPortal {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(dir.path()).await;
@@ -68,6 +68,7 @@ async fn start(database_url: String, key_file: std::path::PathBuf, dir: Option<t
     config.bind = addr;
     let mut portal = Portal::prepare(config).await.expect("portal starts");
     portal.syncer = None;
+    portal.scheduler = None;
     adjust(&mut portal);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(portal.serve(listener, async move {

@@ -8,6 +8,7 @@ use crate::api::customers::{
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, SelectField, TextField};
 use crate::components::roles::RolesEditor;
+use super::lifecycle::{LifecycleNotices, MoreMenu};
 use crate::AppError;
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -30,11 +31,13 @@ pub fn CustomerPage() -> impl IntoView {
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let detail = Resource::new(move || id.get(), load_customer);
+    // After a life-cycle change (disable, terminate, trial) the page shows the customer anew.
+    let reload = Callback::new(move |_| detail.refetch());
     view! {
         <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => EitherOf3::A(view! { <Customer detail query /> }),
+                    Ok(detail) => EitherOf3::A(view! { <Customer detail query reload /> }),
                     Err(AppError::NotFound) => EitherOf3::B(view! {
                         <Title text="Customer not found" />
                         <h1>"Customer not found"</h1>
@@ -49,7 +52,7 @@ pub fn CustomerPage() -> impl IntoView {
 }
 
 #[component]
-fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap>) -> impl IntoView {
+fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap>, reload: Callback<()>) -> impl IntoView {
     let tab = Memo::new(move |_| query.read().get("tab").filter(|t| TABS.iter().any(|(k, _)| k == t)).unwrap_or_else(|| "details".into()));
     let created = move || query.read().get("created").is_some();
     let name = RwSignal::new(detail.details.name.clone());
@@ -65,18 +68,24 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
     let in_browser = RwSignal::new(false);
     Effect::new(move |_| in_browser.set(true));
     view! {
-        <Title text=move || name.get() />
+        // `try_get`: after a reload this page is rebuilt, while the old title may still be asked.
+        <Title text=move || name.try_get().unwrap_or_default() />
         <div class="page-header">
             <div>
                 <p class="breadcrumb"><a href="/customers">"Customers"</a></p>
                 <h1>{move || name.get()} " " <span class=format!("status status-{}", status.as_str())>{status.label()}</span></h1>
                 <p class="muted">"Tenant ID " <code>{id.clone()}</code> " · created " {detail.created_at.clone()} " by " {detail.created_by.clone()}</p>
             </div>
+            {(!read_only).then(|| view! { <MoreMenu detail=detail.clone() reload /> })}
         </div>
+        <LifecycleNotices detail=detail.clone() reload />
         {move || created().then(|| view! {
             <p class="notice success" role="status">"Customer created. The primary user's invitation is on its way."</p>
         })}
-        {read_only.then(|| view! { <p class="notice" role="status">"This customer is terminated: its details can be viewed but not changed."</p> })}
+        {read_only.then(|| {
+            let when = detail.terminate_on.clone().map(|day| format!(" on {day}")).unwrap_or_default();
+            view! { <p class="notice" role="status">{format!("This customer was terminated{when}: its details can be viewed but not changed, and its PBX users are no longer synced.")}</p> }
+        })}
         <nav class="tabs" aria-label="Customer sections">
             {TABS.iter().map(|(key, label)| {
                 let key = *key;

@@ -198,6 +198,13 @@ fn Grid(
         }
         .into_any();
     }
+    let ending = page.trials_ending_soon;
+    let notice = (ending > 0).then(|| view! {
+        <p class="notice warning" role="status">
+            {if ending == 1 { "1 trial ends within 7 days. ".to_string() } else { format!("{ending} trials end within 7 days. ") }}
+            <a href="/customers?trial=yes&sort=name">"Show customers in trial"</a>
+        </p>
+    });
     let current = q.page.min(pages);
     let first = q.offset() + 1;
     let last = q.offset() + page.rows.len() as u64;
@@ -215,6 +222,7 @@ fn Grid(
         }
     };
     view! {
+        {notice}
         <div class="table-wrap" aria-busy=move || pending.get().to_string()>
             <table class="grid">
                 <caption class="visually-hidden">"Customers, " {page.total} " in all"</caption>
@@ -226,7 +234,13 @@ fn Grid(
                 </thead>
                 <tbody>
                     {page.rows.into_iter().map(|row| {
-                        let trial = row.trial_ends_on.clone().map(|d| view! { <span class="tag trial" title="Trial end">"Trial until " {d}</span> });
+                        let trial = row.trial_ends_on.clone().map(|d| match row.trial_days_left {
+                            Some(left) if left <= 7 => {
+                                let text = match left { ..=0 => "Trial ends today".to_string(), 1 => "Trial ends tomorrow".to_string(), n => format!("Trial ends in {n} days") };
+                                view! { <span class="tag trial ending" title=format!("Trial end {d}")>{text}</span> }.into_any()
+                            }
+                            _ => view! { <span class="tag trial" title="Trial end">"Trial until " {d}</span> }.into_any(),
+                        });
                         let in_house = row.in_house.then(|| view! { <span class="tag">"In-house"</span> });
                         view! {
                             <tr>

@@ -1,3 +1,4 @@
 pub mod list;
 pub mod new;
 pub mod edit;
+mod lifecycle;

@@ -1,0 +1,47 @@
+//! The scheduler: once a minute (and at start-up) it does the customer life cycle's dated work
+//! — scheduled terminations, trials that ran out, trial-ending emails — through
+//! `domain::lifecycle::run_due`, which makes each item happen exactly once however many server
+//! processes run it. Work missed while no server ran is done at the next start.
+
+use domain::db::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+pub struct Scheduler {
+    /// How often to look for due work.
+    pub interval: Duration,
+}
+
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler { interval: Duration::from_secs(60) }
+    }
+}
+
+impl Scheduler {
+    /// Runs until `stop` turns true (or its sender goes away). Wakes the mail worker when it
+    /// queued emails.
+    pub async fn run(self, db: DatabaseConnection, mail_queued: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+        loop {
+            match domain::lifecycle::run_due(&db).await {
+                Ok(done) => {
+                    if done.warned > 0 {
+                        mail_queued.notify_one();
+                    }
+                    if done != Default::default() {
+                        tracing::info!(terminated = done.terminated, trials_converted = done.converted, trials_warned = done.warned, "scheduled work done");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "scheduled work failed; trying again later"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.interval) => {}
+                _ = stop.wait_for(|stopped| *stopped) => {}
+            }
+            if *stop.borrow() || stop.has_changed().is_err() {
+                break;
+            }
+        }
+    }
+}

@@ -500,3 +500,27 @@ async fn the_demo_template_reaches_the_built_in_kazoo_simulator() {
     let (status, body) = call::<TestPbxTemplate>(&portal, &other, json!({ "id": demo["id"] })).await;
     assert_eq!((status, body), (StatusCode::NOT_FOUND, json!("NotFound")));
 }
+
+#[tokio::test]
+async fn two_concurrent_edits_cannot_both_take_the_last_in_house_slot() {
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    // Demo: allowance 2, one used: one slot left, wanted by two customers at once.
+    let turn_in_house = |name: &'static str| {
+        let portal = &portal;
+        let s = &s;
+        async move {
+            let detail = detail_of(portal, s, name).await;
+            let mut details = detail.details.clone();
+            details.in_house = true;
+            call::<UpdateCustomer>(portal, s, json!({ "id": detail.id, "version": detail.version, "details": details })).await
+        }
+    };
+    let (a, b) = tokio::join!(turn_in_house("Acme Logistics"), turn_in_house("Brightwater Dental"));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY], "{a:?} {b:?}");
+    let db = portal.database().await;
+    let in_house = customer::Entity::find().filter(customer::Column::InHouse.eq(true)).filter(customer::Column::ResellerId.eq(1)).count(&db).await.unwrap();
+    assert_eq!(in_house, 2);
+}

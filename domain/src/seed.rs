@@ -178,7 +178,8 @@ async fn insert_customer(
         trial_expires_on: Set(trial_days.map(|d| (Utc::now() + Duration::days(d)).date_naive())),
         in_house: Set(in_house),
         status: Set(status.to_owned()),
-        terminate_on: Set(None),
+        // A terminated demo customer stopped two days ago (billing reads the day).
+        terminate_on: Set((status == "terminated").then(|| (Utc::now() - Duration::days(2)).date_naive())),
         created_at: Set(created_at),
         created_by: Set(created_by),
         version: Set(1),

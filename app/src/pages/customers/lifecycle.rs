@@ -129,6 +129,7 @@ pub fn LifecycleNotices(detail: CustomerDetail, reload: Callback<()>) -> impl In
 #[component]
 pub fn MoreMenu(detail: CustomerDetail, reload: Callback<()>) -> impl IntoView {
     let open = RwSignal::new(false);
+    let menu = NodeRef::<leptos::html::Div>::new();
     let chosen = RwSignal::new(None::<Act>);
     let active = detail.status == CustomerStatus::Active;
     let choose = move |act: Act| {
@@ -136,7 +137,19 @@ pub fn MoreMenu(detail: CustomerDetail, reload: Callback<()>) -> impl IntoView {
         chosen.set(Some(act));
     };
     view! {
-        <div class="more-menu" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+        <div class="more-menu" node_ref=menu on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }
+            on:focusout=move |ev: leptos::ev::FocusEvent| {
+                // Focus (or a click) went somewhere outside the menu: close it.
+                use leptos::wasm_bindgen::JsCast;
+                let inside = ev
+                    .related_target()
+                    .and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok())
+                    .zip(menu.get_untracked())
+                    .is_some_and(|(target, menu)| menu.contains(Some(&target)));
+                if !inside {
+                    open.set(false);
+                }
+            }>
             <button type="button" class="link-button" aria-haspopup="menu" aria-expanded=move || open.get().to_string()
                 aria-controls="customer-more-menu" on:click=move |_| open.update(|o| *o = !*o)>
                 "More ▾"

@@ -17,8 +17,9 @@ use leptos_router::{
     path,
 };
 use pages::{
-    customers::{edit::CustomerPage, list::CustomerList, new::CreateCustomerPage}, login::LoginPage, not_found::NotFound, outbox::OutboxPage, pbx_templates::PbxTemplatesPage,
+    account::{AccountPage, ActivatePage}, billing::BillingPage, customers::{edit::CustomerPage, list::CustomerList, new::CreateCustomerPage}, login::LoginPage, not_found::NotFound, outbox::OutboxPage, pbx_templates::PbxTemplatesPage,
     upcoming::*,
+    users::ResellerUsersPage,
 };
 
 pub use error::AppError;
@@ -64,13 +65,15 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/activate") view=ActivatePage />
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/customers" /> } />
                     <Route path=path!("customers") view=CustomerList />
                     <Route path=path!("customers/new") view=CreateCustomerPage />
                     <Route path=path!("customers/:id") view=CustomerPage />
                     <Route path=path!("pbx-templates") view=PbxTemplatesPage />
-                    <Route path=path!("users") view=UsersPage />
+                    <Route path=path!("users") view=ResellerUsersPage />
+                    <Route path=path!("account") view=AccountPage />
                     <Route path=path!("billing") view=BillingPage />
                     <Route path=path!("api-access") view=ApiAccessPage />
                     <Route path=path!("outbox") view=OutboxPage />

@@ -23,6 +23,8 @@ pub struct AppContext {
     pub secrets: domain::secret::SecretBox,
     /// Wakes the mail worker when a change queued an email.
     pub mail_queued: std::sync::Arc<tokio::sync::Notify>,
+    /// The address browsers reach the portal at (links in emails), without a trailing `/`.
+    pub public_url: String,
     /// Wakes the PBX sync worker when a change scheduled a sync.
     pub sync_requested: std::sync::Arc<tokio::sync::Notify>,
 }

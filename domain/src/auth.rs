@@ -272,13 +272,13 @@ async fn record_failure(db: &DatabaseConnection, email_key: &str, client_addr: &
 }
 
 /// 256 random bits, hex-encoded.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod auth;
+pub mod billing;
 pub mod connections;
 pub mod customer_users;
 pub mod customers;
@@ -19,6 +20,7 @@ pub mod password;
 pub mod pbx;
 pub mod pbx_templates;
 pub mod provisioning;
+pub mod reseller_users;
 pub mod secret;
 pub mod seed;
 pub mod sync;

@@ -262,3 +262,26 @@ pub async fn all_product_types(db: &impl ConnectionTrait) -> Result<Vec<product_
     use sea_orm::QueryOrder;
     Ok(product_type::Entity::find().order_by_asc(product_type::Column::Code).all(db).await?)
 }
+
+/// The highest monthly price a product type can have: 1,000,000.00.
+pub const MAX_MONTHLY_PRICE_CENTS: i64 = 100_000_000;
+
+/// Sets what one customer of product type `code` costs per month, in cents. Billing runs made
+/// before keep the prices they were run with.
+pub async fn set_product_type_price(db: &impl ConnectionTrait, code: &str, monthly_price_cents: i64) -> Result<product_type::Model> {
+    if !(0..=MAX_MONTHLY_PRICE_CENTS).contains(&monthly_price_cents) {
+        return Err(Error::invalid(
+            "monthly",
+            format!("The monthly price must be between 0.00 and {}.", model::billing::format_cents(MAX_MONTHLY_PRICE_CENTS)),
+        ));
+    }
+    let Some(pt) = product_type::Entity::find().filter(product_type::Column::Code.eq(code.trim())).one(db).await? else {
+        let known: Vec<String> = all_product_types(db).await?.into_iter().map(|p| p.code).collect();
+        return Err(Error::invalid("code", format!("Unknown product type '{}'. Known: {}.", code.trim(), known.join(", "))));
+    };
+    let mut active: product_type::ActiveModel = pt.into();
+    active.monthly_price_cents = Set(monthly_price_cents);
+    let updated = active.update(db).await?;
+    tracing::info!(code = %updated.code, monthly_price_cents, "product type price set");
+    Ok(updated)
+}

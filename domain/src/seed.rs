@@ -45,6 +45,10 @@ pub async fn demo(db: &DatabaseConnection, secrets: &crate::secret::SecretBox, p
     }
     product_types(db).await?;
     let all_types: Vec<String> = PRODUCT_TYPES.iter().map(|t| t.0.to_owned()).collect();
+    // Monthly prices, so the demo's billing shows values (the operator sets real ones).
+    for (code, cents) in [("essentials", 1999), ("professional", 3100), ("contact-centre", 4500), ("compliance", 2500)] {
+        operator::set_product_type_price(db, code, cents).await?;
+    }
 
     let demo = operator::create_reseller(
         db,

@@ -3,6 +3,7 @@
 //! Everything here compiles to wasm: the same function checks a field as the user types and
 //! again inside the service that stores it, so the messages always agree.
 
+pub mod billing;
 pub mod country;
 pub mod customer;
 pub mod customer_form;
@@ -13,6 +14,7 @@ pub mod roles;
 pub mod session;
 pub mod sync;
 pub mod url;
+pub mod users;
 
 pub use field::{FieldError, FieldErrors};
 pub use permission::{Permission, Permissions};

@@ -25,8 +25,25 @@ pub enum Command {
     /// Create reseller users and reset their passwords.
     #[command(subcommand)]
     User(UserCommand),
-    /// List the product types resellers can be given.
-    ProductTypes,
+    /// List the product types resellers can be given (with their monthly prices), or set a price.
+    ProductTypes {
+        #[command(subcommand)]
+        command: Option<ProductTypeCommand>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProductTypeCommand {
+    /// Set what one customer of a product type costs per month. Months already billed keep
+    /// the prices they were run with.
+    SetPrice {
+        /// The product type's code (see `product-types`).
+        #[arg(long)]
+        code: String,
+        /// The monthly price, with at most two decimal places, e.g. 12.50.
+        #[arg(long, value_parser = parse_price, allow_hyphen_values = true)]
+        monthly: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,11 +162,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Password changed for {email}; their sessions were ended.");
             Ok(())
         }
-        Command::ProductTypes => {
+        Command::ProductTypes { command: None } => {
             let db = connect(&config).await?;
             for pt in domain::operator::all_product_types(&db).await? {
-                println!("{:<16} {:<32} {:<12} {}", pt.code, pt.name, pt.part_number, if pt.locked { "locked" } else { "" });
+                let price = format!("{}/month", model::billing::format_cents(pt.monthly_price_cents));
+                println!("{:<16} {:<32} {:<12} {:>14}  {}", pt.code, pt.name, pt.part_number, price, if pt.locked { "locked" } else { "" });
             }
+            Ok(())
+        }
+        Command::ProductTypes { command: Some(ProductTypeCommand::SetPrice { code, monthly }) } => {
+            let db = connect(&config).await?;
+            let pt = domain::operator::set_product_type_price(&db, &code, monthly).await.map_err(explain)?;
+            println!("{} ({}) now costs {} a month.", pt.name, pt.code, model::billing::format_cents(pt.monthly_price_cents));
             Ok(())
         }
     }
@@ -201,6 +225,11 @@ fn parse_permissions(items: &[String]) -> anyhow::Result<Permissions> {
         .collect()
 }
 
+/// A monthly price such as `12.50`, in cents: at most two decimal places, never negative.
+fn parse_price(text: &str) -> Result<i64, String> {
+    model::billing::parse_cents(text)
+}
+
 /// Passwords never travel as arguments (they would show in `ps` and shell history): from a
 /// terminal they are asked for twice, otherwise the first line of standard input is used.
 fn read_password() -> anyhow::Result<String> {
@@ -241,6 +270,22 @@ mod tests {
         assert!(p.allows(Permission::BillingAdministrator));
         assert!(!p.contains(Permission::ManageUsers));
         assert!(parse_permissions(&["root".into()]).is_err());
+    }
+
+    #[test]
+    fn set_price_reads_a_decimal_with_at_most_two_places() {
+        let cli = Cli::parse_from(["server", "product-types", "set-price", "--code", "professional", "--monthly", "12.50"]);
+        match cli.command {
+            Some(Command::ProductTypes { command: Some(ProductTypeCommand::SetPrice { code, monthly }) }) => {
+                assert_eq!((code.as_str(), monthly), ("professional", 1250));
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+        assert!(matches!(Cli::parse_from(["server", "product-types"]).command, Some(Command::ProductTypes { command: None })));
+        for bad in ["-1", "12.505", "twelve"] {
+            let parsed = Cli::try_parse_from(["server", "product-types", "set-price", "--code", "professional", "--monthly", bad]);
+            assert!(parsed.is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/customers/export", get(crate::export::customers_csv))
+        .route(crate::billing_export::ROUTE, get(crate::billing_export::download))
         .leptos_routes_with_context(&state, routes, provide_ctx.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -213,7 +214,9 @@ async fn sessions(State(state): State<AppState>, mut request: Request, next: Nex
 
     let signed_in = request.extensions().get::<Session>().is_some();
     let is_page = is_page_request(&request);
-    let mut response = if is_page && !signed_in && path != "/login" {
+    // The activation link is its own credential: it opens without a session.
+    let public_page = path == "/login" || path == "/activate";
+    let mut response = if is_page && !signed_in && !public_page {
         let here = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let target = if here == "/" { "/login".to_owned() } else { format!("/login?next={}", model::url::encode_query_value(here)) };
         Redirect::to(&target).into_response()
@@ -235,9 +238,10 @@ fn is_page_request(request: &Request) -> bool {
     matches!(*request.method(), Method::GET | Method::HEAD) && !path.starts_with("/api/") && !is_static_asset(path)
 }
 
-/// Files: the wasm bundle, styles, and anything in `public/` (they have an extension).
+/// Files: the wasm bundle, styles, and anything in `public/` (they have an extension) — except
+/// the billing downloads (`/billing/2026-10.csv`), which need the session and must not be cached.
 fn is_static_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+    path.starts_with("/pkg/") || (!path.starts_with("/billing/") && path.rsplit('/').next().is_some_and(|last| last.contains('.')))
 }
 
 fn client_addr(request: &Request, trust_forwarded_for: bool) -> String {
@@ -330,5 +334,6 @@ mod tests {
         assert!(is_static_asset("/pkg/reseller-portal.wasm"));
         assert!(is_static_asset("/favicon.svg"));
         assert!(!is_static_asset("/customers"));
+        assert!(!is_static_asset("/billing/2026-10.csv"), "downloads are signed in");
     }
 }

@@ -2,6 +2,7 @@
 //! The Reseller Portal server as a library: `main.rs` only parses the command line, and the
 //! integration tests start the very same application on a free port.
 
+pub mod billing_export;
 pub mod cli;
 pub mod config;
 pub mod export;
@@ -58,6 +59,7 @@ impl Portal {
             secrets,
             mail_queued: Default::default(),
             sync_requested: Default::default(),
+            public_url: config.public_url(),
         };
         let syncer = syncer::Syncer::new(
             syncer::SyncerSettings {

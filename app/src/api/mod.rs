@@ -1,6 +1,8 @@
 //! Typed server functions. Each is thin: session → permission → one domain call.
 
 pub mod auth;
+pub mod billing;
 pub mod customers;
 pub mod outbox;
 pub mod pbx_templates;
+pub mod users;

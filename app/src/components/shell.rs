@@ -74,7 +74,7 @@ fn Header(user: CurrentUser, demo: bool) -> impl IntoView {
                 </ul>
             </nav>
             <div class="account">
-                <span class="user-name" title=user.email.clone()>{user.display_name.clone()}</span>
+                <a class="user-name" href="/account" title=format!("Your account ({})", user.email)>{user.display_name.clone()}</a>
                 <ActionForm action=sign_out attr:class="inline-form">
                     <button type="submit" class="link-button">"Sign out"</button>
                 </ActionForm>

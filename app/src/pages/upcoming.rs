@@ -18,28 +18,6 @@ fn Upcoming(title: &'static str, summary: &'static str, items: &'static [&'stati
 }
 
 #[component]
-pub fn UsersPage() -> impl IntoView {
-    view! {
-        <Upcoming
-            title="Users"
-            summary="The people of your company who sign in to this portal."
-            items=&["Invite users and choose their permissions", "Deactivate users and reset access"]
-        />
-    }
-}
-
-#[component]
-pub fn BillingPage() -> impl IntoView {
-    view! {
-        <Upcoming
-            title="Billing"
-            summary="Monthly billing runs for your customers."
-            items=&["One line per billable customer, prorated by day", "Download as CSV or JSON"]
-        />
-    }
-}
-
-#[component]
 pub fn ApiAccessPage() -> impl IntoView {
     view! {
         <Upcoming

@@ -14,3 +14,4 @@ pub mod reseller_product_type;
 pub mod reseller_user;
 pub mod session;
 pub mod sign_in_failure;
+pub mod user_token;

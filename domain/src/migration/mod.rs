@@ -7,6 +7,7 @@ mod m20261126_000001_foundation;
 mod m20261126_000002_customer_records;
 mod m20261127_000003_pbx_sync;
 mod m20261127_000004_lifecycle_billing;
+mod m20261127_000005_user_tokens;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_customer_records::Migration),
             Box::new(m20261127_000003_pbx_sync::Migration),
             Box::new(m20261127_000004_lifecycle_billing::Migration),
+            Box::new(m20261127_000005_user_tokens::Migration),
         ]
     }
 }

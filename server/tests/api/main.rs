@@ -3,6 +3,7 @@
 //! database); without it every test runs on a new SQLite file.
 
 mod auth;
+mod billing;
 mod customers;
 mod kazoo;
 mod lifecycle;
@@ -13,3 +14,4 @@ mod provisioning;
 mod security;
 mod support;
 mod sync;
+mod users;

@@ -188,7 +188,7 @@ async fn trials_are_bounded_by_the_resellers_maximum() {
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     let o = options(&portal, &s).await;
     let latest = chrono::NaiveDate::parse_from_str(&o.rules.latest_trial_end, "%Y-%m-%d").unwrap();
-    for (day, ok) in [(latest + chrono::Duration::days(1), false), (latest - chrono::Duration::days(40), false), (latest, true)] {
+    for (day, ok) in [(latest + chrono::Duration::days(1), false), (latest - chrono::Duration::days(70), false), (latest, true)] {
         let mut c = new_customer(&o, &format!("Trial {day}"));
         c.details.trial = true;
         c.details.trial_expires_on = day.to_string();

@@ -17,8 +17,7 @@ use leptos_router::{
     path,
 };
 use pages::{
-    account::{AccountPage, ActivatePage}, billing::BillingPage, customers::{edit::CustomerPage, list::CustomerList, new::CreateCustomerPage}, login::LoginPage, not_found::NotFound, outbox::OutboxPage, pbx_templates::PbxTemplatesPage,
-    upcoming::*,
+    account::{AccountPage, ActivatePage}, api_access::ApiAccessPage, billing::BillingPage, customers::{edit::CustomerPage, list::CustomerList, new::CreateCustomerPage}, login::LoginPage, not_found::NotFound, outbox::OutboxPage, pbx_templates::PbxTemplatesPage,
     users::ResellerUsersPage,
 };
 

@@ -102,6 +102,7 @@ impl From<domain::Error> for AppError {
             E::Conflict(m) => (S::CONFLICT, AppError::Refused(m)),
             E::Upstream(m) => (S::BAD_GATEWAY, AppError::Refused(m)),
             e @ (E::InvalidCredentials | E::NoWebsiteAccess) => (S::UNAUTHORIZED, AppError::Refused(e.to_string())),
+            E::Unauthenticated => (S::UNAUTHORIZED, AppError::Unauthorized),
             E::Throttled { retry_after } => {
                 if let (Some(response), Ok(value)) = (
                     use_context::<leptos_axum::ResponseOptions>(),

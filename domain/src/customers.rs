@@ -154,6 +154,35 @@ fn filtered(reseller_id: i64, query: &GridQuery) -> Select<customer::Entity> {
     select
 }
 
+/// One page of the reseller's customers for the REST API: `filter` matches part of the name or
+/// the reference (ignoring case); ordered by name. Returns the page and the matching total.
+pub async fn api_page(
+    db: &impl ConnectionTrait,
+    reseller_id: i64,
+    page_index: u64,
+    page_size: u64,
+    filter: &str,
+) -> Result<(Vec<customer::Model>, u64)> {
+    let mut select = customer::Entity::find().filter(customer::Column::ResellerId.eq(reseller_id));
+    let filter = filter.trim().to_lowercase();
+    if !filter.is_empty() {
+        let pattern = format!("%{}%", escape_like(&filter));
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(Expr::col(customer::Column::NameKey).like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(customer::Column::Reference))).like(LikeExpr::new(pattern).escape('\\'))),
+        );
+    }
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_asc(customer::Column::NameKey)
+        .offset(page_index.saturating_mul(page_size))
+        .limit(page_size)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
 /// Makes `%`, `_` and `\` in the user's search match themselves.
 pub(crate) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -20,6 +20,9 @@ pub enum Error {
     /// Sign-in failed. One message for unknown email and wrong password alike.
     #[error("The email or password is incorrect.")]
     InvalidCredentials,
+    /// REST API client credentials were unknown, wrong or revoked. One message for all three.
+    #[error("Unknown client, wrong secret, or revoked credentials.")]
+    Unauthenticated,
     /// The credentials were right but the account may not use the website.
     #[error("This account does not have Website Access. Ask a user administrator to grant it.")]
     NoWebsiteAccess,

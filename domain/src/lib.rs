@@ -4,6 +4,7 @@
 //! This crate is never compiled to wasm: `app` depends on it only under its `ssr` feature.
 
 pub mod activity;
+pub mod api_clients;
 pub mod auth;
 pub mod billing;
 pub mod connections;

@@ -3,6 +3,7 @@
 //! Everything here compiles to wasm: the same function checks a field as the user types and
 //! again inside the service that stores it, so the messages always agree.
 
+pub mod api;
 pub mod billing;
 pub mod country;
 pub mod customer;

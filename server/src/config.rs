@@ -53,6 +53,10 @@ pub struct Config {
     #[arg(long, env = "PORTAL_SYNC_WORKERS", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64), global = true)]
     pub sync_workers: u64,
 
+    /// How many REST API requests each API client may make per minute (then 429).
+    #[arg(long, env = "PORTAL_API_REQUESTS_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub api_requests_per_minute: u32,
+
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "PORTAL_SESSION_IDLE_MINUTES", default_value_t = 30, global = true)]
     pub session_idle_minutes: u64,

@@ -26,6 +26,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub ctx: AppContext,
     pub public_origin: String,
+    /// The REST API's per-client request budget.
+    pub api_limit: crate::rest::RateLimit,
 }
 
 /// Builds the whole application: pages, server functions, probes, static files, middleware.
@@ -36,6 +38,15 @@ pub fn router(state: AppState) -> Router {
     let provide_ctx = move || leptos::prelude::provide_context(ctx.clone());
 
     let demo = state.ctx.demo;
+    // The REST API: bearer tokens instead of sessions, so outside the session and same-origin
+    // layers, with its own request ids and logs.
+    let api = crate::rest::router(state.clone(), state.api_limit.clone()).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(middleware::from_fn(crate::rest::no_store)),
+    );
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -57,6 +68,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), sessions)),
         )
         .with_state(state);
+    let app = api.merge(app);
     if demo {
         // A PBX for the demo to talk to, outside the portal's session and same-origin checks
         // (its clients are servers, like a real PBX's).

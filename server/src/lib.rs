@@ -8,6 +8,7 @@ pub mod config;
 pub mod export;
 pub mod http;
 pub mod mailer;
+pub mod rest;
 pub mod scheduler;
 pub mod simulator;
 pub mod syncer;
@@ -76,6 +77,7 @@ impl Portal {
             leptos_options: http::leptos_options(&config),
             ctx,
             public_origin: config.public_url(),
+            api_limit: rest::RateLimit::per_minute(config.api_requests_per_minute),
         };
         Ok(Portal { state, config, mailer, syncer: Some(syncer), scheduler: Some(scheduler::Scheduler::default()) })
     }

@@ -1,6 +1,8 @@
 //! sea-orm entities, one module per table. Internal types: DTOs cross the boundary, not these.
 
 pub mod activity;
+pub mod api_client;
+pub mod api_token;
 pub mod billing_run;
 pub mod customer;
 pub mod customer_user;

@@ -8,6 +8,7 @@ mod m20261126_000002_customer_records;
 mod m20261127_000003_pbx_sync;
 mod m20261127_000004_lifecycle_billing;
 mod m20261127_000005_user_tokens;
+mod m20261127_000006_api_clients;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_pbx_sync::Migration),
             Box::new(m20261127_000004_lifecycle_billing::Migration),
             Box::new(m20261127_000005_user_tokens::Migration),
+            Box::new(m20261127_000006_api_clients::Migration),
         ]
     }
 }

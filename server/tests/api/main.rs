@@ -2,6 +2,7 @@
 //! `PORTAL_TEST_DATABASE_URL` picks PostgreSQL (an admin URL; each test gets its own
 //! database); without it every test runs on a new SQLite file.
 
+mod api_clients;
 mod auth;
 mod billing;
 mod customers;
@@ -11,6 +12,7 @@ mod mail;
 mod operator;
 mod pbx_templates;
 mod provisioning;
+mod rest;
 mod security;
 mod support;
 mod sync;

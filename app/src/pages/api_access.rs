@@ -1,0 +1,249 @@
+//! `/api-access` (REST API Administrator): client credentials for the REST provisioning API —
+//! create (the secret is shown once), list with when each was last used, revoke.
+
+use crate::api::api_clients::{create_api_client, list_api_clients, revoke_api_client};
+use crate::components::error_panel::ErrorPanel;
+use crate::components::form::TextField;
+use crate::AppError;
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use model::api::{client_name, ApiClientView, NewApiClient};
+use model::FieldErrors;
+
+/// Where clients exchange their credentials for a bearer token.
+const TOKEN_URL: &str = "/api/v1/oauth/token";
+
+#[component]
+pub fn ApiAccessPage() -> impl IntoView {
+    let clients = Resource::new(|| (), |_| list_api_clients());
+    let created = RwSignal::new(None::<NewApiClient>);
+    let notice = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let refresh = Callback::new(move |_| clients.refetch());
+    view! {
+        <Title text="API Access" />
+        <div class="page-header"><h1>"API Access"</h1></div>
+        <section class="card api-intro">
+            <p>"Client credentials let your own systems provision customers through the REST API, without the browser. \
+                Each system exchanges its Client ID and Client Secret for a bearer token that works for one hour:"</p>
+            <p class="api-endpoint"><code>{format!("POST {TOKEN_URL}")}</code></p>
+            <p class="muted">"Send " <code>"grant_type=client_credentials"</code> " with " <code>"client_id"</code> " and "
+                <code>"client_secret"</code> " (form fields or HTTP Basic), then call the API with "
+                <code>"Authorization: Bearer <token>"</code> ". Revoking credentials stops their tokens at once."</p>
+        </section>
+        {move || notice.get().map(|n| view! { <p class="notice success" role="status">{n}</p> })}
+        {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+        {move || created.get().map(|c| view! { <SecretPanel created=c dismiss=Callback::new(move |_| created.set(None)) /> })}
+        <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading credentials…"</p> }>
+            {move || Suspend::new(async move {
+                match clients.await {
+                    Ok(list) => EitherOf3::A(view! {
+                        <CreateForm created notice problem refresh />
+                        <h2 class="section-title">"Credentials"</h2>
+                        {if list.is_empty() {
+                            view! {
+                                <section class="card empty-state">
+                                    <h3>"No credentials yet"</h3>
+                                    <p>"Create credentials above for each system that should use the REST API."</p>
+                                </section>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <div class="table-wrap">
+                                    <table class="grid api-clients-table">
+                                        <thead><tr>
+                                            <th scope="col">"Name"</th><th scope="col">"Client ID"</th><th scope="col">"Created"</th>
+                                            <th scope="col">"Last used"</th><th scope="col">"Status"</th>
+                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {list.into_iter().map(|client| view! { <ClientRow client notice problem refresh /> }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            }.into_any()
+                        }}
+                    }),
+                    Err(AppError::Forbidden) => EitherOf3::B(view! {
+                        <section class="card empty-state">
+                            <h2>"You cannot manage API access"</h2>
+                            <p>"You need the REST API Administrator permission to see, create and revoke client credentials. \
+                                Ask a user administrator to grant it."</p>
+                        </section>
+                    }),
+                    Err(error) => EitherOf3::C(view! { <ErrorPanel error /> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// "Name" and "Create credentials".
+#[component]
+fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<String>>, problem: RwSignal<Option<String>>, refresh: Callback<()>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let attempted = RwSignal::new(false);
+    let server_errors = RwSignal::new(FieldErrors::new());
+    let busy = RwSignal::new(false);
+    let error = Signal::derive(move || {
+        server_errors
+            .with(|e| e.get("name").map(str::to_owned))
+            .or_else(|| if attempted.get() { name.with(|n| client_name(n).err()) } else { None })
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        attempted.set(true);
+        if busy.get_untracked() || name.with_untracked(|n| client_name(n).is_err()) {
+            return;
+        }
+        busy.set(true);
+        notice.set(None);
+        problem.set(None);
+        server_errors.set(FieldErrors::new());
+        let requested = name.get_untracked();
+        spawn_local(async move {
+            let result = create_api_client(requested).await;
+            busy.set(false);
+            match result {
+                Ok(new) => {
+                    name.set(String::new());
+                    attempted.set(false);
+                    created.set(Some(new));
+                    refresh.run(());
+                }
+                Err(AppError::Invalid(found)) => server_errors.set(found),
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <section class="card api-create" aria-labelledby="api-create-title">
+            <h2 id="api-create-title">"New credentials"</h2>
+            <form class="api-create-form" novalidate on:submit=submit>
+                <TextField id="api-client-name" label="Name" required=true
+                    value=Signal::derive(move || name.get())
+                    on_input=Callback::new(move |v| { server_errors.set(FieldErrors::new()); name.set(v) })
+                    error hint="Which system will use them, e.g. \u{201c}Billing system\u{201d}." />
+                <div class="form-actions">
+                    <button type="submit" class="primary" aria-busy=move || busy.get().to_string()>"Create credentials"</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// The new credentials, with the only sight of their secret.
+#[component]
+fn SecretPanel(created: NewApiClient, dismiss: Callback<()>) -> impl IntoView {
+    let NewApiClient { client, secret } = created;
+    view! {
+        <section class="card secret-panel" aria-labelledby="secret-panel-title">
+            <h2 id="secret-panel-title">{format!("Credentials created: \u{201c}{}\u{201d}", client.name)}</h2>
+            <p class="secret-warning" role="status"><strong>"This secret is shown only now: store it safely."</strong>
+                " If it is lost, revoke these credentials and create new ones."</p>
+            <dl class="secret-values">
+                <CopyValue id="new-client-id" label="Client ID" value=client.client_id />
+                <CopyValue id="new-client-secret" label="Client Secret" value=secret />
+            </dl>
+            <div class="form-actions">
+                <button type="button" class="link-button" on:click=move |_| dismiss.run(())>"I have stored the secret"</button>
+            </div>
+        </section>
+    }
+}
+
+/// A labelled value with a "Copy" button.
+#[component]
+fn CopyValue(id: &'static str, label: &'static str, value: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let text = StoredValue::new(value.clone());
+    view! {
+        <dt id=format!("{id}-label")>{label}</dt>
+        <dd>
+            <code id=id aria-labelledby=format!("{id}-label")>{value}</code>
+            <button type="button" class="link-button" on:click=move |_| copied.set(text.with_value(|t| copy_to_clipboard(t)))>
+                {move || if copied.get() { "Copied" } else { "Copy" }}
+                <span class="visually-hidden">{format!(" {label}")}</span>
+            </button>
+        </dd>
+    }
+}
+
+/// Puts `text` on the clipboard; false when the browser offers no clipboard (the text can
+/// still be selected by hand). Goes through `Reflect` because the Clipboard API is not among
+/// the web-sys features the app enables.
+fn copy_to_clipboard(text: &str) -> bool {
+    use leptos::wasm_bindgen::closure::Closure;
+    use leptos::wasm_bindgen::{JsCast, JsValue};
+    use leptos::web_sys::js_sys::{Function, Promise, Reflect};
+    let write = || -> Result<Promise, JsValue> {
+        let navigator = Reflect::get(&window(), &"navigator".into())?;
+        let clipboard = Reflect::get(&navigator, &"clipboard".into())?;
+        let write_text: Function = Reflect::get(&clipboard, &"writeText".into())?.dyn_into()?;
+        write_text.call1(&clipboard, &text.into())?.dyn_into::<Promise>()
+    };
+    match write() {
+        Ok(promise) => {
+            // A refusal (no permission) leaves the text on screen; it must not surface as an
+            // unhandled rejection.
+            let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+            let _ = promise.catch(&ignore);
+            // The browser calls it after this function returns; it is tiny, and leaked once per click.
+            ignore.forget();
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+#[component]
+fn ClientRow(client: ApiClientView, notice: RwSignal<Option<String>>, problem: RwSignal<Option<String>>, refresh: Callback<()>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let id = client.id;
+    let name = StoredValue::new(client.name.clone());
+    let revoke = move |_| {
+        busy.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            let result = revoke_api_client(id).await;
+            busy.set(false);
+            confirming.set(false);
+            match result {
+                Ok(()) => {
+                    notice.set(Some(format!("\u{201c}{}\u{201d} was revoked: its tokens no longer work.", name.get_value())));
+                    refresh.run(());
+                }
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        });
+    };
+    let status = if client.revoked { ("Revoked", "status status-terminated") } else { ("Active", "status status-active") };
+    view! {
+        <tr class:revoked=client.revoked>
+            <td class="name" data-label="Name">{client.name.clone()}</td>
+            <td data-label="Client ID"><code>{client.client_id.clone()}</code></td>
+            <td data-label="Created">{client.created_at.clone()}<span class="muted">{format!(" by {}", client.created_by)}</span></td>
+            <td data-label="Last used">{client.last_used_at.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td data-label="Status"><span class=status.1>{status.0}</span></td>
+            <td class="actions">
+                {(!client.revoked).then(|| view! {
+                    <button type="button" class="link-button danger" on:click=move |_| { notice.set(None); confirming.set(true) }>
+                        "Revoke"<span class="visually-hidden">{format!(" {}", client.name)}</span>
+                    </button>
+                })}
+            </td>
+        </tr>
+        {move || confirming.get().then(|| view! {
+            <tr class="confirm-row"><td colspan="6">
+                <div class="confirm" role="alertdialog" aria-label="Confirm revocation">
+                    <p>{format!("Revoke \u{201c}{}\u{201d}? Systems using them stop working at once; this cannot be undone.", name.get_value())}</p>
+                    <button type="button" class="danger-button" disabled=move || busy.get() on:click=revoke>"Revoke credentials"</button>
+                    <button type="button" class="link-button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+            </td></tr>
+        })}
+    }
+}

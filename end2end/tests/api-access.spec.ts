@@ -1,0 +1,58 @@
+import { expect, test } from '@playwright/test';
+import { hydrated, startSignedIn } from './support';
+
+test('create API credentials, see the secret only once, then revoke them after confirming', async ({ page }) => {
+  const crashes = await startSignedIn(page, '/api-access');
+  await expect(page.getByRole('heading', { level: 1, name: 'API Access' })).toBeVisible();
+  await expect(page.getByText('POST /api/v1/oauth/token')).toBeVisible();
+
+  // The name is required, beside its field.
+  const form = page.getByRole('region', { name: 'New credentials' });
+  await form.getByRole('button', { name: 'Create credentials' }).click();
+  await expect(form.getByText('Name is required.')).toBeVisible();
+
+  const name = `Provisioning robot ${Date.now()}`;
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByRole('button', { name: 'Create credentials' }).click();
+  const panel = page.getByRole('region', { name: `Credentials created: “${name}”` });
+  await expect(panel).toBeVisible();
+  await expect(panel.getByText('This secret is shown only now: store it safely.')).toBeVisible();
+  const clientId = (await panel.locator('#new-client-id').textContent()) ?? '';
+  const secret = (await panel.locator('#new-client-secret').textContent()) ?? '';
+  expect(clientId).toMatch(/^rp_[0-9a-f]{24}$/);
+  expect(secret).toMatch(/^[0-9a-f]{64}$/);
+  await expect(panel.getByRole('button', { name: 'Copy Client Secret' })).toBeVisible();
+
+  const row = page.getByRole('row', { name: new RegExp(name) }).first();
+  await expect(row).toContainText(clientId);
+  await expect(row).toContainText('Active');
+  await expect(row).toContainText('Never');
+  await expect(page.locator('table')).not.toContainText(secret);
+
+  // A second set with the same name (in any case) is refused beside the field.
+  await form.getByLabel('Name', { exact: true }).fill(name.toUpperCase());
+  await form.getByRole('button', { name: 'Create credentials' }).click();
+  await expect(form.getByText(/already exist/)).toBeVisible();
+
+  // Once dismissed (or after a reload) the secret is gone for good.
+  await panel.getByRole('button', { name: 'I have stored the secret' }).click();
+  await expect(panel).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('row', { name: new RegExp(name) })).toContainText(clientId);
+  await expect(page.locator('body')).not.toContainText(secret);
+
+  // Revoking asks first; Cancel changes nothing.
+  await page.getByRole('row', { name: new RegExp(name) }).first().getByRole('button', { name: /^Revoke/ }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Confirm revocation' });
+  await expect(confirm).toContainText('Systems using them stop working at once');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toHaveCount(0);
+  await page.getByRole('row', { name: new RegExp(name) }).first().getByRole('button', { name: /^Revoke/ }).click();
+  await page.getByRole('alertdialog', { name: 'Confirm revocation' }).getByRole('button', { name: 'Revoke credentials' }).click();
+  await expect(page.getByText(`“${name}” was revoked: its tokens no longer work.`)).toBeVisible();
+  const revoked = page.getByRole('row', { name: new RegExp(name) });
+  await expect(revoked).toContainText('Revoked');
+  await expect(revoked.getByRole('button', { name: /^Revoke/ })).toHaveCount(0);
+  expect(crashes).toEqual([]);
+});

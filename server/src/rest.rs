@@ -1,0 +1,316 @@
+//! The REST provisioning API under `/api/v1`, for resellers' own systems.
+//!
+//! - `POST /api/v1/oauth/token` — OAuth 2.0 client credentials (RFC 6749 §4.4): the client id
+//!   and secret from the API Access page, as form fields or HTTP Basic; answers RFC 6749's own
+//!   JSON (`access_token`, `token_type`, `expires_in`) so standard OAuth clients work.
+//! - Everything else needs `Authorization: Bearer <token>` and answers one envelope:
+//!   `{"data": …}` on success, `{"error": code, "message": text, "fields": {field: message}}`
+//!   on failure, with precise statuses (400 malformed request, 401 no or bad token, 403, 404 —
+//!   also for another reseller's ids —, 409, 422 a rule broken, 429 rate limited with
+//!   `Retry-After`, 500 with the request id).
+//! - Each client gets `--api-requests-per-minute` requests (a token bucket per client id).
+//! - Handlers call the same domain services as the browser, with the client as the `Actor`, so
+//!   no rule is written twice and the activity log names the client.
+//!
+//! Endpoints so far: customers (list, get, terminate) and product types.
+
+use crate::http::AppState;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::api_clients::ApiCaller;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// The largest page `GET /customers` returns.
+pub const MAX_PAGE_SIZE: u64 = 1000;
+const DEFAULT_PAGE_SIZE: u64 = 50;
+
+/// Requests per minute per API client.
+#[derive(Clone)]
+pub struct RateLimit(Arc<DefaultKeyedRateLimiter<String>>);
+
+impl RateLimit {
+    pub fn per_minute(n: u32) -> RateLimit {
+        let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+        RateLimit(Arc::new(RateLimiter::keyed(Quota::per_minute(n))))
+    }
+}
+
+#[derive(Clone)]
+struct RestState {
+    app: AppState,
+    limit: RateLimit,
+}
+
+/// The API's routes (mounted at the root: they start with `/api/v1`).
+pub fn router(app: AppState, limit: RateLimit) -> Router {
+    let state = RestState { app, limit };
+    let authenticated = Router::new()
+        .route("/api/v1/customers", get(list_customers))
+        .route("/api/v1/customers/{id}", get(get_customer).delete(terminate_customer))
+        .route("/api/v1/product-types", get(product_types))
+        .route_layer(middleware::from_fn_with_state(state.clone(), bearer));
+    Router::new()
+        .route("/api/v1/oauth/token", post(token))
+        .merge(authenticated)
+        // Unknown API paths answer in the API's envelope, not with the portal's HTML page.
+        .route("/api/v1/{*rest}", axum::routing::any(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "There is no such API endpoint.") }))
+        .with_state(state)
+}
+
+/// A failed API call, as the envelope says it.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    fields: Option<Value>,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), fields: None, retry_after: None }
+    }
+
+    fn field(field: &str, message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        ApiError { fields: Some(json!({ field: message.clone() })), ..ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message) }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.code, "message": self.message });
+        if let Some(fields) = self.fields {
+            body["fields"] = fields;
+        }
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<domain::Error> for ApiError {
+    fn from(e: domain::Error) -> ApiError {
+        use domain::Error;
+        match e {
+            Error::Invalid(errors) => {
+                let fields: serde_json::Map<String, Value> = errors.0.iter().map(|f| (f.field.clone(), Value::String(f.message.clone()))).collect();
+                let message = errors.0.first().map(|f| f.message.clone()).unwrap_or_else(|| "The request breaks a rule.".into());
+                ApiError { fields: Some(Value::Object(fields)), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message) }
+            }
+            Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
+            Error::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            Error::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This client may not do this."),
+            Error::Upstream(message) => ApiError::new(StatusCode::BAD_GATEWAY, "upstream", message),
+            other => {
+                tracing::error!(error = %other, "API request failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong on our side; it has been logged. Quote the x-request-id header if you contact support.",
+                )
+            }
+        }
+    }
+}
+
+fn data(value: impl Serialize) -> Response {
+    Json(json!({ "data": value })).into_response()
+}
+
+/// `POST /api/v1/oauth/token`.
+async fn token(State(state): State<RestState>, headers: HeaderMap, body: String) -> Response {
+    let oauth_error = |status: StatusCode, error: &str, description: &str| {
+        let mut response = (status, Json(json!({ "error": error, "error_description": description }))).into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    };
+    let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Use grant_type=client_credentials.");
+    }
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64_decode(b.trim()))
+        .and_then(|pair| pair.split_once(':').map(|(id, secret)| (id.to_owned(), secret.to_owned())));
+    let (client_id, secret) = match basic {
+        Some(pair) => pair,
+        None => match (form.get("client_id"), form.get("client_secret")) {
+            (Some(id), Some(secret)) => (id.clone(), secret.clone()),
+            _ => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Send client_id and client_secret (form fields or HTTP Basic)."),
+        },
+    };
+    match domain::api_clients::issue_token(&state.app.ctx.db, &client_id, &secret).await {
+        Ok(issued) => {
+            let mut response = Json(json!({ "access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in })).into_response();
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(domain::Error::Unauthenticated) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Unknown client, wrong secret, or revoked credentials."),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+fn base64_decode(text: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(text).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// Resolves the bearer token, applies the client's rate limit and hands the caller on.
+async fn bearer(State(state): State<RestState>, mut request: Request, next: Next) -> Response {
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    let Some(token) = token else {
+        return ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Send Authorization: Bearer <token> (get one at /api/v1/oauth/token).").into_response();
+    };
+    let caller = match domain::api_clients::resolve_token(&state.app.ctx.db, &token).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => return ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "The token is unknown or has expired: get a new one.").into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if let Err(not_until) = state.limit.0.check_key(&caller.client_id) {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return ApiError { retry_after: Some(seconds.max(1)), ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests: slow down and retry after the time in Retry-After.") }
+            .into_response();
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+fn caller(request_caller: Option<axum::Extension<ApiCaller>>) -> Result<ApiCaller, ApiError> {
+    request_caller.map(|c| c.0).ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Not authenticated."))
+}
+
+/// A customer as the API shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiCustomer {
+    id: String,
+    name: String,
+    reference: String,
+    product_type: String,
+    country: String,
+    time_zone: String,
+    status: String,
+    in_house: bool,
+    trial_expires_on: Option<String>,
+    terminate_on: Option<String>,
+    created_at: String,
+}
+
+fn customer_json(c: domain::entity::customer::Model, product_type: &str) -> ApiCustomer {
+    ApiCustomer {
+        id: c.id.to_string(),
+        name: c.name,
+        reference: c.reference,
+        product_type: product_type.to_owned(),
+        country: c.country,
+        time_zone: c.time_zone,
+        status: c.status,
+        in_house: c.in_house,
+        trial_expires_on: c.trial_expires_on.map(|d| d.to_string()),
+        terminate_on: c.terminate_on.map(|d| d.to_string()),
+        created_at: c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }
+}
+
+async fn product_codes(db: &domain::db::DatabaseConnection) -> Result<HashMap<i64, String>, ApiError> {
+    Ok(domain::operator::all_product_types(db).await?.into_iter().map(|p| (p.id, p.code)).collect())
+}
+
+/// `GET /api/v1/customers?pageIndex=0&pageSize=50&filter=acme`.
+async fn list_customers(
+    State(state): State<RestState>,
+    who: Option<axum::Extension<ApiCaller>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let who = caller(who)?;
+    let number = |key: &str, default: u64| -> Result<u64, ApiError> {
+        match query.get(key) {
+            None => Ok(default),
+            Some(v) => v.trim().parse::<u64>().map_err(|_| ApiError::field(key, format!("{key} must be a whole number."))),
+        }
+    };
+    let page_index = number("pageIndex", 0)?;
+    let page_size = number("pageSize", DEFAULT_PAGE_SIZE)?;
+    if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+        return Err(ApiError::field("pageSize", format!("pageSize must be between 1 and {MAX_PAGE_SIZE}.")));
+    }
+    let filter = query.get("filter").cloned().unwrap_or_default();
+    if filter.chars().count() > 200 {
+        return Err(ApiError::field("filter", "filter can be at most 200 characters."));
+    }
+    let db = &state.app.ctx.db;
+    let (rows, total) = domain::customers::api_page(db, who.actor.reseller_id, page_index, page_size, &filter).await?;
+    let codes = product_codes(db).await?;
+    let items: Vec<ApiCustomer> = rows
+        .into_iter()
+        .map(|c| {
+            let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
+            customer_json(c, &code)
+        })
+        .collect();
+    Ok(data(json!({ "items": items, "pageIndex": page_index, "pageSize": page_size, "total": total })))
+}
+
+async fn owned_customer(state: &RestState, who: &ApiCaller, id: &str) -> Result<domain::entity::customer::Model, ApiError> {
+    Ok(domain::provisioning::owned(&state.app.ctx.db, who.actor.reseller_id, id).await?)
+}
+
+/// `GET /api/v1/customers/{id}`.
+async fn get_customer(State(state): State<RestState>, who: Option<axum::Extension<ApiCaller>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let who = caller(who)?;
+    let c = owned_customer(&state, &who, &id).await?;
+    let codes = product_codes(&state.app.ctx.db).await?;
+    let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
+    Ok(data(customer_json(c, &code)))
+}
+
+/// `DELETE /api/v1/customers/{id}`: terminates the customer now.
+async fn terminate_customer(State(state): State<RestState>, who: Option<axum::Extension<ApiCaller>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let who = caller(who)?;
+    let c = owned_customer(&state, &who, &id).await?;
+    // The API's DELETE is its confirmation: the customer's own name is passed on.
+    domain::lifecycle::terminate(&state.app.ctx.db, &who.actor, &id, &c.name, None).await?;
+    let c = owned_customer(&state, &who, &id).await?;
+    let codes = product_codes(&state.app.ctx.db).await?;
+    let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
+    Ok(data(customer_json(c, &code)))
+}
+
+/// `GET /api/v1/product-types`: what this reseller may sell.
+async fn product_types(State(state): State<RestState>, who: Option<axum::Extension<ApiCaller>>) -> Result<Response, ApiError> {
+    let who = caller(who)?;
+    let options = domain::customers::product_type_options(&state.app.ctx.db, who.actor.reseller_id).await?;
+    Ok(data(options))
+}
+
+/// API answers are never cached (they carry tokens and tenants' data).
+pub async fn no_store(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

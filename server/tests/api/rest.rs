@@ -1,0 +1,190 @@
+//! The REST provisioning API over HTTP: the OAuth token endpoint, bearer authentication, the
+//! envelope and status codes, tenant isolation, the activity log naming the client, and the
+//! per-client rate limit.
+
+use crate::support::*;
+use domain::entity::{activity, customer};
+use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+
+/// Credentials for the reseller whose administrator signs in with `email`.
+async fn credentials(portal: &TestPortal, email: &str) -> (String, String) {
+    let db = portal.database().await;
+    let user = domain::entity::reseller_user::Entity::find()
+        .filter(domain::entity::reseller_user::Column::EmailKey.eq(email))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = domain::activity::Actor {
+        reseller_id: user.reseller_id,
+        user_id: Some(user.id),
+        name: user.display_name,
+        permissions: model::Permissions::all(),
+    };
+    let created = domain::api_clients::create(&db, &actor, "Provisioning robot").await.unwrap();
+    (created.client.client_id, created.secret)
+}
+
+async fn token(portal: &TestPortal, client_id: &str, secret: &str) -> String {
+    let res = portal
+        .client
+        .post(portal.url("/api/v1/oauth/token"))
+        .form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn get(portal: &TestPortal, bearer: &str, path: &str) -> (StatusCode, Value) {
+    let res = portal.client.get(portal.url(path)).header(AUTHORIZATION, format!("Bearer {bearer}")).send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_token_endpoint_speaks_oauth_client_credentials() {
+    let portal = spawn().await;
+    let (id, secret) = credentials(&portal, DEMO_EMAIL).await;
+    let res = portal
+        .client
+        .post(portal.url("/api/v1/oauth/token"))
+        .form(&[("grant_type", "client_credentials"), ("client_id", id.as_str()), ("client_secret", secret.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[CACHE_CONTROL], "no-store");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!((body["token_type"].as_str(), body["expires_in"].as_i64()), (Some("Bearer"), Some(3600)));
+    assert_eq!(body["access_token"].as_str().unwrap().len(), 64);
+
+    // HTTP Basic works too; a wrong secret, an unknown client and a wrong grant do not.
+    let res = portal.client.post(portal.url("/api/v1/oauth/token")).basic_auth(&id, Some(&secret)).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    for (form, status, error) in [
+        (vec![("grant_type", "client_credentials"), ("client_id", id.as_str()), ("client_secret", "wrong")], StatusCode::UNAUTHORIZED, "invalid_client"),
+        (vec![("grant_type", "client_credentials"), ("client_id", "rp_nobody"), ("client_secret", secret.as_str())], StatusCode::UNAUTHORIZED, "invalid_client"),
+        (vec![("grant_type", "password"), ("client_id", id.as_str()), ("client_secret", secret.as_str())], StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+        (vec![("grant_type", "client_credentials")], StatusCode::BAD_REQUEST, "invalid_request"),
+    ] {
+        let res = portal.client.post(portal.url("/api/v1/oauth/token")).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), status, "{form:?}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"], error, "{form:?}");
+    }
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_bearer_token_are_refused_in_the_envelope() {
+    let portal = spawn().await;
+    let res = portal.client.get(portal.url("/api/v1/customers")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()[WWW_AUTHENTICATE], "Bearer");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "unauthorized");
+    assert!(body["message"].as_str().unwrap().contains("Bearer"));
+    let (status, body) = get(&portal, &"0".repeat(64), "/api/v1/customers").await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    // Unknown API paths answer in the envelope too, not with the portal's HTML.
+    let (status, body) = get(&portal, "x", "/api/v1/nothing-here").await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+}
+
+#[tokio::test]
+async fn customers_are_listed_filtered_paged_and_scoped_to_the_clients_reseller() {
+    let portal = spawn().await;
+    let (id, secret) = credentials(&portal, DEMO_EMAIL).await;
+    let bearer = token(&portal, &id, &secret).await;
+    let (status, body) = get(&portal, &bearer, "/api/v1/customers").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let data = &body["data"];
+    assert_eq!((data["total"].as_u64(), data["pageIndex"].as_u64(), data["pageSize"].as_u64()), (Some(8), Some(0), Some(50)));
+    let names: Vec<&str> = data["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names[0], "Acme Logistics");
+    assert!(!names.contains(&"Harbor Freight Brokers"), "another reseller's customers never show");
+    assert_eq!(data["items"][0]["productType"], "essentials");
+
+    let (_, body) = get(&portal, &bearer, "/api/v1/customers?filter=ACME").await;
+    assert_eq!(body["data"]["total"], 1);
+    let (_, body) = get(&portal, &bearer, "/api/v1/customers?filter=bwd-77").await;
+    assert_eq!(body["data"]["items"][0]["name"], "Brightwater Dental", "the reference matches too");
+    let (_, body) = get(&portal, &bearer, "/api/v1/customers?pageSize=3&pageIndex=2").await;
+    assert_eq!(body["data"]["items"].as_array().unwrap().len(), 2);
+    for (query, field) in [("pageSize=1001", "pageSize"), ("pageSize=0", "pageSize"), ("pageIndex=first", "pageIndex")] {
+        let (status, body) = get(&portal, &bearer, &format!("/api/v1/customers?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(body["fields"][field].is_string(), "{query}: {body}");
+    }
+
+    // One customer; another reseller's id is exactly like a missing one.
+    let acme = data["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = get(&portal, &bearer, &format!("/api/v1/customers/{acme}")).await;
+    assert_eq!((status, body["data"]["reference"].as_str()), (StatusCode::OK, Some("ACME-001")));
+    let db = portal.database().await;
+    let theirs = customer::Entity::find().filter(customer::Column::Name.eq("Harbor Freight Brokers")).one(&db).await.unwrap().unwrap().id;
+    let missing = uuid::Uuid::new_v4();
+    let (a, body_a) = get(&portal, &bearer, &format!("/api/v1/customers/{theirs}")).await;
+    let (b, body_b) = get(&portal, &bearer, &format!("/api/v1/customers/{missing}")).await;
+    assert_eq!((a, b), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    assert_eq!(body_a, body_b);
+
+    let (status, body) = get(&portal, &bearer, "/api/v1/product-types").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["data"].as_array().unwrap().iter().any(|p| p["code"] == "professional"), "{body}");
+}
+
+#[tokio::test]
+async fn delete_terminates_once_and_the_log_names_the_client() {
+    let portal = spawn().await;
+    let (id, secret) = credentials(&portal, DEMO_EMAIL).await;
+    let bearer = token(&portal, &id, &secret).await;
+    let db = portal.database().await;
+    let acme = customer::Entity::find().filter(customer::Column::Name.eq("Acme Logistics")).one(&db).await.unwrap().unwrap();
+    let url = portal.url(&format!("/api/v1/customers/{}", acme.id));
+    let res = portal.client.delete(&url).bearer_auth(&bearer).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["status"], "terminated");
+    let res = portal.client.delete(&url).bearer_auth(&bearer).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "conflict");
+    let log = activity::Entity::find().filter(activity::Column::CustomerId.eq(acme.id)).filter(activity::Column::Action.eq("customer.terminated")).all(&db).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].actor, format!("API client {id}"));
+
+    // Another reseller's client cannot touch it (404, as if missing).
+    let (other_id, other_secret) = credentials(&portal, OTHER_EMAIL).await;
+    let other = token(&portal, &other_id, &other_secret).await;
+    let brightwater = customer::Entity::find().filter(customer::Column::Name.eq("Brightwater Dental")).one(&db).await.unwrap().unwrap();
+    let res = portal.client.delete(portal.url(&format!("/api/v1/customers/{}", brightwater.id))).bearer_auth(&other).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let still = customer::Entity::find_by_id(brightwater.id).one(&db).await.unwrap().unwrap();
+    assert_eq!(still.status, "active");
+}
+
+#[tokio::test]
+async fn each_client_is_rate_limited_with_retry_after() {
+    let portal = spawn_with(&["--api-requests-per-minute", "3"], |_| {}).await;
+    let (id, secret) = credentials(&portal, DEMO_EMAIL).await;
+    let bearer = token(&portal, &id, &secret).await;
+    for _ in 0..3 {
+        assert_eq!(get(&portal, &bearer, "/api/v1/product-types").await.0, StatusCode::OK);
+    }
+    let res = portal.client.get(portal.url("/api/v1/product-types")).bearer_auth(&bearer).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = res.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "rate_limited");
+    // Another client has its own budget.
+    let (other_id, other_secret) = credentials(&portal, OTHER_EMAIL).await;
+    let other = token(&portal, &other_id, &other_secret).await;
+    assert_eq!(get(&portal, &other, "/api/v1/product-types").await.0, StatusCode::OK);
+}

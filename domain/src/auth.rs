@@ -272,6 +272,13 @@ async fn record_failure(db: &DatabaseConnection, email_key: &str, client_addr: &
 }
 
 /// 256 random bits, hex-encoded.
+/// A random 128-bit key, hex (e.g. a request key when the client sent none).
+pub fn random_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

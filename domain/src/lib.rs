@@ -13,6 +13,7 @@ pub mod customers;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod idempotency;
 pub mod lifecycle;
 pub mod migration;
 pub mod operator;

@@ -12,7 +12,13 @@
 //! - Handlers call the same domain services as the browser, with the client as the `Actor`, so
 //!   no rule is written twice and the activity log names the client.
 //!
-//! Endpoints so far: customers (list, get, terminate) and product types.
+//! - `POST` takes an `Idempotency-Key` header: the same key and body get the first response
+//!   again (with `Idempotent-Replayed: true`); the same key with another body is a 422.
+//! - Request bodies are strict: unknown fields, wrong types and malformed JSON are 400s naming
+//!   the field (`fields` keys are the JSON paths, e.g. `primaryUser.email`); rule breaks are 422s
+//!   naming it the same way. Nothing is stored for a refused request.
+//!
+//! Endpoints so far: customers (list, get, create, terminate) and product types.
 
 use crate::http::AppState;
 use axum::extract::{Path, Query, Request, State};
@@ -54,7 +60,7 @@ struct RestState {
 pub fn router(app: AppState, limit: RateLimit) -> Router {
     let state = RestState { app, limit };
     let authenticated = Router::new()
-        .route("/api/v1/customers", get(list_customers))
+        .route("/api/v1/customers", get(list_customers).post(create_customer))
         .route("/api/v1/customers/{id}", get(get_customer).delete(terminate_customer))
         .route("/api/v1/product-types", get(product_types))
         .route_layer(middleware::from_fn_with_state(state.clone(), bearer));
@@ -109,7 +115,7 @@ impl From<domain::Error> for ApiError {
         use domain::Error;
         match e {
             Error::Invalid(errors) => {
-                let fields: serde_json::Map<String, Value> = errors.0.iter().map(|f| (f.field.clone(), Value::String(f.message.clone()))).collect();
+                let fields: serde_json::Map<String, Value> = errors.0.iter().map(|f| (camel_path(&f.field), Value::String(f.message.clone()))).collect();
                 let message = errors.0.first().map(|f| f.message.clone()).unwrap_or_else(|| "The request breaks a rule.".into());
                 ApiError { fields: Some(Value::Object(fields)), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message) }
             }
@@ -313,4 +319,230 @@ pub async fn no_store(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// `primary_user.display_name` → `primaryUser.displayName`: the services name fields in Rust's
+/// style, the API in JSON's.
+fn camel_path(path: &str) -> String {
+    path.split('.')
+        .map(|segment| {
+            let mut out = String::new();
+            let mut upper = false;
+            for c in segment.chars() {
+                if c == '_' {
+                    upper = true;
+                } else if upper {
+                    out.extend(c.to_uppercase());
+                    upper = false;
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CreateCustomerBody {
+    name: String,
+    product_type: String,
+    #[serde(default)]
+    reference: String,
+    country: String,
+    #[serde(default)]
+    notes: String,
+    /// The trial's last day; absent or null: no trial.
+    #[serde(default)]
+    trial_expires_on: Option<String>,
+    #[serde(default)]
+    in_house: bool,
+    primary_user: PrimaryUserBody,
+    #[serde(default)]
+    connection: ConnectionBody,
+    /// The primary user's roles; absent: Essential User and User Administrator.
+    #[serde(default)]
+    roles: Option<RolesBody>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PrimaryUserBody {
+    display_name: String,
+    email: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConnectionBody {
+    /// Absent: the reseller's default template.
+    #[serde(default)]
+    template_id: Option<i64>,
+    #[serde(default)]
+    account_id: String,
+    #[serde(default)]
+    directory_tenant_id: String,
+    #[serde(default)]
+    auto_provision_sub_accounts: bool,
+    #[serde(default)]
+    auto_agent_addon: bool,
+    #[serde(default = "enabled_by_default")]
+    enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+impl Default for ConnectionBody {
+    fn default() -> Self {
+        ConnectionBody {
+            template_id: None,
+            account_id: String::new(),
+            directory_tenant_id: String::new(),
+            auto_provision_sub_accounts: false,
+            auto_agent_addon: false,
+            enabled: true,
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RolesBody {
+    #[serde(default)]
+    essential: bool,
+    #[serde(default)]
+    professional: bool,
+    #[serde(default)]
+    real_time: bool,
+    #[serde(default)]
+    agent: bool,
+    /// `none`, `reports`, `insights`, `analytics`, `live_analytics`, `contact_centre`.
+    #[serde(default)]
+    supervisor: Option<String>,
+    #[serde(default)]
+    user_administrator: bool,
+}
+
+/// Reads a JSON body strictly, naming the offending field on failure.
+fn parse_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(value) => Ok(value),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() || path == "." {
+                let message = if inner.is_syntax() || inner.is_eof() { format!("The body is not valid JSON ({inner}).") } else { format!("The body does not fit: {inner}.") };
+                return Err(ApiError { fields: Some(json!({ "body": message.clone() })), ..ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message) });
+            }
+            Err(ApiError::field(&path, format!("{path}: {inner}")))
+        }
+    }
+}
+
+/// `POST /api/v1/customers`: customer, primary user and PBX connection in one call.
+async fn create_customer(
+    State(state): State<RestState>,
+    who: Option<axum::Extension<ApiCaller>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let who = caller(who)?;
+    let ctx = &state.app.ctx;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let key = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
+                ApiError::field("Idempotency-Key", "Idempotency-Key must be 1 to 200 visible ASCII characters.")
+            })?;
+            Some(key.to_owned())
+        }
+    };
+    if let Some(key) = &key {
+        match domain::idempotency::earlier(&ctx.db, who.actor.reseller_id, key, &body).await? {
+            domain::idempotency::Earlier::None => {}
+            domain::idempotency::Earlier::Replay { status, response } => return Ok(replay(status, response)),
+            domain::idempotency::Earlier::Mismatch => {
+                return Err(ApiError {
+                    fields: Some(json!({ "Idempotency-Key": "This key was used with a different body." })),
+                    ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "This Idempotency-Key was already used with a different request body: use a new key for a new request.")
+                });
+            }
+        }
+    }
+    let input: CreateCustomerBody = parse_body(&body)?;
+    let template_id = match input.connection.template_id {
+        Some(id) => Some(id),
+        None => domain::pbx_templates::options(&ctx.db, who.actor.reseller_id).await?.into_iter().find(|t| t.is_default).map(|t| t.id),
+    };
+    let roles = match input.roles {
+        None => model::roles::Roles::primary_default(),
+        Some(r) => model::roles::Roles {
+            essential: r.essential,
+            professional: r.professional,
+            real_time: r.real_time,
+            agent: r.agent,
+            supervisor: match r.supervisor.as_deref() {
+                None => model::roles::Supervisor::None,
+                Some(s) => model::roles::Supervisor::parse(s).ok_or_else(|| ApiError::field("roles.supervisor", "roles.supervisor must be one of none, reports, insights, analytics, live_analytics, contact_centre."))?,
+            },
+            user_admin: r.user_administrator,
+        },
+    };
+    let request_key = match &key {
+        // Derived from the client's key, so a retry after a lost response finds the customer.
+        Some(k) => format!("api-{}", &domain::idempotency::digest(k.as_bytes())[..60]),
+        None => domain::auth::random_key(),
+    };
+    let new = model::customer_form::NewCustomer {
+        request_key,
+        details: model::customer_form::DetailsForm {
+            name: input.name,
+            product_type: input.product_type,
+            reference: input.reference,
+            country: input.country,
+            notes: input.notes,
+            trial: input.trial_expires_on.is_some(),
+            trial_expires_on: input.trial_expires_on.unwrap_or_default(),
+            in_house: input.in_house,
+        },
+        primary_user: model::customer_form::PrimaryUserForm { display_name: input.primary_user.display_name, email: input.primary_user.email },
+        connection: model::pbx::ConnectionForm {
+            template_id,
+            account_id: input.connection.account_id,
+            directory_tenant_id: input.connection.directory_tenant_id,
+            auto_provision_sub_accounts: input.connection.auto_provision_sub_accounts,
+            auto_agent_addon: input.connection.auto_agent_addon,
+            create_disabled: !input.connection.enabled,
+        },
+        roles,
+    };
+    let id = domain::provisioning::create(&ctx.db, &who.actor, &new).await?;
+    ctx.mail_queued.notify_one();
+    ctx.sync_requested.notify_one();
+    let c = owned_customer(&state, &who, &id.to_string()).await?;
+    let codes = product_codes(&ctx.db).await?;
+    let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
+    let response = json!({ "data": customer_json(c, &code) }).to_string();
+    if let Some(key) = &key
+        && let domain::idempotency::Earlier::Replay { status, response } = domain::idempotency::remember(&ctx.db, who.actor.reseller_id, key, &body, 201, &response).await?
+    {
+        return Ok(replay(status, response));
+    }
+    let mut out = (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], response).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/customers/{id}")) {
+        out.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(out)
+}
+
+fn replay(status: u16, response: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut out = (status, [(header::CONTENT_TYPE, "application/json")], response).into_response();
+    out.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    out
 }

@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table. Internal types: DTOs cross the boundary, not these.
 
 pub mod activity;
+pub mod api_idempotency;
 pub mod api_client;
 pub mod api_token;
 pub mod billing_run;

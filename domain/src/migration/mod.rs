@@ -9,6 +9,7 @@ mod m20261127_000003_pbx_sync;
 mod m20261127_000004_lifecycle_billing;
 mod m20261127_000005_user_tokens;
 mod m20261127_000006_api_clients;
+mod m20261127_000007_api_idempotency;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_lifecycle_billing::Migration),
             Box::new(m20261127_000005_user_tokens::Migration),
             Box::new(m20261127_000006_api_clients::Migration),
+            Box::new(m20261127_000007_api_idempotency::Migration),
         ]
     }
 }

@@ -188,3 +188,92 @@ async fn each_client_is_rate_limited_with_retry_after() {
     let other = token(&portal, &other_id, &other_secret).await;
     assert_eq!(get(&portal, &other, "/api/v1/product-types").await.0, StatusCode::OK);
 }
+
+async fn post(portal: &TestPortal, bearer: &str, key: Option<&str>, body: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let mut req = portal.client.post(portal.url("/api/v1/customers")).bearer_auth(bearer).header("content-type", "application/json").body(body.to_owned());
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    let res = req.send().await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    (status, headers, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn customer_total(portal: &TestPortal) -> usize {
+    customer::Entity::find().all(&portal.database().await).await.unwrap().len()
+}
+
+const NEW_CUSTOMER: &str = r#"{
+    "name": "Orbit Analytics", "productType": "professional", "reference": "ORB-1", "country": "DE",
+    "primaryUser": { "displayName": "Olga Orbit", "email": "olga@orbit.example" },
+    "connection": { "accountId": "0123456789abcdef0123456789abcdef", "autoAgentAddon": true },
+    "roles": { "essential": true, "supervisor": "reports", "userAdministrator": true }
+}"#;
+
+#[tokio::test]
+async fn post_creates_a_customer_in_one_call_and_an_idempotency_key_replays_it() {
+    let portal = spawn().await;
+    let (id, secret) = credentials(&portal, DEMO_EMAIL).await;
+    let bearer = token(&portal, &id, &secret).await;
+    let before = customer_total(&portal).await;
+    let (status, headers, body) = post(&portal, &bearer, Some("order-4711"), NEW_CUSTOMER).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let tenant = body["data"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(headers["location"], format!("/api/v1/customers/{tenant}"));
+    assert_eq!((body["data"]["name"].as_str(), body["data"]["productType"].as_str(), body["data"]["timeZone"].as_str()), (Some("Orbit Analytics"), Some("professional"), Some("Europe/Berlin")));
+    let db = portal.database().await;
+    let tenant_id: uuid::Uuid = tenant.parse().unwrap();
+    let users = domain::entity::customer_user::Entity::find().filter(domain::entity::customer_user::Column::CustomerId.eq(tenant_id)).all(&db).await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert!(users[0].user_admin && users[0].essential && users[0].supervisor == "reports");
+    let conn = domain::entity::pbx_connection::Entity::find().filter(domain::entity::pbx_connection::Column::CustomerId.eq(tenant_id)).one(&db).await.unwrap().unwrap();
+    assert!(conn.enabled && conn.auto_agent_addon, "the default template, enabled");
+    let created = activity::Entity::find().filter(activity::Column::CustomerId.eq(tenant_id)).one(&db).await.unwrap().unwrap();
+    assert_eq!(created.actor, format!("API client {id}"));
+
+    // A retry with the same key and body gets the same answer; nothing new is stored.
+    let (status, headers, again) = post(&portal, &bearer, Some("order-4711"), NEW_CUSTOMER).await;
+    assert_eq!((status, again.clone()), (StatusCode::CREATED, body.clone()));
+    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(customer_total(&portal).await, before + 1);
+    // The same key with another body is refused.
+    let other = NEW_CUSTOMER.replace("Orbit Analytics", "Orbit Two");
+    let (status, _, refused) = post(&portal, &bearer, Some("order-4711"), &other).await;
+    assert_eq!((status, refused["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")));
+    assert!(refused["fields"]["Idempotency-Key"].is_string());
+    // Two concurrent first requests with one key: one customer.
+    let third = NEW_CUSTOMER.replace("Orbit Analytics", "Orbit Three");
+    let (a, b) = tokio::join!(post(&portal, &bearer, Some("order-4712"), &third), post(&portal, &bearer, Some("order-4712"), &third));
+    assert_eq!(a.2["data"]["id"], b.2["data"]["id"], "{:?} {:?}", a.2, b.2);
+    assert_eq!(customer_total(&portal).await, before + 2);
+}
+
+#[tokio::test]
+async fn bad_bodies_name_the_field_and_store_nothing() {
+    let portal = spawn().await;
+    let (id, secret) = credentials(&portal, DEMO_EMAIL).await;
+    let bearer = token(&portal, &id, &secret).await;
+    let before = customer_total(&portal).await;
+    let long = "x".repeat(101);
+    for (body, status, field) in [
+        ("{ not json".to_owned(), StatusCode::BAD_REQUEST, "body"),
+        (NEW_CUSTOMER.replace(r#""Orbit Analytics""#, "5"), StatusCode::BAD_REQUEST, "name"),
+        (NEW_CUSTOMER.replace(r#""displayName": "Olga Orbit""#, r#""displayName": ["Olga"]"#), StatusCode::BAD_REQUEST, "primaryUser.displayName"),
+        (NEW_CUSTOMER.replace(r#""supervisor": "reports""#, r#""supervisor": "boss""#), StatusCode::BAD_REQUEST, "roles.supervisor"),
+        (NEW_CUSTOMER.replace("Orbit Analytics", &long), StatusCode::UNPROCESSABLE_ENTITY, "name"),
+        (NEW_CUSTOMER.replace("olga@orbit.example", "olga"), StatusCode::UNPROCESSABLE_ENTITY, "primaryUser.email"),
+        (NEW_CUSTOMER.replace("0123456789abcdef0123456789abcdef", "short"), StatusCode::UNPROCESSABLE_ENTITY, "connection.accountId"),
+        (NEW_CUSTOMER.replace(r#""productType": "professional""#, r#""productType": "platinum""#), StatusCode::UNPROCESSABLE_ENTITY, "productType"),
+        (NEW_CUSTOMER.replace(r#""accountId""#, r#""templateId": 999999, "accountId""#), StatusCode::UNPROCESSABLE_ENTITY, "connection.templateId"),
+    ] {
+        let (got, _, answer) = post(&portal, &bearer, None, &body).await;
+        assert_eq!(got, status, "{field}: {answer}");
+        assert!(answer["fields"][field].is_string(), "{field}: {answer}");
+        assert!(answer["message"].is_string(), "{answer}");
+    }
+    // Unknown fields are refused rather than silently ignored.
+    let (got, _, answer) = post(&portal, &bearer, None, &NEW_CUSTOMER.replace(r#""reference""#, r#""referense""#)).await;
+    assert_eq!(got, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains("referense"), "{answer}");
+    assert_eq!(customer_total(&portal).await, before, "nothing was stored");
+}

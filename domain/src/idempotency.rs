@@ -1,0 +1,60 @@
+//! Idempotency keys of the REST API: the first successful response to a key is kept with a hash
+//! of its request body; the same key and body get that response again, the same key with
+//! another body is refused. Keys are per reseller and stored hashed.
+
+use crate::entity::api_idempotency;
+use crate::Result;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sha2::{Digest, Sha256};
+
+/// SHA-256 of `bytes`, hex.
+pub fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// What an earlier request with the same key left.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Earlier {
+    /// None: do the work.
+    None,
+    /// The same body: answer with this status and body again.
+    Replay { status: u16, response: String },
+    /// Another body under the same key.
+    Mismatch,
+}
+
+/// Looks `key` up for `reseller_id`, comparing `body`.
+pub async fn earlier(db: &impl ConnectionTrait, reseller_id: i64, key: &str, body: &[u8]) -> Result<Earlier> {
+    let found = api_idempotency::Entity::find()
+        .filter(api_idempotency::Column::ResellerId.eq(reseller_id))
+        .filter(api_idempotency::Column::KeyHash.eq(digest(key.as_bytes())))
+        .one(db)
+        .await?;
+    Ok(match found {
+        None => Earlier::None,
+        Some(row) if row.body_hash == digest(body) => Earlier::Replay { status: row.status as u16, response: row.response },
+        Some(_) => Earlier::Mismatch,
+    })
+}
+
+/// Remembers the response to `key`. If a concurrent request stored one first, returns what
+/// that one left instead (so both answer the same).
+pub async fn remember(db: &impl ConnectionTrait, reseller_id: i64, key: &str, body: &[u8], status: u16, response: &str) -> Result<Earlier> {
+    let inserted = api_idempotency::ActiveModel {
+        reseller_id: Set(reseller_id),
+        key_hash: Set(digest(key.as_bytes())),
+        body_hash: Set(digest(body)),
+        status: Set(i32::from(status)),
+        response: Set(response.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(_) => Ok(Earlier::None),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => earlier(db, reseller_id, key, body).await,
+        Err(e) => Err(e.into()),
+    }
+}

@@ -18,7 +18,7 @@
 //!   the field (`fields` keys are the JSON paths, e.g. `primaryUser.email`); rule breaks are 422s
 //!   naming it the same way. Nothing is stored for a refused request.
 //!
-//! Endpoints so far: customers (list, get, create, terminate) and product types.
+//! Endpoints so far: customers (list, get, create, patch, terminate) and product types.
 
 use crate::http::AppState;
 use axum::extract::{Path, Query, Request, State};
@@ -61,7 +61,7 @@ pub fn router(app: AppState, limit: RateLimit) -> Router {
     let state = RestState { app, limit };
     let authenticated = Router::new()
         .route("/api/v1/customers", get(list_customers).post(create_customer))
-        .route("/api/v1/customers/{id}", get(get_customer).delete(terminate_customer))
+        .route("/api/v1/customers/{id}", get(get_customer).patch(patch_customer).delete(terminate_customer))
         .route("/api/v1/product-types", get(product_types))
         .route_layer(middleware::from_fn_with_state(state.clone(), bearer));
     Router::new()
@@ -545,4 +545,83 @@ fn replay(status: u16, response: String) -> Response {
     let mut out = (status, [(header::CONTENT_TYPE, "application/json")], response).into_response();
     out.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     out
+}
+
+/// `PATCH /api/v1/customers/{id}`: a JSON merge patch (RFC 7396) of `name`, `productType`,
+/// `reference`, `country`, `notes`, `inHouse`, `status` (`active` / `disabled`) and
+/// `terminateOn` (a later day schedules the termination; `null` cancels it). Everything is
+/// checked before anything is written.
+async fn patch_customer(
+    State(state): State<RestState>,
+    who: Option<axum::Extension<ApiCaller>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let who = caller(who)?;
+    let ctx = &state.app.ctx;
+    let patch: serde_json::Map<String, Value> = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(ApiError::field("body", "The body must be a JSON object (a merge patch).")),
+        Err(e) => return Err(ApiError::field("body", format!("The body is not valid JSON ({e}).")),),
+    };
+    let detail = domain::provisioning::detail(&ctx.db, &who.actor, &id).await?;
+    let mut form = detail.details.clone();
+    let mut status = None;
+    let mut termination: Option<Option<String>> = None;
+    let text = |key: &str, value: &Value| -> Result<String, ApiError> {
+        value.as_str().map(str::to_owned).ok_or_else(|| ApiError::field(key, format!("{key} must be a string.")))
+    };
+    for (key, value) in &patch {
+        match key.as_str() {
+            "name" => form.name = text(key, value)?,
+            "productType" => form.product_type = text(key, value)?,
+            "reference" => form.reference = text(key, value)?,
+            "country" => form.country = text(key, value)?,
+            "notes" => form.notes = text(key, value)?,
+            "inHouse" => form.in_house = value.as_bool().ok_or_else(|| ApiError::field(key, "inHouse must be true or false."))?,
+            "status" => match value.as_str() {
+                Some("active") | Some("disabled") => status = value.as_str().map(str::to_owned),
+                _ => return Err(ApiError::field(key, "status must be \"active\" or \"disabled\" (DELETE terminates).")),
+            },
+            "terminateOn" => match value {
+                Value::Null => termination = Some(None),
+                Value::String(day) if chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok() => termination = Some(Some(day.clone())),
+                _ => return Err(ApiError::field(key, "terminateOn must be a date (YYYY-MM-DD) or null.")),
+            },
+            other => return Err(ApiError::field(other, format!("{other} cannot be changed here (or is not a field of a customer)."))),
+        }
+    }
+    // Rules first, so a refused patch writes nothing.
+    form.validate(&detail.rules, false).into_result().map_err(domain::Error::Invalid)?;
+    if let Some(Some(day)) = &termination
+        && day.as_str() <= detail.rules.today.as_str()
+    {
+        return Err(domain::Error::invalid("terminate_on", format!("Choose a day after today ({}), or DELETE to terminate now.", detail.rules.today)).into());
+    }
+    if form != detail.details {
+        domain::provisioning::update(&ctx.db, &who.actor, &id, detail.version, &form).await?;
+    }
+    match status.as_deref() {
+        Some("disabled") => {
+            domain::lifecycle::disable(&ctx.db, &who.actor, &id).await?;
+        }
+        Some(_) => {
+            domain::lifecycle::reenable(&ctx.db, &who.actor, &id).await?;
+        }
+        None => {}
+    }
+    match termination {
+        Some(Some(day)) => {
+            let c = owned_customer(&state, &who, &id).await?;
+            domain::lifecycle::terminate(&ctx.db, &who.actor, &id, &c.name, Some(&day)).await?;
+        }
+        Some(None) => {
+            domain::lifecycle::cancel_termination(&ctx.db, &who.actor, &id).await?;
+        }
+        None => {}
+    }
+    let c = owned_customer(&state, &who, &id).await?;
+    let codes = product_codes(&ctx.db).await?;
+    let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
+    Ok(data(customer_json(c, &code)))
 }

@@ -277,3 +277,59 @@ async fn bad_bodies_name_the_field_and_store_nothing() {
     assert!(answer["message"].as_str().unwrap().contains("referense"), "{answer}");
     assert_eq!(customer_total(&portal).await, before, "nothing was stored");
 }
+
+async fn patch(portal: &TestPortal, bearer: &str, id: &str, body: &str) -> (StatusCode, Value) {
+    let res = portal
+        .client
+        .patch(portal.url(&format!("/api/v1/customers/{id}")))
+        .bearer_auth(bearer)
+        .header("content-type", "application/merge-patch+json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn patch_merges_editable_fields_status_and_a_scheduled_termination() {
+    let portal = spawn().await;
+    let (id, secret) = credentials(&portal, DEMO_EMAIL).await;
+    let bearer = token(&portal, &id, &secret).await;
+    let db = portal.database().await;
+    let acme = customer::Entity::find().filter(customer::Column::Name.eq("Acme Logistics")).one(&db).await.unwrap().unwrap();
+    let tenant = acme.id.to_string();
+    let day = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive().to_string();
+
+    // Refused patches change nothing, and name the field.
+    let long = "x".repeat(101);
+    for (body, status, field) in [
+        (format!(r#"{{"name": "{long}", "status": "disabled"}}"#), StatusCode::UNPROCESSABLE_ENTITY, "name"),
+        (r#"{"status": "terminated"}"#.to_owned(), StatusCode::BAD_REQUEST, "status"),
+        (r#"{"inHouse": "yes"}"#.to_owned(), StatusCode::BAD_REQUEST, "inHouse"),
+        (r#"{"id": "00000000-0000-4000-8000-000000000000"}"#.to_owned(), StatusCode::BAD_REQUEST, "id"),
+        (r#"{"terminateOn": "2020-01-01"}"#.to_owned(), StatusCode::UNPROCESSABLE_ENTITY, "terminateOn"),
+        (r#"[1, 2]"#.to_owned(), StatusCode::BAD_REQUEST, "body"),
+    ] {
+        let (got, answer) = patch(&portal, &bearer, &tenant, &body).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(answer["fields"][field].is_string(), "{body}: {answer}");
+    }
+    assert_eq!(customer::Entity::find_by_id(acme.id).one(&db).await.unwrap().unwrap(), acme);
+
+    let (status, body) = patch(&portal, &bearer, &tenant, &format!(r#"{{"reference": "ACME-002", "notes": "Moved to API provisioning.", "status": "disabled", "terminateOn": "{day}"}}"#)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["data"]["reference"].as_str(), body["data"]["status"].as_str(), body["data"]["terminateOn"].as_str()), (Some("ACME-002"), Some("disabled"), Some(day.as_str())));
+    let (status, body) = patch(&portal, &bearer, &tenant, r#"{"status": "active", "terminateOn": null}"#).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["data"]["status"].as_str(), body["data"]["terminateOn"].as_str()), (Some("active"), None));
+    let log: Vec<String> = activity::Entity::find().filter(activity::Column::CustomerId.eq(acme.id)).all(&db).await.unwrap().into_iter().map(|a| a.actor).collect();
+    assert!(log.iter().filter(|a| **a == format!("API client {id}")).count() >= 4, "{log:?}");
+
+    // Another reseller's customer: 404, like a missing one.
+    let (other_id, other_secret) = credentials(&portal, OTHER_EMAIL).await;
+    let other = token(&portal, &other_id, &other_secret).await;
+    let (status, _) = patch(&portal, &other, &tenant, r#"{"reference": "MINE"}"#).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

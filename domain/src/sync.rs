@@ -688,6 +688,9 @@ pub fn describe(counts: &Counts) -> String {
     counts.describe()
 }
 
+/// After how long a "running" run without a live claim is shown as interrupted.
+const STALE_RUN_MINUTES: i64 = 10;
+
 /// The sync state of a customer's connection for the PBX tab, or `None` without a connection.
 pub async fn status(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Option<SyncStatus>> {
     let c = owned(db, actor.reseller_id, customer_id).await?;
@@ -709,8 +712,12 @@ pub async fn status(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str)
         .map(|(i, r)| {
             let mut outcome = Outcome::parse(&r.outcome);
             let mut error = r.error;
-            // Only the newest run can be running, and only while a worker holds the claim.
-            if outcome == Outcome::Running && !(i == 0 && running) {
+            // Only the newest run can be running. One whose worker holds no claim is shown as
+            // interrupted, but only once it is clearly stale: the claim and the run row are
+            // read one after the other, so a run that has just started may not show its claim
+            // yet (the next run marks a really interrupted one failed in any case).
+            let stale = now - r.started_at > chrono::Duration::minutes(STALE_RUN_MINUTES);
+            if outcome == Outcome::Running && (i != 0 || (!running && stale)) {
                 outcome = Outcome::Failed;
                 error = "The sync was interrupted (the server stopped before it finished).".into();
             }

@@ -151,7 +151,7 @@ async fn a_new_customer_gets_its_pbx_users_with_sub_accounts_and_agents() {
     sync_now(&portal, &s, &id).await;
     let st = settled(&portal, &s, &id, 2).await;
     let run = &st.runs[0];
-    assert_eq!((run.reason, run.outcome), (Reason::Manual, Outcome::Succeeded));
+    assert_eq!((run.reason, run.outcome), (Reason::Manual, Outcome::Succeeded), "{run:?}");
     assert_eq!((run.counts.found, run.counts.added, run.counts.unchanged), (128, 0, 128));
     assert_eq!(users_of(&portal, &id).await.len(), 129);
 
@@ -555,4 +555,41 @@ async fn a_teams_connection_syncs_the_customers_own_directory() {
     let users = users_of(&portal, &id).await;
     assert_eq!(users.len(), 26);
     assert!(users.iter().any(|u| u.display_name == "Member 12" && u.email == "member12@contoso.example" && u.source == "pbx"));
+}
+
+#[tokio::test]
+async fn a_run_without_its_claim_is_shown_running_until_it_is_clearly_stale() {
+    use sea_orm::ActiveModelTrait;
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let db = portal.database().await;
+    let acme = customer::Entity::find().filter(customer::Column::Name.eq("Acme Logistics")).one(&db).await.unwrap().unwrap();
+    let conn = pbx_connection::Entity::find().filter(pbx_connection::Column::CustomerId.eq(acme.id)).one(&db).await.unwrap().unwrap();
+    let insert = |started: chrono::DateTime<chrono::Utc>| pbx_sync_run::ActiveModel {
+        connection_id: sea_orm::Set(conn.id),
+        customer_id: sea_orm::Set(acme.id),
+        reason: sea_orm::Set("manual".into()),
+        started_at: sea_orm::Set(started),
+        finished_at: sea_orm::Set(None),
+        outcome: sea_orm::Set("running".into()),
+        phase: sea_orm::Set("listing".into()),
+        found: sea_orm::Set(7),
+        added: sea_orm::Set(0),
+        updated: sea_orm::Set(0),
+        unchanged: sea_orm::Set(0),
+        failed: sea_orm::Set(0),
+        removed: sea_orm::Set(0),
+        sub_accounts: sea_orm::Set(0),
+        error: sea_orm::Set(String::new()),
+        ..Default::default()
+    };
+    // Just started: its worker's claim may not be visible yet in the same read. Still running.
+    let fresh = insert(chrono::Utc::now()).insert(&db).await.unwrap();
+    let st = status(&portal, &s, &acme.id.to_string()).await;
+    assert_eq!(st.state, SyncState::Syncing { phase: model::sync::Phase::Listing, found: 7 });
+    // Started long ago and nobody holds the connection: its worker stopped.
+    pbx_sync_run::Entity::delete_by_id(fresh.id).exec(&db).await.unwrap();
+    insert(chrono::Utc::now() - chrono::Duration::minutes(11)).insert(&db).await.unwrap();
+    let st = status(&portal, &s, &acme.id.to_string()).await;
+    assert!(matches!(&st.state, SyncState::Failed { error, .. } if error.contains("interrupted")), "{st:?}");
 }

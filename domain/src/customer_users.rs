@@ -15,7 +15,7 @@ use sea_orm::{
     Set, SqlErr, TransactionTrait,
 };
 
-fn roles_of(u: &customer_user::Model) -> Roles {
+pub(crate) fn roles_of(u: &customer_user::Model) -> Roles {
     Roles {
         essential: u.essential,
         professional: u.professional,

@@ -318,6 +318,9 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             .filter(customer::Column::TrialExpiresOn.lte(today + Duration::days(TRIAL_WARNING_DAYS)))
             .all(db)
             .await?;
+        if ending.is_empty() {
+            continue;
+        }
         let admins: Vec<reseller_user::Model> = reseller_user::Entity::find()
             .filter(reseller_user::Column::ResellerId.eq(owner.id))
             .filter(reseller_user::Column::Active.eq(true))

@@ -9,7 +9,7 @@
 //! common passwords, dictionary words, keyboard patterns, the user's own name or email).
 
 use crate::activity::{self, Actor};
-use crate::auth::{new_token, sign_out_everywhere, token_hash};
+use crate::auth::{new_token, token_hash};
 use crate::customers::local_date;
 use crate::entity::{reseller, reseller_user, session, user_token};
 use crate::{Error, Result, outbox, password};
@@ -312,28 +312,23 @@ pub async fn change_password(db: &DatabaseConnection, user_id: i64, current: &st
         .filter(reseller_user::Column::Id.eq(user.id))
         .exec(&txn)
         .await?;
-    let ended = session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(user.id))
-        .filter(session::Column::TokenHash.ne(token_hash(keep_session)))
-        .exec(&txn)
-        .await?;
+    let ended = end_other_sessions(&txn, user.id, keep_session).await?;
     txn.commit().await?;
-    Ok(ended.rows_affected)
+    Ok(ended)
 }
 
 /// Ends every session of the user but the one making the request.
 pub async fn sign_out_other_sessions(db: &DatabaseConnection, user_id: i64, keep_session: &str) -> Result<u64> {
+    end_other_sessions(db, user_id, keep_session).await
+}
+
+async fn end_other_sessions(db: &impl ConnectionTrait, user_id: i64, keep_session: &str) -> Result<u64> {
     let ended = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::TokenHash.ne(token_hash(keep_session)))
         .exec(db)
         .await?;
     Ok(ended.rows_affected)
-}
-
-/// Every session of the user (used by the operator's password reset too).
-pub async fn end_all_sessions(db: &DatabaseConnection, user_id: i64) -> Result<u64> {
-    sign_out_everywhere(db, user_id).await
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ use chrono::{DateTime, Utc};
 use model::Permission;
 use model::customer::CustomerStatus;
 use model::pbx::PbxKind;
-use model::roles::{Invitation, Role, Roles, Supervisor};
+use model::roles::{Invitation, Role, Roles};
 use model::sync::{Counts, Outcome, Phase, Reason, SyncRun, SyncState, SyncStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -95,11 +95,16 @@ fn after(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
 /// Asks for a sync of `connection_id` as soon as a worker is free (inside the caller's
 /// transaction). A disabled connection is not scheduled.
 pub(crate) async fn schedule(db: &impl ConnectionTrait, connection_id: i64, reason: Reason) -> Result<()> {
+    schedule_where(db, pbx_connection::Column::Id.eq(connection_id), reason).await
+}
+
+/// Makes the enabled connections matching `which` due now, for `reason`.
+async fn schedule_where(db: &impl ConnectionTrait, which: impl sea_orm::sea_query::IntoCondition, reason: Reason) -> Result<()> {
     pbx_connection::Entity::update_many()
         .col_expr(pbx_connection::Column::SyncDueAt, Expr::value(Utc::now()))
         .col_expr(pbx_connection::Column::SyncReason, Expr::value(reason.as_str()))
         .col_expr(pbx_connection::Column::SyncFailures, Expr::value(0))
-        .filter(pbx_connection::Column::Id.eq(connection_id))
+        .filter(which)
         .filter(pbx_connection::Column::Enabled.eq(true))
         .exec(db)
         .await?;
@@ -109,15 +114,7 @@ pub(crate) async fn schedule(db: &impl ConnectionTrait, connection_id: i64, reas
 /// Asks for a sync of every enabled connection through template `template_id` (its addresses
 /// or credentials changed), inside the caller's transaction.
 pub(crate) async fn schedule_template(db: &impl ConnectionTrait, template_id: i64, reason: Reason) -> Result<()> {
-    pbx_connection::Entity::update_many()
-        .col_expr(pbx_connection::Column::SyncDueAt, Expr::value(Utc::now()))
-        .col_expr(pbx_connection::Column::SyncReason, Expr::value(reason.as_str()))
-        .col_expr(pbx_connection::Column::SyncFailures, Expr::value(0))
-        .filter(pbx_connection::Column::TemplateId.eq(template_id))
-        .filter(pbx_connection::Column::Enabled.eq(true))
-        .exec(db)
-        .await?;
-    Ok(())
+    schedule_where(db, pbx_connection::Column::TemplateId.eq(template_id), reason).await
 }
 
 /// Stops scheduling syncs of `connection_id` (it was disabled). A running sync notices at its end.
@@ -579,7 +576,7 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
                     changed = true;
                 }
                 if give_agent && !u.agent {
-                    let roles = roles_of(u).with(Role::Agent, true);
+                    let roles = crate::customer_users::roles_of(u).with(Role::Agent, true);
                     change = change
                         .col_expr(customer_user::Column::Agent, Expr::value(roles.agent))
                         .col_expr(customer_user::Column::Essential, Expr::value(roles.essential));
@@ -631,7 +628,7 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
     // Imported users the PBX no longer lists go, unless somebody gave them a role.
     let gone: Vec<i64> = existing
         .iter()
-        .filter(|u| u.source == "pbx" && u.pbx_id.as_ref().is_some_and(|id| !listed.contains(id)) && roles_of(u) == Roles::default())
+        .filter(|u| u.source == "pbx" && u.pbx_id.as_ref().is_some_and(|id| !listed.contains(id)) && crate::customer_users::roles_of(u) == Roles::default())
         .map(|u| u.id)
         .collect();
     for chunk in gone.chunks(500) {
@@ -649,21 +646,10 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
     }
     if counts.added + counts.updated + counts.removed > 0 || conn.sync_failures > 0 {
         let actor = system_actor(&txn, c.id).await?;
-        activity::record(&txn, &actor, Some(c.id), "pbx.synced", format!("PBX sync: {}.", describe(&counts))).await?;
+        activity::record(&txn, &actor, Some(c.id), "pbx.synced", format!("PBX sync: {}.", counts.describe())).await?;
     }
     txn.commit().await?;
     Ok(RunResult::Succeeded(counts))
-}
-
-fn roles_of(u: &customer_user::Model) -> Roles {
-    Roles {
-        essential: u.essential,
-        professional: u.professional,
-        real_time: u.real_time,
-        agent: u.agent,
-        supervisor: Supervisor::parse(&u.supervisor).unwrap_or_default(),
-        user_admin: u.user_admin,
-    }
 }
 
 /// "3 users could not be imported: A has no email address; B …; and 1 more."
@@ -681,11 +667,6 @@ fn summarize_problems(problems: &[String]) -> String {
             text
         }
     }
-}
-
-/// "36 users found: 30 added, 2 updated, 4 unchanged" (see [`Counts::describe`]).
-pub fn describe(counts: &Counts) -> String {
-    counts.describe()
 }
 
 /// After how long a "running" run without a live claim is shown as interrupted.
@@ -777,8 +758,8 @@ mod tests {
     #[test]
     fn counts_read_as_a_sentence() {
         let c = Counts { found: 36, added: 30, updated: 2, unchanged: 4, ..Counts::default() };
-        assert_eq!(describe(&c), "36 users found: 30 added, 2 updated, 4 unchanged");
-        assert_eq!(describe(&Counts { found: 1, unchanged: 1, ..Counts::default() }), "1 user found: 1 unchanged");
+        assert_eq!(c.describe(), "36 users found: 30 added, 2 updated, 4 unchanged");
+        assert_eq!(Counts { found: 1, unchanged: 1, ..Counts::default() }.describe(), "1 user found: 1 unchanged");
     }
 
     #[test]

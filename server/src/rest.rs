@@ -247,6 +247,13 @@ async fn product_codes(db: &domain::db::DatabaseConnection) -> Result<HashMap<i6
     Ok(domain::operator::all_product_types(db).await?.into_iter().map(|p| (p.id, p.code)).collect())
 }
 
+/// The caller's customer `id` as the API shows it (404 for another reseller's).
+async fn current_customer(state: &RestState, who: &ApiCaller, id: &str) -> Result<ApiCustomer, ApiError> {
+    let c = owned_customer(state, who, id).await?;
+    let code = product_codes(&state.app.ctx.db).await?.remove(&c.product_type_id).unwrap_or_default();
+    Ok(customer_json(c, &code))
+}
+
 /// `GET /api/v1/customers?pageIndex=0&pageSize=50&filter=acme`.
 async fn list_customers(
     State(state): State<RestState>,
@@ -289,10 +296,7 @@ async fn owned_customer(state: &RestState, who: &ApiCaller, id: &str) -> Result<
 /// `GET /api/v1/customers/{id}`.
 async fn get_customer(State(state): State<RestState>, who: Option<axum::Extension<ApiCaller>>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let who = caller(who)?;
-    let c = owned_customer(&state, &who, &id).await?;
-    let codes = product_codes(&state.app.ctx.db).await?;
-    let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
-    Ok(data(customer_json(c, &code)))
+    Ok(data(current_customer(&state, &who, &id).await?))
 }
 
 /// `DELETE /api/v1/customers/{id}`: terminates the customer now.
@@ -301,10 +305,7 @@ async fn terminate_customer(State(state): State<RestState>, who: Option<axum::Ex
     let c = owned_customer(&state, &who, &id).await?;
     // The API's DELETE is its confirmation: the customer's own name is passed on.
     domain::lifecycle::terminate(&state.app.ctx.db, &who.actor, &id, &c.name, None).await?;
-    let c = owned_customer(&state, &who, &id).await?;
-    let codes = product_codes(&state.app.ctx.db).await?;
-    let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
-    Ok(data(customer_json(c, &code)))
+    Ok(data(current_customer(&state, &who, &id).await?))
 }
 
 /// `GET /api/v1/product-types`: what this reseller may sell.
@@ -524,10 +525,7 @@ async fn create_customer(
     let id = domain::provisioning::create(&ctx.db, &who.actor, &new).await?;
     ctx.mail_queued.notify_one();
     ctx.sync_requested.notify_one();
-    let c = owned_customer(&state, &who, &id.to_string()).await?;
-    let codes = product_codes(&ctx.db).await?;
-    let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
-    let response = json!({ "data": customer_json(c, &code) }).to_string();
+    let response = json!({ "data": current_customer(&state, &who, &id.to_string()).await? }).to_string();
     if let Some(key) = &key
         && let domain::idempotency::Earlier::Replay { status, response } = domain::idempotency::remember(&ctx.db, who.actor.reseller_id, key, &body, 201, &response).await?
     {
@@ -620,8 +618,5 @@ async fn patch_customer(
         }
         None => {}
     }
-    let c = owned_customer(&state, &who, &id).await?;
-    let codes = product_codes(&ctx.db).await?;
-    let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
-    Ok(data(customer_json(c, &code)))
+    Ok(data(current_customer(&state, &who, &id).await?))
 }

@@ -80,7 +80,7 @@ impl Syncer {
         let connection = claim.connection_id;
         match sync::run(db, &self.secrets, &self.http, &self.settings.sync, &claim).await {
             Ok(RunResult::Succeeded(counts)) => {
-                tracing::info!(connection, elapsed_ms = started.elapsed().as_millis() as u64, "PBX sync: {}", sync::describe(&counts))
+                tracing::info!(connection, elapsed_ms = started.elapsed().as_millis() as u64, "PBX sync: {}", counts.describe())
             }
             Ok(RunResult::Failed(error)) => tracing::warn!(connection, %error, "PBX sync failed"),
             Ok(RunResult::Skipped) => tracing::info!(connection, "PBX sync skipped: connection disabled or customer terminated"),

@@ -8,29 +8,17 @@ use app::api::customers::*;
 use chrono::{Duration, Utc};
 use domain::entity::{activity, customer, outbox, pbx_connection, reseller_user};
 use leptos::server_fn::ServerFn;
-use reqwest::header::{COOKIE, ORIGIN};
 use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
 async fn call<S: ServerFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, Value) {
-    let res = portal
-        .client
-        .post(portal.url(S::PATH))
-        .header(ORIGIN, &portal.base)
-        .header(COOKIE, format!("portal_session={session}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    call_fn::<S>(portal, Some(session), body).await
 }
 
 fn fields(body: &Value) -> Vec<String> {
-    body["Invalid"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+    invalid_fields(body)
 }
 
 async fn row(portal: &TestPortal, name: &str) -> customer::Model {

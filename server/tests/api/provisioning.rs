@@ -8,30 +8,18 @@ use leptos::server_fn::ServerFn;
 use model::customer_form::{CustomerDetail, DetailsForm, NewCustomer, PrimaryUserForm, WizardOptions};
 use model::pbx::ConnectionForm;
 use model::roles::{Roles, Supervisor};
-use reqwest::header::{COOKIE, ORIGIN};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 
 /// Calls a JSON server function and returns the status with the body.
 async fn call<S: ServerFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, Value) {
-    let res = portal
-        .client
-        .post(portal.url(S::PATH))
-        .header(ORIGIN, &portal.base)
-        .header(COOKIE, format!("portal_session={session}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    call_fn::<S>(portal, Some(session), body).await
 }
 
 /// The field names of a validation error body.
 fn fields(body: &Value) -> Vec<String> {
-    body["Invalid"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+    invalid_fields(body)
 }
 
 async fn options(portal: &TestPortal, session: &str) -> WizardOptions {

@@ -175,3 +175,21 @@ impl TestPortal {
         domain::db::connect(&self.database_url).await.unwrap()
     }
 }
+
+/// Calls a JSON server function (signed in when `session` is given); returns the status and
+/// the body (JSON, or the raw text as a JSON string).
+pub async fn call_fn<S: ServerFn>(portal: &TestPortal, session: Option<&str>, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    let mut req = portal.client.post(portal.url(S::PATH)).header(ORIGIN, &portal.base).json(&body);
+    if let Some(token) = session {
+        req = req.header(COOKIE, format!("portal_session={token}"));
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+/// The field names of a validation error body.
+pub fn invalid_fields(body: &serde_json::Value) -> Vec<String> {
+    body["Invalid"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+}

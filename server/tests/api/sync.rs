@@ -11,7 +11,7 @@ use model::customer_form::{DetailsForm, NewCustomer, PrimaryUserForm};
 use model::pbx::{ConnectionForm, PbxKind, TemplateForm, TemplateSummary};
 use model::roles::Roles;
 use model::sync::{Outcome, Reason, SyncState, SyncStatus};
-use reqwest::header::{COOKIE, ORIGIN};
+use reqwest::header::ORIGIN;
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{json, Value};
@@ -22,18 +22,7 @@ const KEY: &str = "sync-test-key";
 const ACCOUNT: &str = "c0ffee00000000000000000000000001";
 
 async fn call<S: ServerFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, Value) {
-    let res = portal
-        .client
-        .post(portal.url(S::PATH))
-        .header(ORIGIN, &portal.base)
-        .header(COOKIE, format!("portal_session={session}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    call_fn::<S>(portal, Some(session), body).await
 }
 
 /// The simulator on a free port; returns its REST API URL.

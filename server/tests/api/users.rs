@@ -8,25 +8,17 @@ use domain::entity::{outbox, reseller_user, user_token};
 use leptos::server_fn::ServerFn;
 use model::users::{ResellerUserView, UserForm};
 use model::{Permission, Permissions};
-use reqwest::header::{COOKIE, ORIGIN};
 use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 
 async fn call<S: ServerFn>(portal: &TestPortal, session: Option<&str>, body: Value) -> (StatusCode, Value) {
-    let mut req = portal.client.post(portal.url(S::PATH)).header(ORIGIN, &portal.base).json(&body);
-    if let Some(s) = session {
-        req = req.header(COOKIE, format!("portal_session={s}"));
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    call_fn::<S>(portal, session, body).await
 }
 
 fn fields(body: &Value) -> Vec<String> {
-    body["Invalid"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+    invalid_fields(body)
 }
 
 fn perms(list: &[Permission]) -> Permissions {
@@ -99,10 +91,8 @@ async fn a_new_user_activates_once_through_the_emailed_link_and_signs_in() {
     let (code, _) = call::<LoadActivation>(&portal, None, json!({ "token": old_token })).await;
     assert_eq!(code, StatusCode::CONFLICT, "a resent link replaces the old one");
     user_token::Entity::update_many().col_expr(user_token::Column::ExpiresAt, Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1))).exec(&db).await.unwrap();
-    let (_, token) = (pending.clone(), {
-        let mail = outbox::Entity::find().filter(outbox::Column::ToAddress.eq("pat@demo-reseller.example")).order_by_desc(outbox::Column::Id).one(&db).await.unwrap().unwrap();
-        mail.body.split("token=").nth(1).unwrap()[..64].to_owned()
-    });
+    let mail = outbox::Entity::find().filter(outbox::Column::ToAddress.eq("pat@demo-reseller.example")).order_by_desc(outbox::Column::Id).one(&db).await.unwrap().unwrap();
+    let token = mail.body.split("token=").nth(1).unwrap()[..64].to_owned();
     let (code, body) = call::<ActivateAccount>(&portal, None, json!({ "token": token, "password": STRONG })).await;
     assert_eq!(code, StatusCode::CONFLICT, "{body}");
     assert!(body.to_string().contains("expired"), "{body}");

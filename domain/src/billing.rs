@@ -241,7 +241,17 @@ fn record(row: &billing_run::Model) -> Result<BillingRun> {
     })
 }
 
+/// [`list`] with run times as RFC 3339 in UTC, for the REST API.
+pub async fn list_utc(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<BillingRunSummary>> {
+    actor.require(Permission::BillingAdministrator)?;
+    summaries_with(db, &owner(db, actor).await?, |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).await
+}
+
 async fn summaries(db: &impl ConnectionTrait, owner: &reseller::Model) -> Result<Vec<BillingRunSummary>> {
+    summaries_with(db, owner, |at| activity::local_time(at, &owner.time_zone)).await
+}
+
+async fn summaries_with(db: &impl ConnectionTrait, owner: &reseller::Model, time: impl Fn(chrono::DateTime<Utc>) -> String) -> Result<Vec<BillingRunSummary>> {
     let rows = billing_run::Entity::find()
         .filter(billing_run::Column::ResellerId.eq(owner.id))
         .order_by_desc(billing_run::Column::Period)
@@ -252,7 +262,7 @@ async fn summaries(db: &impl ConnectionTrait, owner: &reseller::Model) -> Result
             let run = record(row)?;
             Ok(BillingRunSummary {
                 period: run.period,
-                created_at: activity::local_time(row.created_at, &owner.time_zone),
+                created_at: time(row.created_at),
                 created_by: run.created_by,
                 lines: run.lines.len(),
                 total: run.total,

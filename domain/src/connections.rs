@@ -23,6 +23,7 @@ pub async fn view(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -
         .await?
         .ok_or(Error::NotFound)?;
     Ok(Some(ConnectionView {
+        id: conn.id,
         template_id: template.id,
         template_name: template.name,
         kind: PbxKind::parse(&template.kind).unwrap_or_default(),

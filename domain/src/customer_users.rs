@@ -67,29 +67,47 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, q
     let c = owned(db, actor.reseller_id, customer_id).await?;
     let all = customer_user::Entity::find().filter(customer_user::Column::CustomerId.eq(c.id));
     let total = all.clone().count(db).await?;
-    let search = query.search.trim().to_lowercase();
-    let matching_rows = if search.is_empty() {
-        all
-    } else {
-        let pattern = format!("%{}%", crate::customers::escape_like(&search));
-        all.filter(
-            Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col(customer_user::Column::DisplayName))).like(LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(Expr::col(customer_user::Column::EmailKey).like(LikeExpr::new(pattern).escape('\\'))),
-        )
-    };
+    let search = query.search.trim();
+    let matching_rows = searched(all, search);
     let matching = if search.is_empty() { total } else { matching_rows.clone().count(db).await? };
     let page_size = USER_PAGE_SIZE;
     let pages = std::cmp::max(matching.div_ceil(u64::from(page_size)) as u32, 1);
     let page = query.page.clamp(1, pages);
-    let users = matching_rows
-        .order_by_asc(customer_user::Column::DisplayName)
-        .order_by_asc(customer_user::Column::Id)
-        .offset(u64::from((page - 1) * page_size))
-        .limit(u64::from(page_size))
-        .all(db)
-        .await?;
+    let users = ordered(matching_rows).offset(u64::from((page - 1) * page_size)).limit(u64::from(page_size)).all(db).await?;
     Ok(UserPage { users: users.into_iter().map(view).collect(), matching, total, page, page_size })
+}
+
+/// The REST API's page of users: `page_index` counts from 0 and a page past the end is empty;
+/// also returns how many users match `filter`.
+pub async fn api_page(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, page_index: u64, page_size: u64, filter: &str) -> Result<(Vec<CustomerUser>, u64)> {
+    let c = owned(db, actor.reseller_id, customer_id).await?;
+    let matching = searched(customer_user::Entity::find().filter(customer_user::Column::CustomerId.eq(c.id)), filter.trim());
+    let total = matching.clone().count(db).await?;
+    let users = ordered(matching).offset(page_index.saturating_mul(page_size)).limit(page_size).all(db).await?;
+    Ok((users.into_iter().map(view).collect(), total))
+}
+
+/// One of the customer's users.
+pub async fn get(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, user_id: i64) -> Result<CustomerUser> {
+    let c = owned(db, actor.reseller_id, customer_id).await?;
+    Ok(view(user_of(db, &c, user_id).await?))
+}
+
+/// Users whose display name or email contains `search`, ignoring case (all when it is empty).
+fn searched(users: sea_orm::Select<customer_user::Entity>, search: &str) -> sea_orm::Select<customer_user::Entity> {
+    if search.is_empty() {
+        return users;
+    }
+    let pattern = format!("%{}%", crate::customers::escape_like(&search.to_lowercase()));
+    users.filter(
+        Condition::any()
+            .add(Expr::expr(Func::lower(Expr::col(customer_user::Column::DisplayName))).like(LikeExpr::new(pattern.clone()).escape('\\')))
+            .add(Expr::col(customer_user::Column::EmailKey).like(LikeExpr::new(pattern).escape('\\'))),
+    )
+}
+
+fn ordered(users: sea_orm::Select<customer_user::Entity>) -> sea_orm::Select<customer_user::Entity> {
+    users.order_by_asc(customer_user::Column::DisplayName).order_by_asc(customer_user::Column::Id)
 }
 
 async fn user_of(db: &impl ConnectionTrait, customer: &customer::Model, user_id: i64) -> Result<customer_user::Model> {

@@ -672,13 +672,24 @@ fn summarize_problems(problems: &[String]) -> String {
 /// After how long a "running" run without a live claim is shown as interrupted.
 const STALE_RUN_MINUTES: i64 = 10;
 
-/// The sync state of a customer's connection for the PBX tab, or `None` without a connection.
+/// The sync state of a customer's connection for the PBX tab (times in the reseller's time
+/// zone), or `None` without a connection.
 pub async fn status(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Option<SyncStatus>> {
     let c = owned(db, actor.reseller_id, customer_id).await?;
+    let zone = reseller::Entity::find_by_id(c.reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
+    status_of(db, &c, |at| activity::local_time(at, &zone)).await
+}
+
+/// [`status`] with times as RFC 3339 in UTC (`2026-11-27T09:14:03Z`), for the REST API.
+pub async fn status_utc(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Option<SyncStatus>> {
+    let c = owned(db, actor.reseller_id, customer_id).await?;
+    status_of(db, &c, |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).await
+}
+
+async fn status_of(db: &impl ConnectionTrait, c: &customer::Model, time: impl Fn(DateTime<Utc>) -> String) -> Result<Option<SyncStatus>> {
     let Some(conn) = pbx_connection::Entity::find().filter(pbx_connection::Column::CustomerId.eq(c.id)).one(db).await? else {
         return Ok(None);
     };
-    let zone = reseller::Entity::find_by_id(c.reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
     let now = Utc::now();
     let running = is_running(&conn, now);
     let rows = pbx_sync_run::Entity::find()
@@ -706,8 +717,8 @@ pub async fn status(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str)
             SyncRun {
                 id: r.id,
                 reason: Reason::parse(&r.reason),
-                started_at: activity::local_time(r.started_at, &zone),
-                finished_at: r.finished_at.map(|at| activity::local_time(at, &zone)),
+                started_at: time(r.started_at),
+                finished_at: r.finished_at.map(&time),
                 duration_ms: (end - r.started_at).num_milliseconds().max(0),
                 outcome,
                 phase: Phase::parse(&r.phase),
@@ -734,7 +745,7 @@ pub async fn status(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str)
     let terminated = c.status == CustomerStatus::Terminated.as_str();
     let scheduled = conn.enabled && !terminated && !running;
     Ok(Some(SyncStatus {
-        next_at: conn.sync_due_at.filter(|_| scheduled).map(|at| activity::local_time(at.max(now), &zone)),
+        next_at: conn.sync_due_at.filter(|_| scheduled).map(|at| time(at.max(now))),
         due_now: scheduled && conn.sync_due_at.is_some_and(|at| at <= now),
         can_sync_now: scheduled,
         state,

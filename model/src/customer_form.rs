@@ -259,6 +259,8 @@ pub struct ActivityEntry {
 /// A customer's PBX connection as the PBX tab shows it (never a secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionView {
+    /// The connection's own id.
+    pub id: i64,
     pub template_id: i64,
     pub template_name: String,
     pub kind: PbxKind,

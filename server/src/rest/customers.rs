@@ -1,0 +1,256 @@
+//! `/api/v1/customers` and `/api/v1/product-types`.
+
+use super::schema::{Customer, CustomerData, CustomerPage, CustomerPageData, CustomerPatch, ErrorBody, NewCustomer, ProductType, ProductTypesData, StatusChange};
+use super::{ApiError, Caller, Paging, PagingParams, RestState, answer, created, parse_body, recall};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use domain::api_clients::ApiCaller;
+use std::collections::HashMap;
+
+fn customer_json(c: domain::entity::customer::Model, product_type: &str) -> Customer {
+    Customer {
+        id: c.id.to_string(),
+        name: c.name,
+        reference: c.reference,
+        product_type: product_type.to_owned(),
+        country: c.country,
+        time_zone: c.time_zone,
+        status: c.status,
+        in_house: c.in_house,
+        trial_expires_on: c.trial_expires_on.map(|d| d.to_string()),
+        terminate_on: c.terminate_on.map(|d| d.to_string()),
+        created_at: c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }
+}
+
+async fn product_codes(db: &domain::db::DatabaseConnection) -> Result<HashMap<i64, String>, ApiError> {
+    Ok(domain::operator::all_product_types(db).await?.into_iter().map(|p| (p.id, p.code)).collect())
+}
+
+/// The caller's customer `id` as the API shows it (404 for another reseller's).
+async fn current(state: &RestState, who: &ApiCaller, id: &str) -> Result<Customer, ApiError> {
+    let c = owned(state, who, id).await?;
+    let code = product_codes(&state.app.ctx.db).await?.remove(&c.product_type_id).unwrap_or_default();
+    Ok(customer_json(c, &code))
+}
+
+async fn owned(state: &RestState, who: &ApiCaller, id: &str) -> Result<domain::entity::customer::Model, ApiError> {
+    Ok(domain::provisioning::owned(&state.app.ctx.db, who.actor.reseller_id, id).await?)
+}
+
+/// List customers, by name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers",
+    tag = "Customers",
+    params(PagingParams),
+    responses(
+        (status = 200, description = "A page of customers; `filter` matches part of the name or reference.", body = CustomerPageData),
+        (status = 400, description = "A malformed parameter (named in `fields`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller, Query(query): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+    let page = Paging::read(&query)?;
+    let db = &state.app.ctx.db;
+    let (rows, total) = domain::customers::api_page(db, who.actor.reseller_id, page.index, page.size, &page.filter).await?;
+    let codes = product_codes(db).await?;
+    let items = rows
+        .into_iter()
+        .map(|c| {
+            let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
+            customer_json(c, &code)
+        })
+        .collect();
+    Ok(answer(StatusCode::OK, CustomerPageData { data: CustomerPage { items, page_index: page.index, page_size: page.size, total } }))
+}
+
+/// Get a customer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}",
+    tag = "Customers",
+    params(("id" = String, Path, description = "The customer's Tenant ID.")),
+    responses(
+        (status = 200, body = CustomerData),
+        (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    Ok(answer(StatusCode::OK, CustomerData { data: current(&state, &who, &id).await? }))
+}
+
+/// Terminate a customer now.
+///
+/// The customer becomes read-only, its PBX sync stops and it is billed up to today. Nothing
+/// reinstates a terminated customer.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/customers/{id}",
+    tag = "Customers",
+    params(("id" = String, Path, description = "The customer's Tenant ID.")),
+    responses(
+        (status = 200, description = "The terminated customer.", body = CustomerData),
+        (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
+        (status = 409, description = "Already terminated.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn terminate(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let c = owned(&state, &who, &id).await?;
+    // The API's DELETE is its confirmation: the customer's own name is passed on.
+    domain::lifecycle::terminate(&state.app.ctx.db, &who.actor, &id, &c.name, None).await?;
+    Ok(answer(StatusCode::OK, CustomerData { data: current(&state, &who, &id).await? }))
+}
+
+/// List the product types this reseller may sell.
+#[utoipa::path(
+    get,
+    path = "/api/v1/product-types",
+    tag = "Customers",
+    responses((status = 200, body = ProductTypesData)),
+    security(("bearer" = []))
+)]
+pub(super) async fn product_types(State(state): State<RestState>, Caller(who): Caller) -> Result<Response, ApiError> {
+    let options = domain::customers::product_type_options(&state.app.ctx.db, who.actor.reseller_id).await?;
+    Ok(answer(StatusCode::OK, ProductTypesData { data: options.into_iter().map(|p| ProductType { code: p.code, name: p.name }).collect() }))
+}
+
+/// Create a customer with its primary user and PBX connection.
+///
+/// The same rules as the portal's wizard. With an enabled connection the first sync starts at
+/// once; a primary user with roles is invited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers",
+    tag = "Customers",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body get the first answer again (`Idempotent-Replayed: true`); the same key with another body is a 422.")),
+    request_body = NewCustomer,
+    responses(
+        (status = 201, description = "Created (or, for a repeated Idempotency-Key, the first answer again).", body = CustomerData),
+        (status = 400, description = "Malformed JSON, an unknown field or a wrong type (named in `fields`).", body = ErrorBody),
+        (status = 409, description = "A concurrent change got there first.", body = ErrorBody),
+        (status = 422, description = "A rule is broken (the fields are named), or the Idempotency-Key was used with another body.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let ctx = &state.app.ctx;
+    let key = match recall(&state, &who, &headers, "/api/v1/customers", &body).await? {
+        Ok(key) => key,
+        Err(replayed) => return Ok(replayed),
+    };
+    let input: NewCustomer = parse_body(&body)?;
+    let template_id = match input.connection.template_id {
+        Some(id) => Some(id),
+        None => domain::pbx_templates::options(&ctx.db, who.actor.reseller_id).await?.into_iter().find(|t| t.is_default).map(|t| t.id),
+    };
+    let request_key = match &key {
+        // Derived from the client's key, so a retry after a lost response finds the customer.
+        Some(k) => format!("api-{}", &domain::idempotency::digest(k.key.as_bytes())[..60]),
+        None => domain::auth::random_key(),
+    };
+    let new = model::customer_form::NewCustomer {
+        request_key,
+        details: model::customer_form::DetailsForm {
+            name: input.name,
+            product_type: input.product_type,
+            reference: input.reference,
+            country: input.country,
+            notes: input.notes,
+            trial: input.trial_expires_on.is_some(),
+            trial_expires_on: input.trial_expires_on.unwrap_or_default(),
+            in_house: input.in_house,
+        },
+        primary_user: model::customer_form::PrimaryUserForm { display_name: input.primary_user.display_name, email: input.primary_user.email },
+        connection: model::pbx::ConnectionForm {
+            template_id,
+            account_id: input.connection.account_id,
+            directory_tenant_id: input.connection.directory_tenant_id,
+            auto_provision_sub_accounts: input.connection.auto_provision_sub_accounts,
+            auto_agent_addon: input.connection.auto_agent_addon,
+            create_disabled: !input.connection.enabled,
+        },
+        roles: input.roles.map(Into::into).unwrap_or_else(model::roles::Roles::primary_default),
+    };
+    let id = domain::provisioning::create(&ctx.db, &who.actor, &new).await?;
+    ctx.mail_queued.notify_one();
+    ctx.sync_requested.notify_one();
+    let customer = current(&state, &who, &id.to_string()).await?;
+    created(&state, &who, key, &format!("/api/v1/customers/{id}"), CustomerData { data: customer }).await
+}
+
+/// Change a customer (a JSON merge patch).
+///
+/// `name`, `productType`, `reference`, `country`, `notes` and `inHouse` follow the portal's
+/// rules; `status` disables or re-enables; `terminateOn` schedules a termination (`null`
+/// cancels it). Everything is checked before anything is written.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/customers/{id}",
+    tag = "Customers",
+    params(("id" = String, Path, description = "The customer's Tenant ID.")),
+    request_body(content = CustomerPatch, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The customer as it is now.", body = CustomerData),
+        (status = 400, description = "Malformed JSON, an unknown field or a wrong type (named in `fields`).", body = ErrorBody),
+        (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
+        (status = 409, description = "The customer is terminated, or a concurrent change got there first.", body = ErrorBody),
+        (status = 422, description = "A rule is broken (the fields are named).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let ctx = &state.app.ctx;
+    let patch: CustomerPatch = parse_body(&body)?;
+    let detail = domain::provisioning::detail(&ctx.db, &who.actor, &id).await?;
+    let mut form = detail.details.clone();
+    let set = |target: &mut String, value: Option<String>| {
+        if let Some(value) = value {
+            *target = value;
+        }
+    };
+    set(&mut form.name, patch.name);
+    set(&mut form.product_type, patch.product_type);
+    set(&mut form.reference, patch.reference);
+    set(&mut form.country, patch.country);
+    set(&mut form.notes, patch.notes);
+    if let Some(in_house) = patch.in_house {
+        form.in_house = in_house;
+    }
+    // Rules first, so a refused patch writes nothing.
+    form.validate(&detail.rules, false).into_result().map_err(domain::Error::Invalid)?;
+    if let Some(Some(day)) = &patch.terminate_on {
+        if chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err() {
+            return Err(ApiError::field("terminateOn", "terminateOn must be a date (YYYY-MM-DD) or null."));
+        }
+        if day.as_str() <= detail.rules.today.as_str() {
+            return Err(domain::Error::invalid("terminate_on", format!("Choose a day after today ({}), or DELETE to terminate now.", detail.rules.today)).into());
+        }
+    }
+    if form != detail.details {
+        domain::provisioning::update(&ctx.db, &who.actor, &id, detail.version, &form).await?;
+    }
+    match patch.status {
+        Some(StatusChange::Disabled) => {
+            domain::lifecycle::disable(&ctx.db, &who.actor, &id).await?;
+        }
+        Some(StatusChange::Active) => {
+            domain::lifecycle::reenable(&ctx.db, &who.actor, &id).await?;
+        }
+        None => {}
+    }
+    match patch.terminate_on {
+        Some(Some(day)) => {
+            let c = owned(&state, &who, &id).await?;
+            domain::lifecycle::terminate(&ctx.db, &who.actor, &id, &c.name, Some(&day)).await?;
+        }
+        Some(None) => {
+            domain::lifecycle::cancel_termination(&ctx.db, &who.actor, &id).await?;
+        }
+        None => {}
+    }
+    Ok(answer(StatusCode::OK, CustomerData { data: current(&state, &who, &id).await? }))
+}

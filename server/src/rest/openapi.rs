@@ -1,0 +1,80 @@
+//! `GET /api/v1/openapi.json`: the API's OpenAPI 3.1 document, generated from the handlers'
+//! `#[utoipa::path]` annotations and the types in [`super::schema`].
+
+use super::schema::ErrorBody;
+use super::{billing, customers, pbxs, users};
+use axum::Json;
+use std::sync::LazyLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi, PartialSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Reseller Portal provisioning API",
+        description = "Provision and manage customer accounts from your own systems. Get a token at `POST /api/v1/oauth/token` with the client id and secret from the portal's API Access page, then send `Authorization: Bearer <token>`. Successes answer `{\"data\": …}`; failures `{\"error\", \"message\", \"fields\"}`.",
+    ),
+    paths(
+        super::token,
+        customers::list, customers::create, customers::get, customers::patch, customers::terminate, customers::product_types,
+        users::list, users::create, users::get, users::patch, users::remove,
+        pbxs::list, pbxs::get, pbxs::patch, pbxs::sync,
+        billing::list, billing::get, billing::run,
+    ),
+    modifiers(&Common),
+    tags(
+        (name = "Authentication"),
+        (name = "Customers"),
+        (name = "Users", description = "A customer's users and their roles."),
+        (name = "PBX connections", description = "A customer's phone system, whose users are discovered and synced."),
+        (name = "Billing", description = "Monthly billing runs (Billing Administrator data)."),
+    )
+)]
+struct Api;
+
+/// The bearer scheme, and the answers every authenticated operation can give.
+struct Common;
+
+impl Modify for Common {
+    fn modify(&self, doc: &mut Document) {
+        // utoipa copies Cargo's license field; the portal is not published under one.
+        doc.info.license = None;
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("A token from POST /api/v1/oauth/token (valid for an hour).")).build()),
+        );
+        components.schemas.entry("ErrorBody".into()).or_insert_with(ErrorBody::schema);
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody")))).build())
+                    .build(),
+            )
+        };
+        for item in doc.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put].into_iter().flatten() {
+                if operation.security.is_none() {
+                    continue;
+                }
+                let responses = &mut operation.responses.responses;
+                responses.entry("401".into()).or_insert_with(|| error("No token, or an unknown or expired one (`WWW-Authenticate: Bearer`)."));
+                responses.entry("429".into()).or_insert_with(|| error("Rate limited: retry after the seconds in `Retry-After`."));
+                responses.entry("500".into()).or_insert_with(|| error("A fault on our side, logged under the `x-request-id` header."));
+            }
+        }
+    }
+}
+
+/// The document, built once.
+pub fn document_json() -> &'static serde_json::Value {
+    static DOCUMENT: LazyLock<serde_json::Value> = LazyLock::new(|| serde_json::to_value(Api::openapi()).expect("the OpenAPI document serialises"));
+    &DOCUMENT
+}
+
+/// `GET /api/v1/openapi.json`.
+pub(super) async fn document() -> Json<&'static serde_json::Value> {
+    Json(document_json())
+}

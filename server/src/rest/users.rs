@@ -1,0 +1,130 @@
+//! `/api/v1/customers/{id}/users`: a customer's users and their roles.
+
+use super::schema::{ErrorBody, NewUser, UserData, UserPage, UserPageData, UserPatch};
+use super::{ApiError, Caller, Paging, PagingParams, RestState, answer, created, numeric_id, parse_body, recall};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+
+/// List a customer's users, by display name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/users",
+    tag = "Users",
+    params(("id" = String, Path, description = "The customer's Tenant ID."), PagingParams),
+    responses(
+        (status = 200, description = "A page of users; `filter` matches part of the display name or email.", body = UserPageData),
+        (status = 400, description = "A malformed parameter (named in `fields`).", body = ErrorBody),
+        (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+    let page = Paging::read(&query)?;
+    let (users, total) = domain::customer_users::api_page(&state.app.ctx.db, &who.actor, &id, page.index, page.size, &page.filter).await?;
+    let items = users.into_iter().map(Into::into).collect();
+    Ok(answer(StatusCode::OK, UserPageData { data: UserPage { items, page_index: page.index, page_size: page.size, total } }))
+}
+
+/// Get one of a customer's users.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/users/{userId}",
+    tag = "Users",
+    params(("id" = String, Path, description = "The customer's Tenant ID."), ("userId" = i64, Path)),
+    responses(
+        (status = 200, body = UserData),
+        (status = 404, description = "No such customer or user (or another reseller's).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Path((id, user_id)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let user = domain::customer_users::get(&state.app.ctx.db, &who.actor, &id, numeric_id(&user_id)?).await?;
+    Ok(answer(StatusCode::OK, UserData { data: user.into() }))
+}
+
+/// Add a user to a customer.
+///
+/// A user with any role is invited at once (the invitation email goes to them).
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/users",
+    tag = "Users",
+    params(
+        ("id" = String, Path, description = "The customer's Tenant ID."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body get the first answer again; the same key with another body is a 422."),
+    ),
+    request_body = NewUser,
+    responses(
+        (status = 201, body = UserData),
+        (status = 400, description = "Malformed JSON, an unknown field or a wrong type (named in `fields`).", body = ErrorBody),
+        (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
+        (status = 409, description = "The customer is terminated.", body = ErrorBody),
+        (status = 422, description = "A rule is broken, e.g. the email is already one of this customer's users (the fields are named).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let path = format!("/api/v1/customers/{id}/users");
+    let key = match recall(&state, &who, &headers, &path, &body).await? {
+        Ok(key) => key,
+        Err(replayed) => return Ok(replayed),
+    };
+    let input: NewUser = parse_body(&body)?;
+    let form = model::customer_form::PrimaryUserForm { display_name: input.display_name, email: input.email };
+    let roles = input.roles.map(Into::into).unwrap_or_default();
+    let ctx = &state.app.ctx;
+    let user = domain::customer_users::add(&ctx.db, &who.actor, &id, &form, roles).await?;
+    ctx.mail_queued.notify_one();
+    created(&state, &who, key, &format!("{path}/{}", user.id), UserData { data: user.into() }).await
+}
+
+/// Change a user's roles.
+///
+/// The roles are replaced as a whole. A customer keeps at least one User Administrator; a user
+/// who gains access for the first time (e.g. one found on the PBX) is invited.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/customers/{id}/users/{userId}",
+    tag = "Users",
+    params(("id" = String, Path, description = "The customer's Tenant ID."), ("userId" = i64, Path)),
+    request_body(content = UserPatch, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The user as they are now.", body = UserData),
+        (status = 400, description = "Malformed JSON, an unknown field or a wrong type (named in `fields`).", body = ErrorBody),
+        (status = 404, description = "No such customer or user (or another reseller's).", body = ErrorBody),
+        (status = 409, description = "The customer is terminated, or a concurrent change got there first.", body = ErrorBody),
+        (status = 422, description = "A rule is broken, e.g. removing the last User Administrator.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, Path((id, user_id)): Path<(String, String)>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let input: UserPatch = parse_body(&body)?;
+    let ctx = &state.app.ctx;
+    let current = domain::customer_users::get(&ctx.db, &who.actor, &id, numeric_id(&user_id)?).await?;
+    let user = domain::customer_users::set_roles(&ctx.db, &who.actor, &id, current.id, current.version, input.roles.into()).await?;
+    ctx.mail_queued.notify_one();
+    Ok(answer(StatusCode::OK, UserData { data: user.into() }))
+}
+
+/// Remove a user from a customer.
+///
+/// Never the last User Administrator. A user found on the PBX comes back at the next sync while
+/// the PBX still lists them.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/customers/{id}/users/{userId}",
+    tag = "Users",
+    params(("id" = String, Path, description = "The customer's Tenant ID."), ("userId" = i64, Path)),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "No such customer or user (or another reseller's).", body = ErrorBody),
+        (status = 409, description = "The last User Administrator, or the customer is terminated.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn remove(State(state): State<RestState>, Caller(who): Caller, Path((id, user_id)): Path<(String, String)>) -> Result<Response, ApiError> {
+    domain::customer_users::remove(&state.app.ctx.db, &who.actor, &id, numeric_id(&user_id)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

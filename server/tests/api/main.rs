@@ -5,6 +5,7 @@
 mod api_clients;
 mod auth;
 mod billing;
+mod contract;
 mod customers;
 mod kazoo;
 mod lifecycle;
@@ -13,6 +14,7 @@ mod operator;
 mod pbx_templates;
 mod provisioning;
 mod rest;
+mod rest_resources;
 mod security;
 mod support;
 mod sync;

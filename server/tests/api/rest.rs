@@ -9,37 +9,7 @@ use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
-/// Credentials for the reseller whose administrator signs in with `email`.
-async fn credentials(portal: &TestPortal, email: &str) -> (String, String) {
-    let db = portal.database().await;
-    let user = domain::entity::reseller_user::Entity::find()
-        .filter(domain::entity::reseller_user::Column::EmailKey.eq(email))
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
-    let actor = domain::activity::Actor {
-        reseller_id: user.reseller_id,
-        user_id: Some(user.id),
-        name: user.display_name,
-        permissions: model::Permissions::all(),
-    };
-    let created = domain::api_clients::create(&db, &actor, "Provisioning robot").await.unwrap();
-    (created.client.client_id, created.secret)
-}
-
-async fn token(portal: &TestPortal, client_id: &str, secret: &str) -> String {
-    let res = portal
-        .client
-        .post(portal.url("/api/v1/oauth/token"))
-        .form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let body: Value = res.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
-}
+use crate::contract::{credentials, token};
 
 async fn get(portal: &TestPortal, bearer: &str, path: &str) -> (StatusCode, Value) {
     let res = portal.client.get(portal.url(path)).header(AUTHORIZATION, format!("Bearer {bearer}")).send().await.unwrap();

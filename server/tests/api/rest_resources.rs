@@ -1,0 +1,257 @@
+//! The REST API's customer users, PBX connections and billing, over HTTP. Every answer is also
+//! checked against the OpenAPI document ([`crate::contract::Api`]).
+
+use crate::contract::{Api, tenant_named};
+use crate::support::*;
+use domain::entity::{activity, customer, customer_user, outbox};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::Value;
+use std::time::Duration;
+
+async fn user_count(portal: &TestPortal, tenant: &str) -> u64 {
+    let id: uuid::Uuid = tenant.parse().unwrap();
+    customer_user::Entity::find().filter(customer_user::Column::CustomerId.eq(id)).count(&portal.database().await).await.unwrap()
+}
+
+async fn logged_by(portal: &TestPortal, tenant: &str, actor: &str) -> Vec<String> {
+    let id: uuid::Uuid = tenant.parse().unwrap();
+    activity::Entity::find()
+        .filter(activity::Column::CustomerId.eq(id))
+        .filter(activity::Column::Actor.eq(actor))
+        .all(&portal.database().await)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect()
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["data"]["items"].as_array().unwrap().iter().map(|u| u["displayName"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn customer_users_are_listed_added_given_roles_and_removed_by_the_portals_rules() {
+    let portal = spawn().await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let tenant = tenant_named(&portal, "Acme Logistics").await;
+    let users = format!("/api/v1/customers/{tenant}/users");
+    let before = user_count(&portal, &tenant).await;
+
+    // Refused bodies store nothing and name the field.
+    let long = format!("{}@example.com", "a".repeat(250));
+    for (body, status, field) in [
+        (r#"{"displayName": "", "email": "zoe@acme.example"}"#.to_owned(), StatusCode::UNPROCESSABLE_ENTITY, "displayName"),
+        (format!(r#"{{"displayName": "Zoe", "email": "{long}"}}"#), StatusCode::UNPROCESSABLE_ENTITY, "email"),
+        (r#"{"displayName": "Zoe", "email": "not-an-email"}"#.to_owned(), StatusCode::UNPROCESSABLE_ENTITY, "email"),
+        (r#"{"displayName": "Zoe", "email": "zoe@acme.example", "roles": {"realTime": "yes"}}"#.to_owned(), StatusCode::BAD_REQUEST, "roles.realTime"),
+        (r#"{"displayName": "Zoe"}"#.to_owned(), StatusCode::BAD_REQUEST, "body"),
+        (r#"{"displayName": "Zoe", "email": "zoe@acme.example""#.to_owned(), StatusCode::BAD_REQUEST, "body"),
+    ] {
+        let (got, answer) = api.post(&users, &body).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(answer["fields"][field].is_string(), "{body}: {answer}");
+    }
+    assert_eq!(user_count(&portal, &tenant).await, before);
+
+    // A user with a role is invited; one without is listed only.
+    let key = [("idempotency-key", "add-zoe")];
+    let body = r#"{"displayName": "Zoe Quinn", "email": "zoe@acme.example", "roles": {"essential": true, "realTime": true, "agent": true, "supervisor": "live_analytics"}}"#;
+    let first = api.send(Method::POST, &users, Some(body), &key).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let zoe = &first.body["data"];
+    assert_eq!((zoe["invitation"].as_str(), zoe["roles"]["supervisor"].as_str(), zoe["roles"]["agent"].as_bool(), zoe["fromPbx"].as_bool()), (Some("queued"), Some("live_analytics"), Some(true), Some(false)));
+    let zoe_id = zoe["id"].as_i64().unwrap();
+    assert_eq!(first.headers["location"].to_str().unwrap(), format!("{users}/{zoe_id}"));
+    let queued = outbox::Entity::find().filter(outbox::Column::CustomerUserId.eq(zoe_id)).count(&portal.database().await).await.unwrap();
+    assert_eq!(queued, 1, "the invitation is queued");
+    // The same key and body: the first answer again, nothing added; another body: refused.
+    let again = api.send(Method::POST, &users, Some(body), &key).await;
+    assert_eq!((again.status, &again.body), (StatusCode::CREATED, &first.body));
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    let other = api.send(Method::POST, &users, Some(r#"{"displayName": "Yan", "email": "yan@acme.example"}"#), &key).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The same key for another customer's users is another request too.
+    let globex = tenant_named(&portal, "Brightwater Dental").await;
+    let elsewhere = api.send(Method::POST, &format!("/api/v1/customers/{globex}/users"), Some(body), &key).await;
+    assert_eq!(elsewhere.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", elsewhere.body);
+    let (status, yan) = api.post(&users, r#"{"displayName": "Yan Park", "email": "yan@acme.example"}"#).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(yan["data"]["invitation"], "not_invited");
+    assert_eq!(user_count(&portal, &tenant).await, before + 2);
+    let (status, duplicate) = api.post(&users, r#"{"displayName": "Zoe Again", "email": "ZOE@acme.example"}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(duplicate["fields"]["email"].is_string(), "{duplicate}");
+
+    // Listing: by display name, paged from 0, filtered on name or email.
+    let (_, all) = api.get(&format!("{users}?pageSize=1000")).await;
+    let total = all["data"]["total"].as_u64().unwrap();
+    assert_eq!(total, before + 2);
+    let mut sorted = names(&all);
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names(&all).iter().map(|n| n.to_lowercase()).collect::<Vec<_>>(), sorted.iter().map(|n| n.to_lowercase()).collect::<Vec<_>>());
+    let (_, second) = api.get(&format!("{users}?pageSize=1&pageIndex=1")).await;
+    assert_eq!(names(&second), names(&all)[1..2]);
+    let (_, past) = api.get(&format!("{users}?pageSize=10&pageIndex=99")).await;
+    assert_eq!((past["data"]["items"].as_array().unwrap().len(), past["data"]["total"].as_u64()), (0, Some(total)));
+    let (_, found) = api.get(&format!("{users}?filter=ZOE@ACME")).await;
+    assert_eq!((names(&found), found["data"]["total"].as_u64()), (vec!["Zoe Quinn".to_owned()], Some(1)));
+
+    // Roles are replaced as a whole; giving Yan a role invites them.
+    let (status, changed) = api.patch(&format!("{users}/{}", yan["data"]["id"]), r#"{"roles": {"professional": true, "userAdministrator": true}}"#).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!((changed["data"]["roles"]["professional"].as_bool(), changed["data"]["roles"]["essential"].as_bool(), changed["data"]["invitation"].as_str()), (Some(true), Some(false), Some("queued")));
+    let (_, fetched) = api.get(&format!("{users}/{}", yan["data"]["id"])).await;
+    assert_eq!(fetched["data"], changed["data"]);
+    let (status, refused) = api.patch(&format!("{users}/{zoe_id}"), r#"{"roles": {"agent": true}}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the Agent add-on needs the Essential User licence: {refused}");
+    assert!(refused["fields"]["roles"].is_string());
+
+    // Removing.
+    let (status, _) = api.delete(&format!("{users}/{zoe_id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(user_count(&portal, &tenant).await, before + 1);
+    let log = logged_by(&portal, &tenant, &format!("API client {}", api.client_id)).await;
+    for action in ["user.added", "user.roles_changed", "user.removed"] {
+        assert!(log.iter().any(|a| a == action), "{action} in {log:?}");
+    }
+
+    // Another reseller's client: every id of this customer is missing.
+    let other = Api::open(&portal, OTHER_EMAIL).await;
+    let yan_path = format!("{users}/{}", yan["data"]["id"]);
+    assert_eq!(other.get(&users).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&yan_path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.patch(&yan_path, r#"{"roles": {}}"#).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.delete(&yan_path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.post(&users, r#"{"displayName": "Mallory", "email": "m@evil.example"}"#).await.0, StatusCode::NOT_FOUND);
+    // …and a user of this customer under one of its own customers is missing too.
+    let (_, theirs) = other.get("/api/v1/customers").await;
+    let their_tenant = theirs["data"]["items"][0]["id"].as_str().unwrap();
+    assert_eq!(other.get(&format!("/api/v1/customers/{their_tenant}/users/{}", yan["data"]["id"])).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(user_count(&portal, &tenant).await, before + 1);
+}
+
+#[tokio::test]
+async fn a_pbx_connection_is_read_repointed_disabled_and_synced_over_the_api() {
+    let portal = spawn_with(&[], |p| p.syncer = Some(sync_worker(p))).await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let tenant = tenant_named(&portal, "Acme Logistics").await;
+    let (status, list) = api.get(&format!("/api/v1/customers/{tenant}/pbxs")).await;
+    assert_eq!(status, StatusCode::OK);
+    let items = list["data"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "a customer has one connection");
+    assert_eq!((items[0]["platform"].as_str(), items[0]["enabled"].as_bool()), (Some("kazoo"), Some(true)));
+    let pbx = format!("/api/v1/customers/{tenant}/pbxs/{}", items[0]["id"]);
+
+    // The demo's connection syncs from the built-in simulator.
+    let synced = wait_for(&api, &pbx, |p| p["sync"]["state"] == "synced").await;
+    let run = &synced["sync"]["runs"][0];
+    assert_eq!((run["outcome"].as_str(), run["found"].as_u64(), run["reason"].as_str()), (Some("succeeded"), Some(44), Some("created")), "{run}");
+    assert!(chrono::DateTime::parse_from_rfc3339(run["startedAt"].as_str().unwrap()).is_ok(), "{run}");
+
+    // Refused patches change nothing.
+    for (body, status, field) in [
+        (r#"{"accountId": "12345"}"#, StatusCode::UNPROCESSABLE_ENTITY, "accountId"),
+        (r#"{"templateId": 999999}"#, StatusCode::UNPROCESSABLE_ENTITY, "templateId"),
+        (r#"{"enabled": null}"#, StatusCode::BAD_REQUEST, "enabled"),
+        (r#"{"autoProvisionSubAccounts": true}"#, StatusCode::BAD_REQUEST, "autoProvisionSubAccounts"),
+    ] {
+        let (got, answer) = api.patch(&pbx, body).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(answer["fields"][field].is_string(), "{body}: {answer}");
+    }
+    assert_eq!(api.get(&pbx).await.1["data"]["accountId"], synced["accountId"]);
+
+    // Disabled: no syncing, and "sync now" says why.
+    let (status, off) = api.patch(&pbx, r#"{"enabled": false, "autoAgentAddon": false}"#).await;
+    assert_eq!(status, StatusCode::OK, "{off}");
+    assert_eq!((off["data"]["enabled"].as_bool(), off["data"]["sync"]["state"].as_str(), off["data"]["sync"]["nextAt"].as_str()), (Some(false), Some("disabled"), None));
+    let (status, refused) = api.post(&format!("{pbx}/sync"), "").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(refused["message"].as_str().unwrap().contains("disabled"), "{refused}");
+
+    // Repointed and enabled: a new sync runs against the new account.
+    let account = "fedcba9876543210fedcba9876543210";
+    let (status, on) = api.patch(&pbx, &format!(r#"{{"enabled": true, "accountId": "{}"}}"#, account.to_uppercase())).await;
+    assert_eq!(status, StatusCode::OK, "{on}");
+    assert_eq!(on["data"]["accountId"], account, "stored the way the portal stores it");
+    let resynced = wait_for(&api, &pbx, |p| p["sync"]["runs"].as_array().unwrap().len() >= 2 && p["sync"]["state"] == "synced").await;
+    assert_eq!(resynced["sync"]["runs"][0]["reason"], "enabled");
+
+    // Sync now.
+    let (status, accepted) = api.post(&format!("{pbx}/sync"), "").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    let manual = wait_for(&api, &pbx, |p| p["sync"]["runs"][0]["reason"] == "manual" && p["sync"]["state"] == "synced").await;
+    assert_eq!(manual["sync"]["runs"][0]["outcome"], "succeeded");
+    let log = logged_by(&portal, &tenant, &format!("API client {}", api.client_id)).await;
+    assert!(log.iter().filter(|a| *a == "pbx.updated").count() >= 2 && log.iter().any(|a| a == "pbx.sync_requested"), "{log:?}");
+
+    // Another reseller's client, or another customer's connection id: missing.
+    let other = Api::open(&portal, OTHER_EMAIL).await;
+    assert_eq!(other.get(&pbx).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("/api/v1/customers/{tenant}/pbxs")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.patch(&pbx, r#"{"enabled": false}"#).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.post(&format!("{pbx}/sync"), "").await.0, StatusCode::NOT_FOUND);
+    let globex = tenant_named(&portal, "Brightwater Dental").await;
+    assert_eq!(api.get(&format!("/api/v1/customers/{globex}/pbxs/{}", items[0]["id"])).await.0, StatusCode::NOT_FOUND);
+}
+
+/// Polls the connection until `done` holds (at most 20 s).
+async fn wait_for(api: &Api<'_>, pbx: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        let (status, body) = api.get(pbx).await;
+        assert_eq!(status, StatusCode::OK);
+        if done(&body["data"]) {
+            return body["data"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{pbx} never got there: {:#}", api.get(pbx).await.1);
+}
+
+#[tokio::test]
+async fn a_month_is_billed_once_and_reads_the_same_every_time() {
+    let portal = spawn().await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let db = portal.database().await;
+    // Acme has been a customer for two months.
+    let acme: uuid::Uuid = tenant_named(&portal, "Acme Logistics").await.parse().unwrap();
+    let mut c: customer::ActiveModel = customer::Entity::find_by_id(acme).one(&db).await.unwrap().unwrap().into();
+    c.created_at = Set(chrono::Utc::now() - chrono::Duration::days(70));
+    c.update(&db).await.unwrap();
+    let month = {
+        use chrono::Datelike;
+        let last = chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Duration::days(3);
+        format!("{:04}-{:02}", last.year(), last.month())
+    };
+
+    let (status, none) = api.get(&format!("/api/v1/billing/{month}")).await;
+    assert_eq!((status, none["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_run")));
+    for period in ["2026-7", "2026-07-01", "last"] {
+        let (status, refused) = api.post(&format!("/api/v1/billing/{period}"), "").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{period}");
+        assert!(refused["fields"]["period"].is_string(), "{refused}");
+    }
+    let (status, run) = api.post(&format!("/api/v1/billing/{month}"), "").await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    let lines = run["data"]["lines"].as_array().unwrap();
+    let line = lines.iter().find(|l| l["customerName"] == "Acme Logistics").unwrap_or_else(|| panic!("Acme is billed: {run}"));
+    assert_eq!(line["tenantCode"], "ACME-001");
+    assert_eq!(line["quantity"], line["daysInPeriod"], "a whole month: {line}");
+    assert!(run["data"]["createdBy"].as_str().unwrap().contains(&api.client_id), "{run}");
+
+    // Again, later, by anyone: the stored record, unchanged.
+    let (_, again) = api.post(&format!("/api/v1/billing/{month}"), "").await;
+    let (_, fetched) = api.get(&format!("/api/v1/billing/{month}")).await;
+    assert_eq!((&again, &fetched), (&run, &run));
+    let (_, runs) = api.get("/api/v1/billing").await;
+    let listed = &runs["data"][0];
+    assert_eq!((listed["period"].as_str(), listed["lines"].as_u64(), &listed["total"]), (Some(month.as_str()), Some(lines.len() as u64), &run["data"]["total"]));
+    assert!(chrono::DateTime::parse_from_rfc3339(listed["createdAt"].as_str().unwrap()).is_ok());
+
+    // Another reseller sees none of it.
+    let other = Api::open(&portal, OTHER_EMAIL).await;
+    assert_eq!(other.get(&format!("/api/v1/billing/{month}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.get("/api/v1/billing").await.1["data"], serde_json::json!([]));
+}

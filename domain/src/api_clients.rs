@@ -19,7 +19,7 @@ use model::api::{ApiClientView, NewApiClient, client_name};
 use model::{Permission, Permissions};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
 /// How long an issued bearer token works, in seconds.
 pub const TOKEN_LIFETIME: i64 = 3600;
@@ -73,7 +73,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str) -> Resul
     actor.require(Permission::RestApiAdministrator)?;
     client_name(name).map_err(|m| Error::invalid("name", m))?;
     let name = name.trim();
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     // Two creates with one name queue up here, so the uniqueness check below cannot race.
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let active = api_client::Entity::find()
@@ -109,7 +109,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str) -> Resul
 /// working at once. Revoking revoked credentials changes nothing.
 pub async fn revoke(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<()> {
     actor.require(Permission::RestApiAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let client = api_client::Entity::find_by_id(id)
         .filter(api_client::Column::ResellerId.eq(actor.reseller_id))
         .one(&txn)
@@ -147,7 +147,7 @@ pub async fn issue_token(db: &DatabaseConnection, client_id: &str, secret: &str)
     };
     let token = new_token();
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     // Housekeeping: the client's expired tokens are of no use to anyone.
     api_token::Entity::delete_many()
         .filter(api_token::Column::ApiClientId.eq(client.id))

@@ -25,7 +25,7 @@ use model::customer::CustomerStatus;
 use model::Permission;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    SqlErr, TransactionTrait,
+    SqlErr,
 };
 use uuid::Uuid;
 
@@ -161,7 +161,7 @@ pub async fn run(db: &DatabaseConnection, actor: &Actor, period: &str) -> Result
     let total = format_cents(total_cents(&lines)?);
     let encoded = serde_json::to_string(&lines).map_err(|e| Error::Internal(format!("encoding billing lines: {e}")))?;
 
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let inserted = billing_run::ActiveModel {
         reseller_id: Set(owner.id),
         period: Set(period.to_string()),

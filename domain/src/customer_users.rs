@@ -12,7 +12,7 @@ use model::Permission;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqlErr, TransactionTrait,
+    Set, SqlErr,
 };
 
 pub(crate) fn roles_of(u: &customer_user::Model) -> Roles {
@@ -146,7 +146,7 @@ pub async fn add(db: &DatabaseConnection, actor: &Actor, customer_id: &str, form
     let mut errors = form.validate();
     errors.check("roles", roles.validate());
     errors.into_result()?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let email_key = model::field::email_key(&form.email);
@@ -187,7 +187,7 @@ pub async fn add(db: &DatabaseConnection, actor: &Actor, customer_id: &str, form
 pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64, version: i32, roles: Roles) -> Result<CustomerUser> {
     actor.require(Permission::CustomerAdministrator)?;
     roles.validate().map_err(|m| Error::invalid("roles", m))?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let user = user_of(&txn, &c, user_id).await?;
@@ -234,7 +234,7 @@ pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str
 /// Removes a user from the customer (never the last User Administrator).
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let user = user_of(&txn, &c, user_id).await?;
@@ -257,7 +257,7 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, u
 /// Queues the user's invitation again.
 pub async fn resend_invitation(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64) -> Result<CustomerUser> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let user = user_of(&txn, &c, user_id).await?;

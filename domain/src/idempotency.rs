@@ -5,7 +5,7 @@
 use crate::entity::api_idempotency;
 use crate::Result;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr};
 use sha2::{Digest, Sha256};
 
 /// SHA-256 of `bytes`, hex.
@@ -40,7 +40,9 @@ pub async fn earlier(db: &impl ConnectionTrait, reseller_id: i64, key: &str, bod
 
 /// Remembers the response to `key`. If a concurrent request stored one first, returns what
 /// that one left instead (so both answer the same).
-pub async fn remember(db: &impl ConnectionTrait, reseller_id: i64, key: &str, body: &[u8], status: u16, response: &str) -> Result<Earlier> {
+pub async fn remember(db: &DatabaseConnection, reseller_id: i64, key: &str, body: &[u8], status: u16, response: &str) -> Result<Earlier> {
+    // Behind the write gate like every write on the create path (see `db::begin`).
+    let (_gate, txn) = crate::db::begin(db).await?;
     let inserted = api_idempotency::ActiveModel {
         reseller_id: Set(reseller_id),
         key_hash: Set(digest(key.as_bytes())),
@@ -50,11 +52,17 @@ pub async fn remember(db: &impl ConnectionTrait, reseller_id: i64, key: &str, bo
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await;
     match inserted {
-        Ok(_) => Ok(Earlier::None),
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => earlier(db, reseller_id, key, body).await,
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(Earlier::None)
+        }
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            drop(txn);
+            earlier(db, reseller_id, key, body).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -22,7 +22,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use model::Permission;
 use model::customer::CustomerStatus;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// How many days before its end a trial is announced.
 pub const TRIAL_WARNING_DAYS: i64 = 7;
@@ -58,7 +58,7 @@ fn status_of(c: &customer::Model) -> CustomerStatus {
 /// still collected and it is still billed. Returns the new version.
 pub async fn disable(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     if status_of(&c) == CustomerStatus::Disabled {
@@ -74,7 +74,7 @@ pub async fn disable(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result
 /// Re-enables a disabled customer.
 pub async fn reenable(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     if status_of(&c) == CustomerStatus::Active {
@@ -100,7 +100,7 @@ fn check_confirmation(c: &customer::Model, confirm_name: &str) -> Result<()> {
 /// confirm. A terminated customer is read-only, its PBX sync stops, and nothing reinstates it.
 pub async fn terminate(db: &DatabaseConnection, actor: &Actor, id: &str, confirm_name: &str, on: Option<&str>) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     let (today, owner) = today(&txn, actor.reseller_id).await?;
@@ -157,7 +157,7 @@ async fn terminate_row(db: &impl ConnectionTrait, c: &customer::Model, zone: &st
 /// Cancels a scheduled termination (before its day).
 pub async fn cancel_termination(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     let Some(day) = c.terminate_on else {
@@ -177,7 +177,7 @@ pub async fn cancel_termination(db: &DatabaseConnection, actor: &Actor, id: &str
 /// Ends a running trial: from today the customer is a paying account.
 pub async fn convert_trial(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     if c.trial_expires_on.is_none() {
@@ -207,7 +207,7 @@ async fn end_trial(db: &impl ConnectionTrait, c: &customer::Model, last_day: Nai
 /// customer's first day.
 pub async fn extend_trial(db: &DatabaseConnection, actor: &Actor, id: &str, until: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     let Some(current) = c.trial_expires_on else {
@@ -266,7 +266,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             .await?;
         for c in due {
             let Some(day) = c.terminate_on else { continue };
-            let txn = db.begin().await?;
+            let (_gate, txn) = crate::db::begin(db).await?;
             // The claim: only the caller whose update changes the row does the rest.
             let claimed = customer::Entity::update_many()
                 .col_expr(customer::Column::Version, Expr::col(customer::Column::Version))
@@ -293,7 +293,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             .await?;
         for c in ended {
             let Some(last_day) = c.trial_expires_on else { continue };
-            let txn = db.begin().await?;
+            let (_gate, txn) = crate::db::begin(db).await?;
             let claimed = customer::Entity::update_many()
                 .col_expr(customer::Column::TrialExpiresOn, Expr::value(None::<NaiveDate>))
                 .col_expr(customer::Column::TrialEndedOn, Expr::value(Some(last_day)))
@@ -337,7 +337,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             if c.trial_warned_for == Some(last_day) {
                 continue;
             }
-            let txn = db.begin().await?;
+            let (_gate, txn) = crate::db::begin(db).await?;
             let claimed = customer::Entity::update_many()
                 .col_expr(customer::Column::TrialWarnedFor, Expr::value(Some(last_day)))
                 .filter(customer::Column::Id.eq(c.id))

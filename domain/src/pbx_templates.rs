@@ -14,7 +14,7 @@ use model::Permission;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use std::collections::HashMap;
 
@@ -181,7 +181,7 @@ pub async fn create(db: &DatabaseConnection, secrets: &SecretBox, actor: &Actor,
     actor.require(Permission::CustomerAdministrator)?;
     form.validate(true).into_result()?;
     let form = normalized(form);
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     lock_reseller(&txn, actor.reseller_id).await?;
     if name_taken(&txn, actor.reseller_id, &form.name, None).await? {
         return Err(name_error(&form.name));
@@ -232,7 +232,7 @@ pub async fn update(
     actor.require(Permission::CustomerAdministrator)?;
     let mut errors = form.validate(false);
     let form = normalized(form);
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     lock_reseller(&txn, actor.reseller_id).await?;
     let current = owned(&txn, actor.reseller_id, id).await?;
     let customers = customers_using(&txn, id).await?;
@@ -343,7 +343,7 @@ fn in_use(name: &str, customers: u64) -> Error {
 /// Deletes a template no customer uses.
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     lock_reseller(&txn, actor.reseller_id).await?;
     let current = owned(&txn, actor.reseller_id, id).await?;
     let customers = customers_using(&txn, id).await?;

@@ -14,7 +14,7 @@ use model::{FieldErrors, Permission};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, Set, SqlErr, TransactionTrait,
+    QuerySelect, RelationTrait, Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -149,7 +149,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
     if let Some(existing) = find_by_request_key(db, actor.reseller_id, key).await? {
         return Ok(existing);
     }
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     lock_reseller(&txn, actor.reseller_id).await?;
     // Everything is checked under the lock: a concurrent request may have used the last
     // in-house slot, taken the name, changed the template, or been the first click of this
@@ -317,7 +317,7 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: &str) -> Resul
 /// nothing is written and the user is told (optimistic concurrency).
 pub async fn update(db: &DatabaseConnection, actor: &Actor, id: &str, version: i32, form: &DetailsForm) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     if form.in_house {
         // Taken before the customer's lock, in the same order as `create`, so the two never
         // wait on each other the wrong way round.

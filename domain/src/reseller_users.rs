@@ -17,7 +17,7 @@ use chrono::{Duration, Utc};
 use model::users::{ResellerUserView, UserForm};
 use model::{Permission, Permissions, field};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
 /// How long an activation link works.
 pub const ACTIVATION_HOURS: i64 = 72;
@@ -66,7 +66,7 @@ async fn owned(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<rese
 pub async fn create(db: &DatabaseConnection, actor: &Actor, portal_url: &str, form: &UserForm) -> Result<ResellerUserView> {
     actor.require(Permission::ManageUsers)?;
     form.validate(true).into_result()?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let email_key = field::email_key(&form.email);
     if reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(&email_key)).one(&txn).await?.is_some() {
@@ -155,7 +155,7 @@ async fn send_activation(db: &impl ConnectionTrait, owner: &reseller::Model, use
 /// Sends a new activation link to a user who has not set a password yet.
 pub async fn resend_activation(db: &DatabaseConnection, actor: &Actor, portal_url: &str, id: i64) -> Result<()> {
     actor.require(Permission::ManageUsers)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let user = owned(&txn, actor, id).await?;
     if user.password_hash.is_some() {
         return Err(Error::Conflict(format!("{} has already set a password.", user.display_name)));
@@ -174,7 +174,7 @@ pub async fn resend_activation(db: &DatabaseConnection, actor: &Actor, portal_ur
 pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, form: &UserForm) -> Result<ResellerUserView> {
     actor.require(Permission::ManageUsers)?;
     form.validate(false).into_result()?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let user = owned(&txn, actor, id).await?;
     let before = Permissions::from_bits(user.permissions as u32);
@@ -210,7 +210,7 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, form: &User
 /// Deactivates (`active` false: signed out everywhere, cannot sign in) or reactivates a user.
 pub async fn set_active(db: &DatabaseConnection, actor: &Actor, id: i64, active: bool) -> Result<ResellerUserView> {
     actor.require(Permission::ManageUsers)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let user = owned(&txn, actor, id).await?;
     if actor.user_id == Some(user.id) && !active {
@@ -275,7 +275,7 @@ pub async fn activate(db: &DatabaseConnection, token: &str, new_password: &str) 
     let user = activation_for(db, token).await?;
     check_new_password(new_password, &[&user.email, &user.display_name]).map_err(|m| Error::invalid("password", m))?;
     let hash = password::hash(new_password).await?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     // Spending the link is the claim: of two simultaneous uses only one changes the row.
     let spent = user_token::Entity::update_many()
         .col_expr(user_token::Column::UsedAt, Expr::value(Utc::now()))
@@ -306,7 +306,7 @@ pub async fn change_password(db: &DatabaseConnection, user_id: i64, current: &st
     }
     check_new_password(new_password, &[&user.email, &user.display_name]).map_err(|m| Error::invalid("new_password", m))?;
     let hash = password::hash(new_password).await?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     reseller_user::Entity::update_many()
         .col_expr(reseller_user::Column::PasswordHash, Expr::value(Some(hash)))
         .filter(reseller_user::Column::Id.eq(user.id))

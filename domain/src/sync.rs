@@ -35,7 +35,6 @@ use model::sync::{Counts, Outcome, Phase, Reason, SyncRun, SyncState, SyncStatus
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -130,7 +129,7 @@ pub(crate) async fn unschedule(db: &impl ConnectionTrait, connection_id: i64) ->
 /// "Sync now" on the PBX tab: schedules the customer's connection at once.
 pub async fn sync_now(db: &DatabaseConnection, actor: &Actor, customer_id: &str) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let conn = pbx_connection::Entity::find()
@@ -407,7 +406,7 @@ async fn still_ours(db: &impl ConnectionTrait, claim: &Claim) -> Result<std::res
 /// Records a failed run and schedules the retry.
 async fn fail(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, conn: &pbx_connection::Model, run_id: i64, error: &str) -> Result<()> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     finish_run(&txn, run_id, Outcome::Failed, Counts::default(), error, now).await?;
     match still_ours(&txn, claim).await? {
         Ok(current) => {
@@ -494,7 +493,7 @@ fn cleaned(user: &PbxUser) -> std::result::Result<(String, String), String> {
 /// Stores what the PBX listed: one transaction, under the customer's row lock.
 async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, conn: &pbx_connection::Model, run_id: i64, found: Found) -> Result<RunResult> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let (_gate, txn) = crate::db::begin(db).await?;
     // The customer's row lock first (a write before any read: see `provisioning::lock_owned`),
     // so edits on the Users tab and this sync run one after the other.
     customer::Entity::update_many()

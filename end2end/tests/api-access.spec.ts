@@ -23,6 +23,19 @@ test('create API credentials, see the secret only once, then revoke them after c
   expect(secret).toMatch(/^[0-9a-f]{64}$/);
   await expect(panel.getByRole('button', { name: 'Copy Client Secret' })).toBeVisible();
 
+  // The credentials work against the API at once, and the page links the API's description.
+  const tokenResponse = await page.request.post('/api/v1/oauth/token', {
+    form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret },
+  });
+  expect(tokenResponse.status()).toBe(200);
+  const { access_token } = await tokenResponse.json();
+  const listed = await page.request.get('/api/v1/customers?filter=acme', { headers: { authorization: `Bearer ${access_token}` } });
+  expect(listed.status()).toBe(200);
+  expect((await listed.json()).data.items[0].name).toBe('Acme Logistics');
+  const reference = page.getByRole('link', { name: 'OpenAPI document' });
+  const document = await page.request.get((await reference.getAttribute('href')) ?? '');
+  expect((await document.json()).openapi).toBe('3.1.0');
+
   const row = page.getByRole('row', { name: new RegExp(name) }).first();
   await expect(row).toContainText(clientId);
   await expect(row).toContainText('Active');
@@ -54,5 +67,7 @@ test('create API credentials, see the secret only once, then revoke them after c
   const revoked = page.getByRole('row', { name: new RegExp(name) });
   await expect(revoked).toContainText('Revoked');
   await expect(revoked.getByRole('button', { name: /^Revoke/ })).toHaveCount(0);
+  const afterRevoke = await page.request.get('/api/v1/customers', { headers: { authorization: `Bearer ${access_token}` } });
+  expect(afterRevoke.status()).toBe(401);
   expect(crashes).toEqual([]);
 });

@@ -22,6 +22,8 @@ const CONCURRENCY: usize = 4;
 
 #[tokio::main]
 async fn main() {
+    // Failures are logged (RUST_LOG overrides): a refused create is a finding, not noise.
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into())).init();
     let dir = tempfile::tempdir().unwrap();
     let database_url = std::env::var("API_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
     let key = dir.path().join("secret.key");

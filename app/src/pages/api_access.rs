@@ -32,6 +32,9 @@ pub fn ApiAccessPage() -> impl IntoView {
             <p class="muted">"Send " <code>"grant_type=client_credentials"</code> " with " <code>"client_id"</code> " and "
                 <code>"client_secret"</code> " (form fields or HTTP Basic), then call the API with "
                 <code>"Authorization: Bearer <token>"</code> ". Revoking credentials stops their tokens at once."</p>
+            <p>"Every endpoint, field and answer is described in the "
+                <a href="/api/v1/openapi.json" rel="external" target="_blank">"OpenAPI document"</a>
+                " (load it into any OpenAPI tool to browse it or generate a client)."</p>
         </section>
         {move || notice.get().map(|n| view! { <p class="notice success" role="status">{n}</p> })}
         {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}

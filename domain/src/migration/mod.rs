@@ -10,6 +10,7 @@ mod m20261127_000004_lifecycle_billing;
 mod m20261127_000005_user_tokens;
 mod m20261127_000006_api_clients;
 mod m20261127_000007_api_idempotency;
+mod m20261127_000008_in_house_index;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_user_tokens::Migration),
             Box::new(m20261127_000006_api_clients::Migration),
             Box::new(m20261127_000007_api_idempotency::Migration),
+            Box::new(m20261127_000008_in_house_index::Migration),
         ]
     }
 }

@@ -20,7 +20,7 @@ use crate::customers::local_date;
 use crate::entity::{billing_run, customer, product_type, reseller};
 use crate::{Error, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, SecondsFormat, Utc};
-use model::billing::{format_cents, BillingLine, BillingOverview, BillingRun, BillingRunSummary, Period, MONTHS_OFFERED};
+use model::billing::{format_cents, BillingLine, BillingOverview, BillingRun, BillingRunSummary, BillingStart, Period, MONTHS_OFFERED};
 use model::customer::CustomerStatus;
 use model::Permission;
 use sea_orm::{
@@ -127,6 +127,19 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> Result<Billin
         months.push(month.to_string());
     }
     Ok(BillingOverview { months, runs: summaries(db, &owner).await? })
+}
+
+/// What the billing page opens with: the overview and the stored run of `wanted` (when it is a
+/// month the page offers or one that was run), else of the newest ended month.
+pub async fn start(db: &impl ConnectionTrait, actor: &Actor, wanted: Option<String>) -> Result<BillingStart> {
+    let overview = overview(db, actor).await?;
+    let known = |m: &String| overview.months.contains(m) || overview.runs.iter().any(|r| &r.period == m);
+    let month = wanted.filter(known).or_else(|| overview.months.first().cloned());
+    let run = match &month {
+        Some(m) => get(db, actor, m).await?,
+        None => None,
+    };
+    Ok(BillingStart { overview, month, run })
 }
 
 /// The reseller's stored runs, newest month first.

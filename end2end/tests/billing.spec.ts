@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
-import { startSignedIn } from './support';
+import { hydrated, startSignedIn } from './support';
 
 let crashes: string[] = [];
 
@@ -74,4 +74,14 @@ test('a month not run yet says so, and the page fits a 390 px wide screen', asyn
   await expect(lines(page).first()).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+});
+
+test('the page hydrates cleanly however often it is opened directly', async ({ page }) => {
+  // It once loaded with two server calls in one resource; the server's first, discarded render
+  // could fail the second call and the browser then hydrated that answer (a wasm panic).
+  for (let i = 0; i < 6; i++) {
+    await page.goto('/billing');
+    await hydrated(page);
+    await expect(monthPicker(page)).toBeVisible();
+  }
 });

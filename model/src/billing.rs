@@ -121,6 +121,15 @@ pub struct BillingOverview {
     pub runs: Vec<BillingRunSummary>,
 }
 
+/// What the billing page opens with: the overview, the month shown (`None` only when no month
+/// can be offered) and that month's stored run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingStart {
+    pub overview: BillingOverview,
+    pub month: Option<String>,
+    pub run: Option<BillingRun>,
+}
+
 /// How many ended months the billing page offers.
 pub const MONTHS_OFFERED: usize = 24;
 

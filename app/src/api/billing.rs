@@ -14,6 +14,15 @@ pub async fn billing_runs() -> Result<BillingOverview, AppError> {
     Ok(domain::billing::overview(&ctx.db, &actor).await?)
 }
 
+/// What the billing page opens with (one call, so the page's one resource is one server
+/// function): see `domain::billing::start`.
+#[server(input = Json)]
+pub async fn billing_start(month: Option<String>) -> Result<model::billing::BillingStart, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::billing::start(&ctx.db, &actor, month).await?)
+}
+
 /// The stored run of `period` (`YYYY-MM`), or `None` if the month was not run.
 ///
 /// Named `FetchBillingRun`: the default name (`BillingRun`) would shadow the run it returns.

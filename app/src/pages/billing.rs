@@ -6,7 +6,7 @@
 //! server); after that, choosing a month or running one updates signals in place, so the month
 //! picker keeps its focus. `?month=YYYY-MM` picks the month a reload shows.
 
-use crate::api::billing::{billing_run, billing_runs, run_billing};
+use crate::api::billing::{billing_run, billing_runs, billing_start, run_billing};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::shell::UserResource;
 use crate::AppError;
@@ -15,31 +15,8 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use model::billing::{file_name, BillingOverview, BillingRun, BillingRunSummary, Period};
+use model::billing::{file_name, BillingRun, BillingRunSummary, BillingStart, Period};
 use model::{CurrentUser, Permission};
-use serde::{Deserialize, Serialize};
-
-/// What the page starts from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Loaded {
-    overview: BillingOverview,
-    /// The month shown; `None` only when no month can be offered.
-    month: Option<String>,
-    run: Option<BillingRun>,
-}
-
-/// The overview, and the stored run of `wanted` (when it is a month the page offers or one that
-/// was run) or else of the newest ended month.
-async fn load(wanted: Option<String>) -> Result<Loaded, AppError> {
-    let overview = billing_runs().await?;
-    let known = |m: &String| overview.months.contains(m) || overview.runs.iter().any(|r| &r.period == m);
-    let month = wanted.filter(known).or_else(|| overview.months.first().cloned());
-    let run = match &month {
-        Some(m) => billing_run(m.clone()).await?,
-        None => None,
-    };
-    Ok(Loaded { overview, month, run })
-}
 
 /// `October 2026` for `2026-10` (the text itself if it is not a month).
 fn label(period: &str) -> String {
@@ -80,7 +57,7 @@ fn NoPermission() -> impl IntoView {
 #[component]
 fn Billing(user: CurrentUser) -> impl IntoView {
     let wanted = use_query_map().with_untracked(|q| q.get("month"));
-    let loaded = Resource::new(|| (), move |_| load(wanted.clone()));
+    let loaded = Resource::new(|| (), move |_| billing_start(wanted.clone()));
     view! {
         <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading billing…"</p> }>
             {move || {
@@ -99,7 +76,7 @@ fn Billing(user: CurrentUser) -> impl IntoView {
 
 /// The month picker, the chosen month's run and the list of runs, kept in signals.
 #[component]
-fn Board(start: Loaded, reseller: String) -> impl IntoView {
+fn Board(start: BillingStart, reseller: String) -> impl IntoView {
     let months = start.overview.months.clone();
     let month = RwSignal::new(start.month.clone().unwrap_or_default());
     let run = RwSignal::new(start.run);

@@ -1,0 +1,14 @@
+import { chromium } from '@playwright/test';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+page.on('pageerror', e => console.log('PAGEERROR', e.message, e.stack));
+page.on('console', m => console.log('CONSOLE', m.type(), m.text().slice(0, 600)));
+await page.goto('http://127.0.0.1:3300/login');
+await page.getByLabel('Email').fill('admin@demo-reseller.example');
+await page.getByLabel('Password').fill('demo-password-2026');
+await page.getByRole('button', { name: /sign in/i }).click();
+await page.waitForURL(/customers/);
+await page.goto('http://127.0.0.1:3300/billing');
+await page.waitForTimeout(2000);
+await page.screenshot({ path: '/tmp/billing.png', fullPage: true });
+await browser.close();

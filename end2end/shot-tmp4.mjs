@@ -1,0 +1,12 @@
+import { chromium } from '@playwright/test';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+await page.goto('http://127.0.0.1:3300/login');
+await page.getByLabel('Email').fill('admin@demo-reseller.example');
+await page.getByLabel('Password').fill('demo-password-2026');
+await page.getByRole('button', { name: /sign in/i }).click();
+await page.waitForURL(/customers/);
+const r = await page.request.get('http://127.0.0.1:3300/' + (process.argv[2]||'billing') + '');
+const html = await r.text();
+for (const m of html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)) console.log(m[1].slice(0, 400).replace(/\n/g,' '), '\n---');
+await browser.close();

@@ -29,26 +29,30 @@ pub fn AppShell() -> impl IntoView {
     let demo = Resource::new(|| (), |_| demo_mode());
     let location = use_location();
 
+    // Only the header waits for the user here. The page is outside this Suspense on purpose:
+    // Suspense re-runs its children until settled, so a page inside it would be built two or
+    // three times on the server, each time creating its resources and loading its data again
+    // (and a discarded build's answer could differ from the one rendered). Pages that need the
+    // user read `UserResource` inside their own Suspense. A request without a session never
+    // gets here: the server redirects it to the sign-in page.
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
-        <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <header class="topbar" aria-busy="true"></header> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(user) => EitherOf3::A(view! {
-                        <Header user demo=demo.await.unwrap_or(false) />
-                        <main id="main" class="page" tabindex="-1">
-                            <Outlet />
-                        </main>
-                    }),
+                    Ok(user) => EitherOf3::A(view! { <Header user demo=demo.await.unwrap_or(false) /> }),
                     Err(AppError::Unauthorized) => {
                         let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
                         let target = format!("/login?next={}", model::url::encode_query_value(&here));
                         EitherOf3::B(view! { <Redirect path=target /> })
                     }
-                    Err(error) => EitherOf3::C(view! { <main id="main" class="page"><ErrorPanel error /></main> }),
+                    Err(error) => EitherOf3::C(view! { <ErrorPanel error /> }),
                 }
             })}
         </Suspense>
+        <main id="main" class="page" tabindex="-1">
+            <Outlet />
+        </main>
     }
 }
 

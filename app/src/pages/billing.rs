@@ -16,7 +16,6 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use model::billing::{file_name, BillingRun, BillingRunSummary, BillingStart, Period};
-use model::{CurrentUser, Permission};
 
 /// `October 2026` for `2026-10` (the text itself if it is not a month).
 fn label(period: &str) -> String {
@@ -25,9 +24,10 @@ fn label(period: &str) -> String {
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
-    // The shell resolved the user before rendering any page.
-    let user = use_context::<UserResource>().and_then(|user| user.get_untracked()).and_then(Result::ok);
-    let allowed = user.as_ref().is_some_and(|u| u.permissions.contains(Permission::BillingAdministrator));
+    let user = expect_context::<UserResource>();
+    let wanted = use_query_map().with_untracked(|q| q.get("month"));
+    // Created here, outside the Suspense that reads it, so it is created once.
+    let loaded = Resource::new(|| (), move |_| billing_start(wanted.clone()));
     view! {
         <Title text="Billing" />
         <div class="page-header">
@@ -37,10 +37,16 @@ pub fn BillingPage() -> impl IntoView {
             "One line per customer for each month: prorated by day from the day it was created, up to the day before it was terminated. "
             "In-house and trial days are zero-rated; disabled customers are billed."
         </p>
-        {match user {
-            Some(user) if allowed => view! { <Billing user /> }.into_any(),
-            _ => view! { <NoPermission /> }.into_any(),
-        }}
+        <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading billing…"</p> }>
+            {move || Suspend::new(async move {
+                let reseller = user.await.map(|u| u.reseller_name).unwrap_or_default();
+                match loaded.await {
+                    Ok(start) => view! { <Board start reseller /> }.into_any(),
+                    Err(AppError::Forbidden) => view! { <NoPermission /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -51,26 +57,6 @@ fn NoPermission() -> impl IntoView {
             <h2>"You need the Billing Administrator permission"</h2>
             <p>"Billing runs and their downloads are open to Billing Administrators only. Ask a user administrator of your company to grant it."</p>
         </section>
-    }
-}
-
-#[component]
-fn Billing(user: CurrentUser) -> impl IntoView {
-    let wanted = use_query_map().with_untracked(|q| q.get("month"));
-    let loaded = Resource::new(|| (), move |_| billing_start(wanted.clone()));
-    view! {
-        <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading billing…"</p> }>
-            {move || {
-                let reseller = user.reseller_name.clone();
-                Suspend::new(async move {
-                    match loaded.await {
-                        Ok(start) => view! { <Board start reseller /> }.into_any(),
-                        Err(AppError::Forbidden) => view! { <NoPermission /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
     }
 }
 

@@ -97,11 +97,9 @@ fn focus_later(id: &'static str) {
 #[component]
 pub fn PbxTemplatesPage() -> impl IntoView {
     let templates = Resource::new(|| (), |_| list_pbx_templates());
-    // The shell resolved the user before rendering any page.
-    let can_change = use_context::<UserResource>()
-        .and_then(|user| user.get_untracked())
-        .and_then(Result::ok)
-        .is_some_and(|user| user.permissions.contains(Permission::CustomerAdministrator));
+    // Whether the user may change templates (read inside a Suspense: see the shell).
+    let user = expect_context::<UserResource>();
+    let may_change = move || async move { user.await.is_ok_and(|u| u.permissions.contains(Permission::CustomerAdministrator)) };
     let editing = RwSignal::new(None::<(Editing, TemplateForm)>);
     let to_delete = RwSignal::new(None::<TemplateSummary>);
     let notice = RwSignal::new(None::<String>);
@@ -133,9 +131,13 @@ pub fn PbxTemplatesPage() -> impl IntoView {
         <Title text="PBX Templates" />
         <div class="page-header">
             <h1 id="pbx-templates-heading" tabindex="-1">"PBX Templates"</h1>
-            {can_change.then(|| view! {
-                <button type="button" id="new-template" class="primary" on:click=move |_| open_new()>"+ New Template"</button>
-            })}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    may_change().await.then(|| view! {
+                        <button type="button" id="new-template" class="primary" on:click=move |_| open_new()>"+ New Template"</button>
+                    })
+                })}
+            </Suspense>
         </div>
         <p class="muted page-intro">
             "A template holds the master settings of one PBX platform, shared by many customers. "
@@ -152,6 +154,7 @@ pub fn PbxTemplatesPage() -> impl IntoView {
         {move || editing.get().map(|(editing, initial)| view! { <TemplateEditor editing initial on_saved on_cancel /> })}
         <Transition set_pending fallback=|| view! { <p class="page-loading" role="status">"Loading PBX templates…"</p> }>
             {move || Suspend::new(async move {
+                let can_change = may_change().await;
                 match templates.await {
                     Ok(list) if list.is_empty() => view! {
                         <Show when=move || editing.with(Option::is_none)>

@@ -11,6 +11,7 @@ mod kazoo;
 mod lifecycle;
 mod mail;
 mod operator;
+mod pages;
 mod pbx_templates;
 mod provisioning;
 mod rest;

@@ -1,0 +1,29 @@
+//! Server-rendered pages load their data once. Leptos' `Suspense` re-runs its children until
+//! they settle; a page rendered inside the shell's `Suspense` was built two or three times per
+//! request, loading its data each time (and the browser could hydrate a discarded build's
+//! answer). Each resource the server serialises for the browser must be a different one.
+
+use crate::support::*;
+use std::collections::BTreeMap;
+
+#[tokio::test]
+async fn every_page_serialises_each_of_its_resources_once() {
+    let portal = spawn().await;
+    let session = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    for path in ["/customers", "/pbx-templates", "/users", "/billing", "/api-access", "/outbox", "/account"] {
+        let res = portal.get(path, Some(&session)).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let html = res.text().await.unwrap();
+        // `__RESOLVED_RESOURCES[3] = "…";` per resource the server resolved.
+        let mut by_payload: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for part in html.split("__RESOLVED_RESOURCES[").skip(1) {
+            let (index, rest) = part.split_once("] = ").unwrap();
+            let payload = rest.split("\";").next().unwrap();
+            by_payload.entry(payload).or_default().push(index);
+        }
+        assert!(by_payload.len() >= 2, "{path}: at least the user and demo mode: {by_payload:?}");
+        for (payload, indices) in &by_payload {
+            assert_eq!(indices.len(), 1, "{path} serialised the same answer as resources {indices:?}: {}", &payload[..payload.len().min(120)]);
+        }
+    }
+}

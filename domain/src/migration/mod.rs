@@ -11,6 +11,7 @@ mod m20261127_000005_user_tokens;
 mod m20261127_000006_api_clients;
 mod m20261127_000007_api_idempotency;
 mod m20261127_000008_in_house_index;
+mod m20261127_000009_name_key_length;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_api_clients::Migration),
             Box::new(m20261127_000007_api_idempotency::Migration),
             Box::new(m20261127_000008_in_house_index::Migration),
+            Box::new(m20261127_000009_name_key_length::Migration),
         ]
     }
 }

@@ -255,3 +255,23 @@ async fn a_month_is_billed_once_and_reads_the_same_every_time() {
     assert_eq!(other.get(&format!("/api/v1/billing/{month}")).await.0, StatusCode::NOT_FOUND);
     assert_eq!(other.get("/api/v1/billing").await.1["data"], serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn a_name_that_lower_cases_longer_is_still_stored() {
+    // "İ" lower-cases to two characters: 100 of them make a 200-character name key, which
+    // PostgreSQL once refused.
+    let portal = spawn().await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let name = "İ".repeat(100);
+    let body = serde_json::json!({
+        "name": name, "productType": "essentials", "country": "TR",
+        "primaryUser": {"displayName": "Ilkay", "email": "ilkay@istanbul.example"},
+        "connection": {"enabled": false, "accountId": "0123456789abcdef0123456789abcdef"}
+    });
+    let (status, created) = api.post("/api/v1/customers", &body.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["data"]["name"], name);
+    let (status, again) = api.post("/api/v1/customers", &body.to_string().replace("ilkay@", "other@")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the same name in another case is taken: {again}");
+    assert!(again["fields"]["name"].is_string());
+}

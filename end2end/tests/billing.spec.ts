@@ -37,6 +37,11 @@ test('run the previous month, see its lines and download them as CSV', async ({ 
   await expect(lines(page).filter({ hasText: 'Acme Logistics' })).toHaveCount(1);
   await expect(page.getByText(/^Run on .+ by Dana Demo\./)).toBeVisible();
   await expect(run).toBeEnabled();
+  // At 1280 px every column fits, long tenant codes (a Tenant ID when there is no reference)
+  // included: nothing scrolls sideways.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const table = page.locator('.billing-run .table-wrap');
+  expect(await table.evaluate((e) => e.scrollWidth - e.clientWidth)).toBeLessThanOrEqual(0);
 
   const [download] = await Promise.all([
     page.waitForEvent('download'),

@@ -21,6 +21,8 @@ test('the grid lists the reseller\'s customers sorted by name, with an Edit link
   await expect(page.getByRole('columnheader', { name: 'Name' })).toHaveAttribute('aria-sort', 'ascending');
   await expect(page.getByRole('link', { name: 'Edit Acme Logistics' })).toHaveAttribute('href', /\/customers\/[0-9a-f-]{36}$/);
   await expect(page.getByText('Harbor Freight Brokers')).toHaveCount(0);
+  // Countries show their ISO code, named in full on hover.
+  await expect(rows(page).first().locator('abbr')).toHaveAttribute('title', 'United Kingdom');
 });
 
 test('typing in the search filters without a reload and the URL keeps the state', async ({ page }) => {

@@ -249,7 +249,10 @@ fn Grid(
                                 <td><span class=format!("status status-{}", row.status.as_str())>{row.status.label()}</span></td>
                                 <td>{row.reference.clone()}</td>
                                 <td>{row.product_type.clone()}</td>
-                                <td>{row.country.clone()}</td>
+                                <td>{match model::country::find(&row.country) {
+                                    Some(c) => view! { <abbr title=c.name>{c.code}</abbr> }.into_any(),
+                                    None => row.country.clone().into_any(),
+                                }}</td>
                                 <td><a href=format!("/customers/{}", row.id) aria-label=format!("Edit {}", row.name)>"Edit"</a></td>
                             </tr>
                         }

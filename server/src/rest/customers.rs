@@ -129,7 +129,8 @@ pub(super) async fn product_types(State(state): State<RestState>, Caller(who): C
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body get the first answer again (`Idempotent-Replayed: true`); the same key with another body is a 422.")),
     request_body = NewCustomer,
     responses(
-        (status = 201, description = "Created (or, for a repeated Idempotency-Key, the first answer again).", body = CustomerData),
+        (status = 201, description = "Created (or, for a repeated Idempotency-Key, the first answer again).", body = CustomerData,
+            headers(("Location" = String, description = "The new customer's URL."), ("Idempotent-Replayed" = String, description = "`true` when this is the first answer again."))),
         (status = 400, description = "Malformed JSON, an unknown field or a wrong type (named in `fields`).", body = ErrorBody),
         (status = 409, description = "A concurrent change got there first.", body = ErrorBody),
         (status = 422, description = "A rule is broken (the fields are named), or the Idempotency-Key was used with another body.", body = ErrorBody),

@@ -372,7 +372,7 @@ async fn recall(state: &RestState, who: &ApiCaller, headers: &HeaderMap, path: &
     let fingerprint = [b"POST ", path.as_bytes(), b"\n", body].concat();
     match domain::idempotency::earlier(&state.app.ctx.db, who.actor.reseller_id, &key, &fingerprint).await? {
         domain::idempotency::Earlier::None => Ok(Ok(Some(Idempotency { key, fingerprint }))),
-        domain::idempotency::Earlier::Replay { status, response } => Ok(Err(replay(status, response))),
+        domain::idempotency::Earlier::Replay { status, response } => Ok(Err(replay(status, response, path))),
         domain::idempotency::Earlier::Mismatch => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
@@ -390,7 +390,7 @@ async fn created(state: &RestState, who: &ApiCaller, key: Option<Idempotency>, l
         && let domain::idempotency::Earlier::Replay { status, response } =
             domain::idempotency::remember(&state.app.ctx.db, who.actor.reseller_id, &key.key, &key.fingerprint, 201, &body).await?
     {
-        return Ok(replay(status, response));
+        return Ok(replay(status, response, location.rsplit_once('/').map_or(location, |(collection, _)| collection)));
     }
     let mut out = (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     if let Ok(location) = HeaderValue::from_str(location) {
@@ -399,10 +399,24 @@ async fn created(state: &RestState, who: &ApiCaller, key: Option<Idempotency>, l
     Ok(out)
 }
 
-fn replay(status: u16, response: String) -> Response {
+/// The first answer to a repeated create, again: with `Idempotent-Replayed: true` and, for a
+/// `201`, the `Location` of what it created (under `collection`, by the answer's `data.id`).
+fn replay(status: u16, response: String, collection: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let location = (status == StatusCode::CREATED)
+        .then(|| serde_json::from_str::<serde_json::Value>(&response).ok())
+        .flatten()
+        .and_then(|body| match &body["data"]["id"] {
+            serde_json::Value::String(id) => Some(id.clone()),
+            serde_json::Value::Number(id) => Some(id.to_string()),
+            _ => None,
+        })
+        .and_then(|id| HeaderValue::from_str(&format!("{collection}/{id}")).ok());
     let mut out = (status, [(header::CONTENT_TYPE, "application/json")], response).into_response();
     out.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    if let Some(location) = location {
+        out.headers_mut().insert(header::LOCATION, location);
+    }
     out
 }
 

@@ -57,7 +57,8 @@ pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Pat
     ),
     request_body = NewUser,
     responses(
-        (status = 201, body = UserData),
+        (status = 201, description = "Added (or, for a repeated Idempotency-Key, the first answer again).", body = UserData,
+            headers(("Location" = String, description = "The new user's URL."), ("Idempotent-Replayed" = String, description = "`true` when this is the first answer again."))),
         (status = 400, description = "Malformed JSON, an unknown field or a wrong type (named in `fields`).", body = ErrorBody),
         (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
         (status = 409, description = "The customer is terminated.", body = ErrorBody),

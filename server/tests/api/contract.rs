@@ -124,6 +124,10 @@ impl<'a> Api<'a> {
         self.called.lock().unwrap().insert(format!("{method} {template}"));
         let response = &operation["responses"][status.as_str()];
         assert!(response.is_object(), "{method} {path} answered {status}, which the document does not list for it: {text}");
+        // A documented Location is always sent (other documented headers are conditional).
+        if response["headers"]["Location"].is_object() {
+            assert!(headers.get("location").is_some(), "{method} {path} {status}: no Location header");
+        }
         let content = &response["content"];
         if content.is_null() {
             assert!(text.is_empty(), "{method} {path} {status}: the document promises no body, got {text}");

@@ -205,6 +205,7 @@ async fn post_creates_a_customer_in_one_call_and_an_idempotency_key_replays_it()
     let (status, headers, again) = post(&portal, &bearer, Some("order-4711"), NEW_CUSTOMER).await;
     assert_eq!((status, again.clone()), (StatusCode::CREATED, body.clone()));
     assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(headers["location"].to_str().unwrap(), format!("/api/v1/customers/{tenant}"));
     assert_eq!(customer_total(&portal).await, before + 1);
     // The same key with another body is refused.
     let other = NEW_CUSTOMER.replace("Orbit Analytics", "Orbit Two");

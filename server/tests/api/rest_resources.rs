@@ -70,6 +70,7 @@ async fn customer_users_are_listed_added_given_roles_and_removed_by_the_portals_
     let again = api.send(Method::POST, &users, Some(body), &key).await;
     assert_eq!((again.status, &again.body), (StatusCode::CREATED, &first.body));
     assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.headers["location"], first.headers["location"], "the replay points at the same user");
     let other = api.send(Method::POST, &users, Some(r#"{"displayName": "Yan", "email": "yan@acme.example"}"#), &key).await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     // The same key for another customer's users is another request too.

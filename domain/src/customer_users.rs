@@ -2,11 +2,11 @@
 //! Administrator; granting access to a user who has none queues their invitation.
 
 use crate::activity::{self, Actor};
-use crate::entity::{customer, customer_user, reseller};
+use crate::entity::{customer, customer_user, ignored_pbx_user, reseller};
 use crate::provisioning::{ensure_changeable, lock_owned, owned};
 use crate::{outbox, Error, Result};
 use chrono::Utc;
-use model::customer_form::{CustomerUser, PrimaryUserForm, USER_PAGE_SIZE, UserPage, UserQuery};
+use model::customer_form::{CustomerUser, IgnoredPbxUser, PrimaryUserForm, USER_PAGE_SIZE, UserPage, UserQuery};
 use model::roles::{Invitation, Roles, Supervisor};
 use model::Permission;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
@@ -231,7 +231,8 @@ pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str
     Ok(view(user))
 }
 
-/// Removes a user from the customer (never the last User Administrator).
+/// Removes a user from the customer (never the last User Administrator). A user imported from
+/// the PBX is remembered as ignored, so the next sync does not import them again.
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
     let (_gate, txn) = crate::db::begin(db).await?;
@@ -241,7 +242,24 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, u
     if user.user_admin && other_admins(&txn, &c, user.id).await? == 0 {
         return Err(Error::Conflict(LAST_ADMIN.into()));
     }
-    let summary = format!("Removed user {} <{}>.", user.display_name, user.email);
+    // Linked to a PBX user (imported, or matched by email): the sync would bring them back.
+    let summary = match user.pbx_id.as_ref() {
+        Some(pbx_id) => {
+            ignored_pbx_user::ActiveModel {
+                customer_id: Set(c.id),
+                pbx_id: Set(pbx_id.clone()),
+                display_name: Set(user.display_name.clone()),
+                email: Set(user.email.clone()),
+                ignored_by: Set(actor.name.chars().take(200).collect()),
+                ignored_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            format!("Removed user {} <{}>; the PBX sync no longer imports them.", user.display_name, user.email)
+        }
+        None => format!("Removed user {} <{}>.", user.display_name, user.email),
+    };
     // Their invitation, if not sent yet, must not go out after they lost access.
     crate::entity::outbox::Entity::delete_many()
         .filter(crate::entity::outbox::Column::CustomerUserId.eq(user.id))
@@ -250,6 +268,51 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, u
         .await?;
     user.delete(&txn).await?;
     activity::record(&txn, actor, Some(c.id), "user.removed", summary).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The PBX users removed from the customer, whom the sync does not import, newest first.
+pub async fn ignored(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Vec<IgnoredPbxUser>> {
+    let c = owned(db, actor.reseller_id, customer_id).await?;
+    let zone = reseller::Entity::find_by_id(c.reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
+    let rows = ignored_pbx_user::Entity::find()
+        .filter(ignored_pbx_user::Column::CustomerId.eq(c.id))
+        .order_by_desc(ignored_pbx_user::Column::IgnoredAt)
+        .order_by_desc(ignored_pbx_user::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| IgnoredPbxUser {
+            removed_at: activity::local_time(r.ignored_at, &zone),
+            pbx_id: r.pbx_id,
+            display_name: r.display_name,
+            email: r.email,
+            removed_by: r.ignored_by,
+        })
+        .collect())
+}
+
+/// Stops ignoring a removed PBX user: a sync is asked for, which imports them again (without
+/// roles) while the PBX lists them.
+pub async fn import_again(db: &DatabaseConnection, actor: &Actor, customer_id: &str, pbx_id: &str) -> Result<()> {
+    actor.require(Permission::CustomerAdministrator)?;
+    let (_gate, txn) = crate::db::begin(db).await?;
+    let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
+    ensure_changeable(&c)?;
+    let row = ignored_pbx_user::Entity::find()
+        .filter(ignored_pbx_user::Column::CustomerId.eq(c.id))
+        .filter(ignored_pbx_user::Column::PbxId.eq(pbx_id))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    row.clone().delete(&txn).await?;
+    let conn = crate::entity::pbx_connection::Entity::find().filter(crate::entity::pbx_connection::Column::CustomerId.eq(c.id)).one(&txn).await?;
+    if let Some(conn) = conn.filter(|conn| conn.enabled) {
+        crate::sync::schedule(&txn, conn.id, model::sync::Reason::Changed).await?;
+    }
+    activity::record(&txn, actor, Some(c.id), "user.import_again", format!("The PBX sync imports {} <{}> again.", row.display_name, row.email)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -521,13 +521,21 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
         by_email.insert(u.email_key.clone(), i);
     }
 
+    // Users the reseller removed are not imported again (`customer_users::remove`).
+    let ignored: HashSet<String> = crate::entity::ignored_pbx_user::Entity::find()
+        .filter(crate::entity::ignored_pbx_user::Column::CustomerId.eq(c.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| r.pbx_id)
+        .collect();
     let mut counts = Counts { found: found.users.len() as u32, sub_accounts: found.sub_accounts as u32, ..Counts::default() };
     let mut problems: Vec<String> = Vec::new();
     let mut listed: HashSet<String> = HashSet::new();
     let mut claimed_emails: HashSet<String> = HashSet::new();
     let mut inserts = Vec::new();
     for user in &found.users {
-        if !listed.insert(user.pbx_id.clone()) {
+        if !listed.insert(user.pbx_id.clone()) || ignored.contains(&user.pbx_id) {
             counts.found -= 1;
             continue;
         }

@@ -63,6 +63,30 @@ test('a customer created on the simulator template gets its PBX users, live', as
   const plain = page.getByRole('row', { name: /ben.adams@northwind-trading.example/ });
   await expect(plain).toContainText('No access');
   await expect(plain).toContainText('Not invited');
+
+  // A removed PBX user is not imported again until someone asks for it.
+  await plain.getByRole('button', { name: 'Remove' }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Confirm removal' });
+  await expect(confirm).toContainText('the PBX sync no longer imports them');
+  await confirm.getByRole('button', { name: 'Remove user' }).click();
+  await expect(page.getByText('Ben Adams was removed. The PBX sync no longer imports them.')).toBeVisible();
+  const removed = page.getByRole('region', { name: 'Removed PBX users (1)' });
+  await expect(removed.getByRole('row', { name: /Ben Adams/ })).toContainText('ben.adams@northwind-trading.example');
+  await sections(page).getByRole('link', { name: 'PBX' }).click();
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await page.getByText('Recent runs').click();
+  await expect(page.getByRole('row', { name: /Sync now\s+Succeeded/ })).toHaveCount(2, { timeout: 20_000 });
+  await expect(page.locator('.sync-counts')).toContainText('Found43');
+  await sections(page).getByRole('link', { name: 'Users' }).click();
+  await expect(page.locator('table.grid tbody tr').filter({ hasText: 'ben.adams@northwind-trading.example' })).toHaveCount(1); // only in the removed list
+  await removed.getByRole('button', { name: 'Import Ben Adams again' }).click();
+  await expect(page.getByText('Ben Adams will be imported again at the next sync')).toBeVisible();
+  await expect(removed).toHaveCount(0);
+  await sections(page).getByRole('link', { name: 'PBX' }).click();
+  await page.getByText('Recent runs').click();
+  await expect(page.getByRole('row', { name: /Settings changed\s+Succeeded/ })).toBeVisible({ timeout: 20_000 });
+  await sections(page).getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('row', { name: /ben.adams@northwind-trading.example/ })).toContainText('From PBX');
 });
 
 test('a disabled connection says so and cannot sync', async ({ page }) => {

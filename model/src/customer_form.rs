@@ -202,6 +202,18 @@ pub struct CustomerDetail {
     pub rules: DetailsRules,
 }
 
+/// A PBX user removed from the customer, whom the sync does not import again until someone
+/// asks for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IgnoredPbxUser {
+    pub pbx_id: String,
+    pub display_name: String,
+    pub email: String,
+    pub removed_by: String,
+    /// Local date and time in the reseller's time zone.
+    pub removed_at: String,
+}
+
 /// A customer user as the Users tab lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerUser {

@@ -103,6 +103,24 @@ pub async fn remove_customer_user(id: String, user_id: i64) -> Result<(), AppErr
     Ok(domain::customer_users::remove(&ctx.db, &actor, &id, user_id).await?)
 }
 
+/// The PBX users removed from the customer, whom the sync no longer imports.
+#[server(input = Json)]
+pub async fn ignored_pbx_users(id: String) -> Result<Vec<model::customer_form::IgnoredPbxUser>, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    Ok(domain::customer_users::ignored(&ctx.db, &actor, &id).await?)
+}
+
+/// Lets the sync import a removed PBX user again (a sync is asked for at once).
+#[server(input = Json)]
+pub async fn import_pbx_user_again(id: String, pbx_id: String) -> Result<(), AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    domain::customer_users::import_again(&ctx.db, &actor, &id, &pbx_id).await?;
+    ctx.sync_requested.notify_one();
+    Ok(())
+}
+
 #[server(input = Json)]
 pub async fn resend_invitation(id: String, user_id: i64) -> Result<CustomerUser, AppError> {
     let actor = crate::ssr::actor()?;

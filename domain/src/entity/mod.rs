@@ -7,6 +7,7 @@ pub mod api_token;
 pub mod billing_run;
 pub mod customer;
 pub mod customer_user;
+pub mod ignored_pbx_user;
 pub mod outbox;
 pub mod pbx_connection;
 pub mod pbx_sync_run;

@@ -12,6 +12,7 @@ mod m20261127_000006_api_clients;
 mod m20261127_000007_api_idempotency;
 mod m20261127_000008_in_house_index;
 mod m20261127_000009_name_key_length;
+mod m20261127_000010_ignored_pbx_users;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_api_idempotency::Migration),
             Box::new(m20261127_000008_in_house_index::Migration),
             Box::new(m20261127_000009_name_key_length::Migration),
+            Box::new(m20261127_000010_ignored_pbx_users::Migration),
         ]
     }
 }

@@ -111,8 +111,8 @@ pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, P
 
 /// Remove a user from a customer.
 ///
-/// Never the last User Administrator. A user found on the PBX comes back at the next sync while
-/// the PBX still lists them.
+/// Never the last User Administrator. A user found on the PBX is not imported again by later
+/// syncs (the portal's Users tab can import them again).
 #[utoipa::path(
     delete,
     path = "/api/v1/customers/{id}/users/{userId}",

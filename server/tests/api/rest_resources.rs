@@ -276,3 +276,47 @@ async fn a_name_that_lower_cases_longer_is_still_stored() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the same name in another case is taken: {again}");
     assert!(again["fields"]["name"].is_string());
 }
+
+#[tokio::test]
+async fn a_removed_pbx_user_stays_removed_until_imported_again() {
+    use app::api::customers::{IgnoredPbxUsers, ImportPbxUserAgain};
+    let portal = spawn_with(&[], |p| p.syncer = Some(sync_worker(p))).await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let session = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let tenant = tenant_named(&portal, "Acme Logistics").await;
+    let (_, list) = api.get(&format!("/api/v1/customers/{tenant}/pbxs")).await;
+    let pbx = format!("/api/v1/customers/{tenant}/pbxs/{}", list["data"][0]["id"]);
+    wait_for(&api, &pbx, |p| p["sync"]["state"] == "synced").await;
+    let before = user_count(&portal, &tenant).await;
+
+    // Remove one imported user; a new sync leaves them out.
+    let users = format!("/api/v1/customers/{tenant}/users");
+    let (_, page) = api.get(&format!("{users}?pageSize=1000")).await;
+    let imported = page["data"]["items"].as_array().unwrap().iter().find(|u| u["fromPbx"] == true && u["roles"]["agent"] == false).unwrap().clone();
+    let name = imported["displayName"].as_str().unwrap();
+    assert_eq!(api.delete(&format!("{users}/{}", imported["id"])).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(api.post(&format!("{pbx}/sync"), "").await.0, StatusCode::ACCEPTED);
+    let synced = wait_for(&api, &pbx, |p| p["sync"]["runs"][0]["reason"] == "manual" && p["sync"]["state"] == "synced").await;
+    assert_eq!((synced["sync"]["runs"][0]["added"].as_u64(), synced["sync"]["runs"][0]["found"].as_u64()), (Some(0), Some(43)), "{synced}");
+    assert_eq!(user_count(&portal, &tenant).await, before - 1);
+    let (status, ignored) = call_fn::<IgnoredPbxUsers>(&portal, Some(&session), serde_json::json!({ "id": tenant })).await;
+    assert_eq!(status, StatusCode::OK, "{ignored}");
+    assert_eq!(ignored[0]["display_name"], name);
+    assert!(ignored[0]["removed_by"].as_str().unwrap().contains(&api.client_id));
+
+    // Another reseller can neither see nor undo it; a wrong PBX id is missing.
+    let other = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
+    let pbx_id = ignored[0]["pbx_id"].as_str().unwrap().to_owned();
+    assert_ne!(call_fn::<IgnoredPbxUsers>(&portal, Some(&other), serde_json::json!({ "id": tenant })).await.0, StatusCode::OK);
+    assert_ne!(call_fn::<ImportPbxUserAgain>(&portal, Some(&other), serde_json::json!({ "id": tenant, "pbx_id": pbx_id })).await.0, StatusCode::OK);
+    assert_ne!(call_fn::<ImportPbxUserAgain>(&portal, Some(&session), serde_json::json!({ "id": tenant, "pbx_id": "nobody" })).await.0, StatusCode::OK);
+
+    // Imported again: a sync starts by itself and brings them back, without roles.
+    let (status, body) = call_fn::<ImportPbxUserAgain>(&portal, Some(&session), serde_json::json!({ "id": tenant, "pbx_id": pbx_id })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let back = wait_for(&api, &pbx, |p| p["sync"]["runs"][0]["reason"] == "changed" && p["sync"]["state"] == "synced").await;
+    assert_eq!(back["sync"]["runs"][0]["added"].as_u64(), Some(1), "{back}");
+    assert_eq!(user_count(&portal, &tenant).await, before);
+    let (_, ignored) = call_fn::<IgnoredPbxUsers>(&portal, Some(&session), serde_json::json!({ "id": tenant })).await;
+    assert_eq!(ignored, serde_json::json!([]));
+}

@@ -2,7 +2,7 @@
 //! lives in the URL (`?tab=users`), so it survives a reload and can be linked to.
 
 use crate::api::customers::{
-    add_customer_user, customer_activity, customer_connection, customer_sync_status, customer_users, load_customer, remove_customer_user,
+    add_customer_user, customer_activity, customer_connection, customer_sync_status, customer_users, ignored_pbx_users, import_pbx_user_again, load_customer, remove_customer_user,
     resend_invitation, set_customer_user_roles, sync_customer_now, update_connection, update_customer,
 };
 use crate::components::error_panel::ErrorPanel;
@@ -16,7 +16,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use model::country::{self, COUNTRIES};
 use model::customer::CustomerStatus;
-use model::customer_form::{ConnectionView, CustomerDetail, CustomerUser, DetailsForm, PrimaryUserForm, UserQuery};
+use model::customer_form::{ConnectionView, CustomerDetail, CustomerUser, DetailsForm, IgnoredPbxUser, PrimaryUserForm, UserQuery};
 use model::pbx::PbxKind;
 use model::roles::{Invitation, Roles};
 use model::sync::{Outcome, Phase, SyncRun, SyncState, SyncStatus};
@@ -265,7 +265,11 @@ fn UsersTab(id: String, read_only: bool) -> impl IntoView {
     let adding = RwSignal::new(false);
     let problem = RwSignal::new(None::<(String, bool)>);
     let notice = RwSignal::new(None::<String>);
-    let refresh = move || users.refetch();
+    let ignored = LocalResource::new(move || ignored_pbx_users(id.get_value()));
+    let refresh = move || {
+        users.refetch();
+        ignored.refetch();
+    };
     view! {
         <div class="tab-header">
             <h2>"Users"</h2>
@@ -332,6 +336,70 @@ fn UsersTab(id: String, read_only: bool) -> impl IntoView {
                 }
             })}
         </Transition>
+        <Transition>
+            {move || Suspend::new(async move {
+                match ignored.await {
+                    Ok(list) if !list.is_empty() => Some(view! {
+                        <RemovedPbxUsers id=id.get_value() list read_only problem notice refresh=Callback::new(move |_| refresh()) />
+                    }),
+                    _ => None,
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// PBX users removed from the customer: the sync leaves them out until one is imported again.
+#[component]
+fn RemovedPbxUsers(
+    id: String,
+    list: Vec<IgnoredPbxUser>,
+    read_only: bool,
+    problem: RwSignal<Option<(String, bool)>>,
+    notice: RwSignal<Option<String>>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let import = Action::new(move |user: &IgnoredPbxUser| {
+        let user = user.clone();
+        async move { import_pbx_user_again(id.get_value(), user.pbx_id.clone()).await.map(|_| user.display_name) }
+    });
+    Effect::new(move |_| match import.value().get() {
+        Some(Ok(name)) => {
+            problem.set(None);
+            notice.set(Some(format!("{name} will be imported again at the next sync, which has been asked for.")));
+            refresh.run(());
+        }
+        Some(Err(e)) => problem.set(Some((e.to_string(), false))),
+        None => {}
+    });
+    view! {
+        <section class="removed-pbx-users" aria-labelledby="removed-pbx-users-heading">
+            <h3 id="removed-pbx-users-heading">{format!("Removed PBX users ({})", list.len())}</h3>
+            <p class="muted">"The PBX sync does not import these users again while they are listed here."</p>
+            <div class="table-wrap">
+                <table class="grid">
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Removed"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|user| {
+                            let label = format!("Import {} again", user.display_name);
+                            let removed = format!("{} by {}", user.removed_at, user.removed_by);
+                            view! {
+                                <tr>
+                                    <td class="name">{user.display_name.clone()}</td>
+                                    <td>{user.email.clone()}</td>
+                                    <td>{removed}</td>
+                                    <td>{(!read_only).then(|| view! {
+                                        <button type="button" class="link-button" aria-label=label disabled=move || import.pending().get()
+                                            on:click=move |_| { import.dispatch(user.clone()); }>"Import again"</button>
+                                    })}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
     }
 }
 
@@ -369,8 +437,9 @@ fn UserRow(
         async move { resend_invitation(id.get_value(), uid).await.map(|_| format!("Invitation to {name} queued.")) }
     });
     let remove = Action::new(move |_: &()| {
-        let (uid, name) = user.with_value(|u| (u.id, u.display_name.clone()));
-        async move { remove_customer_user(id.get_value(), uid).await.map(|_| format!("{name} was removed.")) }
+        let (uid, name, from_pbx) = user.with_value(|u| (u.id, u.display_name.clone(), u.from_pbx));
+        let after = if from_pbx { " The PBX sync no longer imports them." } else { "" };
+        async move { remove_customer_user(id.get_value(), uid).await.map(|_| format!("{name} was removed.{after}")) }
     });
     for action in [save_roles, resend, remove] {
         Effect::new(move |_| {
@@ -405,7 +474,7 @@ fn UserRow(
             <tr class="confirm-row"><td colspan="5">
                 <div class="confirm" role="alertdialog" aria-label="Confirm removal">
                     <p>{user.with_value(|u| if u.from_pbx {
-                        format!("Remove {} from this customer? They lose access to the analytics service. While they are on the PBX, the next sync imports them again (without roles).", u.display_name)
+                        format!("Remove {} from this customer? They lose access to the analytics service, and the PBX sync no longer imports them (until you choose “Import again” under Removed PBX users).", u.display_name)
                     } else {
                         format!("Remove {} from this customer? They lose access to the analytics service.", u.display_name)
                     })}</p>

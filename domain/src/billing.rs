@@ -17,7 +17,8 @@
 
 use crate::activity::{self, Actor};
 use crate::customers::local_date;
-use crate::entity::{billing_run, customer, product_type, reseller};
+use crate::entity::{billing_run, customer, in_house_change, product_type, reseller};
+use std::collections::HashMap;
 use crate::{Error, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, SecondsFormat, Utc};
 use model::billing::{format_cents, BillingLine, BillingOverview, BillingRun, BillingRunSummary, BillingStart, Period, MONTHS_OFFERED};
@@ -42,8 +43,11 @@ pub struct BillableCustomer {
     pub monthly_price_cents: i64,
     /// Its day in the reseller's time zone is the first billable day.
     pub created_at: DateTime<Utc>,
-    /// Every day zero-rated.
+    /// In-house now: every day zero-rated, unless `in_house_changes` say otherwise.
     pub in_house: bool,
+    /// When the flag changed, oldest first: from each day on, the flag given holds (see
+    /// `entity::in_house_change`). Empty: the customer always had `in_house`.
+    pub in_house_changes: Vec<(NaiveDate, bool)>,
     /// The trial's last day: a running trial's `trial_expires_on`, or an ended one's
     /// `trial_ended_on`. The trial's days, from the first day, are zero-rated.
     pub trial_last_day: Option<NaiveDate>,
@@ -52,6 +56,17 @@ pub struct BillableCustomer {
     /// Terminated. One without a termination date (data from before dates were kept) is not
     /// billed: when it stopped is unknown.
     pub terminated: bool,
+}
+
+impl BillableCustomer {
+    /// Whether the customer was in-house on `day`.
+    fn in_house_on(&self, day: NaiveDate) -> bool {
+        match self.in_house_changes.iter().rev().find(|(from, _)| *from <= day) {
+            Some((_, in_house)) => *in_house,
+            // Before the first recorded change: the opposite of what that change set.
+            None => self.in_house_changes.first().map_or(self.in_house, |(_, first)| !first),
+        }
+    }
 }
 
 /// The month's lines for these customers (any that did not exist during the month get none),
@@ -72,12 +87,9 @@ pub fn lines(period: Period, time_zone: &str, customers: &[BillableCustomer]) ->
                 return None;
             }
             let days = (to - from).num_days() + 1;
-            let zero_rated = if c.in_house {
-                days
-            } else {
-                // The trial runs from the first day; `from` is never before it.
-                c.trial_last_day.map_or(0, |trial_last| ((to.min(trial_last) - from).num_days() + 1).max(0))
-            };
+            // A day is zero-rated when the customer was in-house or on trial that day (the
+            // trial runs from the first day, so up to its last day).
+            let zero_rated = from.iter_days().take_while(|d| *d <= to).filter(|d| c.in_house_on(*d) || c.trial_last_day.is_some_and(|t| *d <= t)).count() as i64;
             let quantity = days - zero_rated;
             let line = BillingLine {
                 tenant_code: if c.reference.trim().is_empty() { c.id.to_string() } else { c.reference.clone() },
@@ -296,10 +308,21 @@ async fn billable_customers(db: &impl ConnectionTrait, reseller_id: i64, period:
         .filter(Condition::any().add(customer::Column::TerminateOn.is_null()).add(customer::Column::TerminateOn.gt(first)))
         .all(db)
         .await?;
+    let mut changes: HashMap<Uuid, Vec<(NaiveDate, bool)>> = HashMap::new();
+    let of_reseller = sea_orm::sea_query::Query::select().column(customer::Column::Id).from(customer::Entity).and_where(customer::Column::ResellerId.eq(reseller_id)).to_owned();
+    for row in in_house_change::Entity::find()
+        .filter(in_house_change::Column::CustomerId.in_subquery(of_reseller))
+        .order_by_asc(in_house_change::Column::FromDay)
+        .all(db)
+        .await?
+    {
+        changes.entry(row.customer_id).or_default().push((row.from_day, row.in_house));
+    }
     rows.into_iter()
         .map(|(c, pt)| {
             let pt = pt.ok_or_else(|| Error::Internal(format!("customer {} has no product type", c.id)))?;
             Ok(BillableCustomer {
+                in_house_changes: changes.remove(&c.id).unwrap_or_default(),
                 id: c.id,
                 terminated: CustomerStatus::parse(&c.status) == Some(CustomerStatus::Terminated),
                 trial_last_day: c.trial_expires_on.or(c.trial_ended_on),
@@ -347,6 +370,7 @@ mod tests {
             monthly_price_cents: 3100,
             created_at: noon("2025-01-15"),
             in_house: false,
+            in_house_changes: Vec::new(),
             trial_last_day: None,
             terminate_on: None,
             terminated: false,
@@ -405,6 +429,37 @@ mod tests {
     fn in_house_days_are_all_zero_rated_but_listed() {
         let c = BillableCustomer { in_house: true, created_at: noon("2026-10-05"), ..customer("Acme") };
         assert_eq!(summary(&one("2026-10", c)), (0, 31, "2026-10-05", "2026-10-31", "0.00"));
+    }
+
+    #[test]
+    fn only_the_days_a_customer_was_in_house_are_zero_rated() {
+        // Paying until 14 October, in-house from the 15th: 14 chargeable days of 31.
+        let c = BillableCustomer {
+            in_house: true,
+            in_house_changes: vec![(day("2026-09-01"), false), (day("2026-10-15"), true)],
+            created_at: noon("2026-09-01"),
+            monthly_price_cents: 3100,
+            ..customer("Acme")
+        };
+        assert_eq!(summary(&one("2026-10", c.clone())), (14, 31, "2026-10-01", "2026-10-31", "14.00"));
+        // Billed today for last month, a customer that became in-house since is still charged.
+        let september = one("2026-09", c.clone());
+        assert_eq!((september.quantity, september.days_in_period), (30, 30));
+        // And back: in-house until 9 October (a change recorded without its starting day).
+        let back = BillableCustomer { in_house: false, in_house_changes: vec![(day("2026-10-10"), false)], ..c };
+        assert_eq!(summary(&one("2026-10", back)).0, 22);
+    }
+
+    #[test]
+    fn a_day_in_house_and_on_trial_is_zero_rated_once() {
+        let c = BillableCustomer {
+            in_house_changes: vec![(day("2026-10-01"), false), (day("2026-10-06"), true), (day("2026-10-11"), false)],
+            trial_last_day: Some(day("2026-10-08")),
+            created_at: noon("2026-10-01"),
+            ..customer("Acme")
+        };
+        // Trial 1–8, in-house 6–10: days 1–10 are free, 21 charged.
+        assert_eq!(summary(&one("2026-10", c)).0, 21);
     }
 
     #[test]

@@ -404,9 +404,36 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: &str, version: i
     if result.rows_affected != 1 {
         return Err(stale());
     }
+    if current.in_house != form.in_house {
+        record_in_house_change(&txn, current.id, created_on, current.in_house, local_date(Utc::now(), &owner.time_zone), form.in_house).await?;
+    }
     activity::record(&txn, actor, Some(current.id), "customer.updated", format!("Changed {}.", changes.join("; "))).await?;
     txn.commit().await?;
     Ok(version + 1)
+}
+
+/// Records that from `today` the customer is `in_house`, for billing. The first change also
+/// records what held from the day it was created; a second change on one day replaces the first.
+async fn record_in_house_change(db: &impl ConnectionTrait, customer_id: Uuid, created_on: NaiveDate, was: bool, today: NaiveDate, now_in_house: bool) -> Result<()> {
+    use crate::entity::in_house_change;
+    let known = in_house_change::Entity::find().filter(in_house_change::Column::CustomerId.eq(customer_id)).count(db).await?;
+    let row = |from_day: NaiveDate, in_house: bool| in_house_change::ActiveModel {
+        customer_id: Set(customer_id),
+        from_day: Set(from_day),
+        in_house: Set(in_house),
+        changed_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if known == 0 && created_on < today {
+        row(created_on, was).insert(db).await?;
+    }
+    in_house_change::Entity::delete_many()
+        .filter(in_house_change::Column::CustomerId.eq(customer_id))
+        .filter(in_house_change::Column::FromDay.eq(today))
+        .exec(db)
+        .await?;
+    row(today, now_in_house).insert(db).await?;
+    Ok(())
 }
 
 fn yes_no(v: bool) -> &'static str {

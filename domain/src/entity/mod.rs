@@ -8,6 +8,7 @@ pub mod billing_run;
 pub mod customer;
 pub mod customer_user;
 pub mod ignored_pbx_user;
+pub mod in_house_change;
 pub mod outbox;
 pub mod pbx_connection;
 pub mod pbx_sync_run;

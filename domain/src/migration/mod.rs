@@ -13,6 +13,7 @@ mod m20261127_000007_api_idempotency;
 mod m20261127_000008_in_house_index;
 mod m20261127_000009_name_key_length;
 mod m20261127_000010_ignored_pbx_users;
+mod m20261127_000011_in_house_changes;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_in_house_index::Migration),
             Box::new(m20261127_000009_name_key_length::Migration),
             Box::new(m20261127_000010_ignored_pbx_users::Migration),
+            Box::new(m20261127_000011_in_house_changes::Migration),
         ]
     }
 }

@@ -320,3 +320,39 @@ async fn a_removed_pbx_user_stays_removed_until_imported_again() {
     let (_, ignored) = call_fn::<IgnoredPbxUsers>(&portal, Some(&session), serde_json::json!({ "id": tenant })).await;
     assert_eq!(ignored, serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn a_customer_made_in_house_today_is_still_billed_for_last_month() {
+    use domain::entity::in_house_change;
+    let portal = spawn().await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let db = portal.database().await;
+    let acme = tenant_named(&portal, "Acme Logistics").await;
+    let month = {
+        use chrono::Datelike;
+        let last = chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Duration::days(1);
+        format!("{:04}-{:02}", last.year(), last.month())
+    };
+    let (status, patched) = api.patch(&format!("/api/v1/customers/{acme}"), r#"{"inHouse": true}"#).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    let id: uuid::Uuid = acme.parse().unwrap();
+    let history: Vec<bool> = in_house_change::Entity::find()
+        .filter(in_house_change::Column::CustomerId.eq(id))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.in_house)
+        .collect();
+    assert_eq!(history, [false, true], "paying from creation, in-house from today");
+
+    let (status, run) = api.post(&format!("/api/v1/billing/{month}"), "").await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    let line = run["data"]["lines"].as_array().unwrap().iter().find(|l| l["customerName"] == "Acme Logistics").unwrap().clone();
+    assert!(line["quantity"].as_u64().unwrap() > 0, "last month Acme was a paying customer: {line}");
+    // The always-in-house demo customer stays free.
+    let internal = run["data"]["lines"].as_array().unwrap().iter().find(|l| l["customerName"] == "Demo Reseller (in-house)").cloned();
+    if let Some(internal) = internal {
+        assert_eq!(internal["quantity"], 0, "{internal}");
+    }
+}

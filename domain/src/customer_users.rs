@@ -276,6 +276,16 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, u
 pub async fn ignored(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Vec<IgnoredPbxUser>> {
     let c = owned(db, actor.reseller_id, customer_id).await?;
     let zone = reseller::Entity::find_by_id(c.reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
+    ignored_of(db, &c, |at| activity::local_time(at, &zone)).await
+}
+
+/// [`ignored`] with times as RFC 3339 in UTC, for the REST API.
+pub async fn ignored_utc(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Vec<IgnoredPbxUser>> {
+    let c = owned(db, actor.reseller_id, customer_id).await?;
+    ignored_of(db, &c, |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).await
+}
+
+async fn ignored_of(db: &impl ConnectionTrait, c: &customer::Model, time: impl Fn(chrono::DateTime<Utc>) -> String) -> Result<Vec<IgnoredPbxUser>> {
     let rows = ignored_pbx_user::Entity::find()
         .filter(ignored_pbx_user::Column::CustomerId.eq(c.id))
         .order_by_desc(ignored_pbx_user::Column::IgnoredAt)
@@ -285,7 +295,7 @@ pub async fn ignored(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str
     Ok(rows
         .into_iter()
         .map(|r| IgnoredPbxUser {
-            removed_at: activity::local_time(r.ignored_at, &zone),
+            removed_at: time(r.ignored_at),
             pbx_id: r.pbx_id,
             display_name: r.display_name,
             email: r.email,

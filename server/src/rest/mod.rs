@@ -75,6 +75,8 @@ pub fn router(app: AppState, limit: RateLimit) -> Router {
         .route("/api/v1/customers/{id}", get(customers::get).patch(customers::patch).delete(customers::terminate))
         .route("/api/v1/customers/{id}/users", get(users::list).post(users::create))
         .route("/api/v1/customers/{id}/users/{user_id}", get(users::get).patch(users::patch).delete(users::remove))
+        .route("/api/v1/customers/{id}/removed-pbx-users", get(users::removed))
+        .route("/api/v1/customers/{id}/removed-pbx-users/{pbx_user_id}", axum::routing::delete(users::import_again))
         .route("/api/v1/customers/{id}/pbxs", get(pbxs::list))
         .route("/api/v1/customers/{id}/pbxs/{pbx_id}", get(pbxs::get).patch(pbxs::patch))
         .route("/api/v1/customers/{id}/pbxs/{pbx_id}/sync", post(pbxs::sync))

@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi, PartialSchema};
     paths(
         super::token,
         customers::list, customers::create, customers::get, customers::patch, customers::terminate, customers::product_types,
-        users::list, users::create, users::get, users::patch, users::remove,
+        users::list, users::create, users::get, users::patch, users::remove, users::removed, users::import_again,
         pbxs::list, pbxs::get, pbxs::patch, pbxs::sync,
         billing::list, billing::get, billing::run,
     ),

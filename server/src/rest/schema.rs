@@ -498,6 +498,21 @@ impl From<model::billing::BillingRun> for BillingRun {
     }
 }
 
+/// A PBX user removed from the customer: later syncs leave them out until they are imported
+/// again (`DELETE` this entry).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedPbxUser {
+    /// The user's id on the PBX.
+    pub pbx_user_id: String,
+    pub display_name: String,
+    pub email: String,
+    /// Who removed them (a portal user's name, or `API client <id>`).
+    pub removed_by: String,
+    #[schema(format = "date-time")]
+    pub removed_at: String,
+}
+
 /// `{"data": …}` envelopes, one per kind of answer (so each has a named schema).
 macro_rules! envelopes {
     ($($(#[$doc:meta])* $name:ident($inner:ty);)*) => {$(
@@ -524,6 +539,8 @@ envelopes! {
     PbxesData(Vec<Pbx>);
     /// A PBX connection.
     PbxData(Pbx);
+    /// The PBX users removed from a customer, newest first.
+    RemovedPbxUsersData(Vec<RemovedPbxUser>);
     /// The stored billing runs, newest month first.
     BillingRunsData(Vec<BillingRunSummary>);
     /// A month's billing.

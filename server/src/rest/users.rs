@@ -1,6 +1,6 @@
 //! `/api/v1/customers/{id}/users`: a customer's users and their roles.
 
-use super::schema::{ErrorBody, NewUser, UserData, UserPage, UserPageData, UserPatch};
+use super::schema::{ErrorBody, NewUser, RemovedPbxUser, RemovedPbxUsersData, UserData, UserPage, UserPageData, UserPatch};
 use super::{ApiError, Caller, Paging, PagingParams, RestState, answer, created, numeric_id, parse_body, recall};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -127,5 +127,51 @@ pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, P
 )]
 pub(super) async fn remove(State(state): State<RestState>, Caller(who): Caller, Path((id, user_id)): Path<(String, String)>) -> Result<Response, ApiError> {
     domain::customer_users::remove(&state.app.ctx.db, &who.actor, &id, numeric_id(&user_id)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// List the PBX users removed from a customer.
+///
+/// Removing a user who came from the PBX keeps later syncs from importing them again; they are
+/// listed here until imported again.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/removed-pbx-users",
+    tag = "Users",
+    params(("id" = String, Path, description = "The customer's Tenant ID.")),
+    responses(
+        (status = 200, body = RemovedPbxUsersData),
+        (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn removed(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let list = domain::customer_users::ignored_utc(&state.app.ctx.db, &who.actor, &id).await?;
+    let data = list
+        .into_iter()
+        .map(|u| RemovedPbxUser { pbx_user_id: u.pbx_id, display_name: u.display_name, email: u.email, removed_by: u.removed_by, removed_at: u.removed_at })
+        .collect();
+    Ok(answer(StatusCode::OK, RemovedPbxUsersData { data }))
+}
+
+/// Import a removed PBX user again.
+///
+/// Forgets the removal and asks for a sync at once, which imports the user (without roles)
+/// while the PBX lists them.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/customers/{id}/removed-pbx-users/{pbxUserId}",
+    tag = "Users",
+    params(("id" = String, Path, description = "The customer's Tenant ID."), ("pbxUserId" = String, Path, description = "The user's id on the PBX.")),
+    responses(
+        (status = 204, description = "The next sync imports them again."),
+        (status = 404, description = "No such customer or removed user (or another reseller's).", body = ErrorBody),
+        (status = 409, description = "The customer is terminated.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn import_again(State(state): State<RestState>, Caller(who): Caller, Path((id, pbx_user_id)): Path<(String, String)>) -> Result<Response, ApiError> {
+    domain::customer_users::import_again(&state.app.ctx.db, &who.actor, &id, &pbx_user_id).await?;
+    state.app.ctx.sync_requested.notify_one();
     Ok(StatusCode::NO_CONTENT.into_response())
 }

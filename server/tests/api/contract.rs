@@ -263,6 +263,8 @@ async fn every_documented_operation_is_exercised_and_answers_as_documented() {
     assert_eq!(api.delete(&format!("{users}/{primary}")).await.0, StatusCode::CONFLICT, "the last User Administrator");
     assert_eq!(api.delete(&format!("{users}/{robin}")).await.0, StatusCode::NO_CONTENT);
     assert_eq!(api.delete(&format!("{users}/{robin}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(api.get(&format!("{path}/removed-pbx-users")).await.0, StatusCode::OK);
+    assert_eq!(api.delete(&format!("{path}/removed-pbx-users/nobody")).await.0, StatusCode::NOT_FOUND);
 
     // PBX connections.
     let (status, pbxs) = api.get(&format!("{path}/pbxs")).await;

@@ -303,6 +303,10 @@ async fn a_removed_pbx_user_stays_removed_until_imported_again() {
     assert_eq!(status, StatusCode::OK, "{ignored}");
     assert_eq!(ignored[0]["display_name"], name);
     assert!(ignored[0]["removed_by"].as_str().unwrap().contains(&api.client_id));
+    // The API lists them too.
+    let (status, listed) = api.get(&format!("/api/v1/customers/{tenant}/removed-pbx-users")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((listed["data"][0]["displayName"].as_str(), listed["data"][0]["pbxUserId"].as_str()), (Some(name), ignored[0]["pbx_id"].as_str()));
 
     // Another reseller can neither see nor undo it; a wrong PBX id is missing.
     let other = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
@@ -319,6 +323,17 @@ async fn a_removed_pbx_user_stays_removed_until_imported_again() {
     assert_eq!(user_count(&portal, &tenant).await, before);
     let (_, ignored) = call_fn::<IgnoredPbxUsers>(&portal, Some(&session), serde_json::json!({ "id": tenant })).await;
     assert_eq!(ignored, serde_json::json!([]));
+
+    // The same over the API: remove again, then DELETE the removal.
+    let (_, page) = api.get(&format!("{users}?filter={}", imported["email"].as_str().unwrap())).await;
+    let again = page["data"]["items"][0]["id"].clone();
+    assert_eq!(api.delete(&format!("{users}/{again}")).await.0, StatusCode::NO_CONTENT);
+    let removed = format!("/api/v1/customers/{tenant}/removed-pbx-users/{pbx_id}");
+    let other_api = Api::open(&portal, OTHER_EMAIL).await;
+    assert_eq!(other_api.delete(&removed).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(api.delete(&removed).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(api.delete(&removed).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(api.get(&format!("/api/v1/customers/{tenant}/removed-pbx-users")).await.1["data"], serde_json::json!([]));
 }
 
 #[tokio::test]

@@ -697,14 +697,18 @@ async fn status_of(db: &impl ConnectionTrait, c: &customer::Model, time: impl Fn
     let Some(conn) = pbx_connection::Entity::find().filter(pbx_connection::Column::CustomerId.eq(c.id)).one(db).await? else {
         return Ok(None);
     };
-    let now = Utc::now();
-    let running = is_running(&conn, now);
     let rows = pbx_sync_run::Entity::find()
         .filter(pbx_sync_run::Column::ConnectionId.eq(conn.id))
         .order_by_desc(pbx_sync_run::Column::Id)
         .limit(10)
         .all(db)
         .await?;
+    // The schedule and claim are read after the runs: a run finishes in the transaction that
+    // releases its claim, so a finished run is never paired with its stale claim (which showed
+    // a just-synced connection as busy, with no next sync).
+    let conn = pbx_connection::Entity::find_by_id(conn.id).one(db).await?.unwrap_or(conn);
+    let now = Utc::now();
+    let running = is_running(&conn, now);
     let runs: Vec<SyncRun> = rows
         .into_iter()
         .enumerate()

@@ -1,7 +1,7 @@
 //! `/api/v1/customers` and `/api/v1/product-types`.
 
 use super::schema::{Customer, CustomerData, CustomerPage, CustomerPageData, CustomerPatch, ErrorBody, NewCustomer, ProductType, ProductTypesData, StatusChange};
-use super::{ApiError, Caller, Paging, PagingParams, RestState, answer, created, parse_body, recall};
+use super::{ApiError, Caller, Paging, PagingParams, RestState, Recalled, answer, created, parse_body, recall};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -139,9 +139,10 @@ pub(super) async fn product_types(State(state): State<RestState>, Caller(who): C
 )]
 pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let ctx = &state.app.ctx;
-    let key = match recall(&state, &who, &headers, "/api/v1/customers", &body).await? {
-        Ok(key) => key,
-        Err(replayed) => return Ok(replayed),
+    const COLLECTION: &str = "/api/v1/customers";
+    let key = match recall(&state, &who, &headers, COLLECTION, &body).await? {
+        Recalled::Fresh(key) => key,
+        Recalled::Replayed(answer) => return Ok(answer),
     };
     let input: NewCustomer = parse_body(&body)?;
     let template_id = match input.connection.template_id {
@@ -179,8 +180,9 @@ pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, 
     let id = domain::provisioning::create(&ctx.db, &who.actor, &new).await?;
     ctx.mail_queued.notify_one();
     ctx.sync_requested.notify_one();
-    let customer = current(&state, &who, &id.to_string()).await?;
-    created(&state, &who, key, &format!("/api/v1/customers/{id}"), CustomerData { data: customer }).await
+    let id = id.to_string();
+    let customer = current(&state, &who, &id).await?;
+    created(&state, &who, key, COLLECTION, &id, CustomerData { data: customer }).await
 }
 
 /// Change a customer (a JSON merge patch).

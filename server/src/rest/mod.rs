@@ -358,11 +358,18 @@ struct Idempotency {
     fingerprint: Vec<u8>,
 }
 
-/// Before a create: the earlier answer to the same key and request, if any (`Err(response)` to
-/// answer at once), else the key to [`remember`] the answer under.
-async fn recall(state: &RestState, who: &ApiCaller, headers: &HeaderMap, path: &str, body: &[u8]) -> Result<Result<Option<Idempotency>, Response>, ApiError> {
+/// What a create learns from its `Idempotency-Key` before doing the work.
+enum Recalled {
+    /// Do the work (and remember the answer under the key, if one was sent).
+    Fresh(Option<Idempotency>),
+    /// The same request was answered before: answer this again.
+    Replayed(Response),
+}
+
+/// Before a create into `collection`: the earlier answer to the same key and request, if any.
+async fn recall(state: &RestState, who: &ApiCaller, headers: &HeaderMap, collection: &str, body: &[u8]) -> Result<Recalled, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
-        return Ok(Ok(None));
+        return Ok(Recalled::Fresh(None));
     };
     let key = value
         .to_str()
@@ -371,10 +378,10 @@ async fn recall(state: &RestState, who: &ApiCaller, headers: &HeaderMap, path: &
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or_else(|| ApiError::field("Idempotency-Key", "Idempotency-Key must be 1 to 200 visible ASCII characters."))?
         .to_owned();
-    let fingerprint = [b"POST ", path.as_bytes(), b"\n", body].concat();
+    let fingerprint = [b"POST ", collection.as_bytes(), b"\n", body].concat();
     match domain::idempotency::earlier(&state.app.ctx.db, who.actor.reseller_id, &key, &fingerprint).await? {
-        domain::idempotency::Earlier::None => Ok(Ok(Some(Idempotency { key, fingerprint }))),
-        domain::idempotency::Earlier::Replay { status, response } => Ok(Err(replay(status, response, path))),
+        domain::idempotency::Earlier::None => Ok(Recalled::Fresh(Some(Idempotency { key, fingerprint }))),
+        domain::idempotency::Earlier::Replay { status, response } => Ok(Recalled::Replayed(replay(status, response, collection))),
         domain::idempotency::Earlier::Mismatch => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
@@ -384,18 +391,19 @@ async fn recall(state: &RestState, who: &ApiCaller, headers: &HeaderMap, path: &
     }
 }
 
-/// After a create: answers `201 Created` with `envelope` at `location`, remembering the answer
-/// under the request's key (or answering what a concurrent request with the key stored first).
-async fn created(state: &RestState, who: &ApiCaller, key: Option<Idempotency>, location: &str, envelope: impl Serialize) -> Result<Response, ApiError> {
+/// After a create: answers `201 Created` with `envelope`, located at `collection/id`,
+/// remembering the answer under the request's key (or answering what a concurrent request with
+/// the key stored first).
+async fn created(state: &RestState, who: &ApiCaller, key: Option<Idempotency>, collection: &str, id: &str, envelope: impl Serialize) -> Result<Response, ApiError> {
     let body = serde_json::to_string(&envelope).map_err(|e| domain::Error::Internal(format!("encoding an API answer: {e}")))?;
     if let Some(key) = key
         && let domain::idempotency::Earlier::Replay { status, response } =
             domain::idempotency::remember(&state.app.ctx.db, who.actor.reseller_id, &key.key, &key.fingerprint, 201, &body).await?
     {
-        return Ok(replay(status, response, location.rsplit_once('/').map_or(location, |(collection, _)| collection)));
+        return Ok(replay(status, response, collection));
     }
     let mut out = (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-    if let Ok(location) = HeaderValue::from_str(location) {
+    if let Ok(location) = HeaderValue::from_str(&format!("{collection}/{id}")) {
         out.headers_mut().insert(header::LOCATION, location);
     }
     Ok(out)

@@ -6,15 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::api_clients::ApiCaller;
+use model::customer_form::ConnectionView;
 use model::sync::SyncState;
 
-/// The customer's connection with its sync state, if it has one.
-async fn connection(state: &RestState, who: &ApiCaller, id: &str) -> Result<Option<Pbx>, ApiError> {
-    let db = &state.app.ctx.db;
-    let Some(view) = domain::connections::view(db, &who.actor, id).await? else {
-        return Ok(None);
-    };
-    let status = domain::sync::status_utc(db, &who.actor, id).await?;
+/// The connection as the API shows it, with its sync state.
+async fn describe(state: &RestState, who: &ApiCaller, id: &str, view: ConnectionView) -> Result<Pbx, ApiError> {
+    let status = domain::sync::status_utc(&state.app.ctx.db, &who.actor, id).await?;
     let sync = match status {
         None => Sync { state: "disabled".into(), next_at: None, runs: Vec::new() },
         Some(s) => Sync {
@@ -47,7 +44,7 @@ async fn connection(state: &RestState, who: &ApiCaller, id: &str) -> Result<Opti
                 .collect(),
         },
     };
-    Ok(Some(Pbx {
+    Ok(Pbx {
         id: view.id,
         template_id: view.template_id,
         template_name: view.template_name,
@@ -58,13 +55,20 @@ async fn connection(state: &RestState, who: &ApiCaller, id: &str) -> Result<Opti
         auto_agent_addon: view.form.auto_agent_addon,
         enabled: view.enabled,
         sync,
-    }))
+    })
 }
 
 /// The connection `pbx_id` of customer `id` (404 for any other id).
-async fn this_connection(state: &RestState, who: &ApiCaller, id: &str, pbx_id: &str) -> Result<Pbx, ApiError> {
+async fn owned_view(state: &RestState, who: &ApiCaller, id: &str, pbx_id: &str) -> Result<ConnectionView, ApiError> {
     let pbx_id = numeric_id(pbx_id)?;
-    connection(state, who, id).await?.filter(|p| p.id == pbx_id).ok_or_else(|| domain::Error::NotFound.into())
+    let view = domain::connections::view(&state.app.ctx.db, &who.actor, id).await?;
+    view.filter(|v| v.id == pbx_id).ok_or_else(|| domain::Error::NotFound.into())
+}
+
+/// The connection `pbx_id` of customer `id` as the API shows it.
+async fn this_connection(state: &RestState, who: &ApiCaller, id: &str, pbx_id: &str) -> Result<Pbx, ApiError> {
+    let view = owned_view(state, who, id, pbx_id).await?;
+    describe(state, who, id, view).await
 }
 
 /// List a customer's PBX connections (none or one), with their sync state.
@@ -80,7 +84,10 @@ async fn this_connection(state: &RestState, who: &ApiCaller, id: &str, pbx_id: &
     security(("bearer" = []))
 )]
 pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let items = connection(&state, &who, &id).await?.into_iter().collect();
+    let items = match domain::connections::view(&state.app.ctx.db, &who.actor, &id).await? {
+        Some(view) => vec![describe(&state, &who, &id, view).await?],
+        None => Vec::new(),
+    };
     Ok(answer(StatusCode::OK, PbxesData { data: items }))
 }
 
@@ -122,8 +129,7 @@ pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Pat
 pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, Path((id, pbx_id)): Path<(String, String)>, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let patch: PbxPatch = parse_body(&body)?;
     let ctx = &state.app.ctx;
-    this_connection(&state, &who, &id, &pbx_id).await?;
-    let view = domain::connections::view(&ctx.db, &who.actor, &id).await?.ok_or(domain::Error::NotFound)?;
+    let view = owned_view(&state, &who, &id, &pbx_id).await?;
     let mut form = view.form;
     if let Some(template_id) = patch.template_id {
         form.template_id = Some(template_id);
@@ -160,7 +166,7 @@ pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, P
     security(("bearer" = []))
 )]
 pub(super) async fn sync(State(state): State<RestState>, Caller(who): Caller, Path((id, pbx_id)): Path<(String, String)>) -> Result<Response, ApiError> {
-    this_connection(&state, &who, &id, &pbx_id).await?;
+    owned_view(&state, &who, &id, &pbx_id).await?;
     domain::sync::sync_now(&state.app.ctx.db, &who.actor, &id).await?;
     state.app.ctx.sync_requested.notify_one();
     Ok(answer(StatusCode::ACCEPTED, PbxData { data: this_connection(&state, &who, &id, &pbx_id).await? }))

@@ -1,7 +1,7 @@
 //! `/api/v1/customers/{id}/users`: a customer's users and their roles.
 
 use super::schema::{ErrorBody, NewUser, RemovedPbxUser, RemovedPbxUsersData, UserData, UserPage, UserPageData, UserPatch};
-use super::{ApiError, Caller, Paging, PagingParams, RestState, answer, created, numeric_id, parse_body, recall};
+use super::{ApiError, Caller, Paging, PagingParams, RestState, Recalled, answer, created, numeric_id, parse_body, recall};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -69,8 +69,8 @@ pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Pat
 pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let path = format!("/api/v1/customers/{id}/users");
     let key = match recall(&state, &who, &headers, &path, &body).await? {
-        Ok(key) => key,
-        Err(replayed) => return Ok(replayed),
+        Recalled::Fresh(key) => key,
+        Recalled::Replayed(answer) => return Ok(answer),
     };
     let input: NewUser = parse_body(&body)?;
     let form = model::customer_form::PrimaryUserForm { display_name: input.display_name, email: input.email };
@@ -78,7 +78,7 @@ pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, 
     let ctx = &state.app.ctx;
     let user = domain::customer_users::add(&ctx.db, &who.actor, &id, &form, roles).await?;
     ctx.mail_queued.notify_one();
-    created(&state, &who, key, &format!("{path}/{}", user.id), UserData { data: user.into() }).await
+    created(&state, &who, key, &path, &user.id.to_string(), UserData { data: user.into() }).await
 }
 
 /// Change a user's roles.

@@ -12,21 +12,13 @@ use domain::entity::{activity, api_client, api_token, reseller_user};
 use leptos::server_fn::ServerFn;
 use model::api::{ApiClientView, NewApiClient};
 use model::{Permission, Permissions};
-use reqwest::header::{COOKIE, ORIGIN};
 use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
 async fn call<S: ServerFn>(portal: &TestPortal, session: Option<&str>, body: Value) -> (StatusCode, Value) {
-    let mut req = portal.client.post(portal.url(S::PATH)).header(ORIGIN, &portal.base).json(&body);
-    if let Some(s) = session {
-        req = req.header(COOKIE, format!("portal_session={s}"));
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    call_fn::<S>(portal, session, body).await
 }
 
 fn fields(body: &Value) -> Vec<String> {

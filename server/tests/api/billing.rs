@@ -10,23 +10,14 @@ use domain::entity::{activity, billing_run, customer, product_type, reseller, re
 use leptos::server_fn::ServerFn;
 use model::billing::{BillingOverview, BillingRun, Period};
 use model::customer::CustomerStatus;
-use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, ORIGIN};
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
 /// Calls a JSON server function; returns the status and the raw body.
 async fn call<S: ServerFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, String) {
-    let res = portal
-        .client
-        .post(portal.url(S::PATH))
-        .header(ORIGIN, &portal.base)
-        .header(COOKIE, format!("portal_session={session}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (res.status(), res.text().await.unwrap())
+    call_fn_text::<S>(portal, Some(session), body).await
 }
 
 async fn run(portal: &TestPortal, session: &str, period: &str) -> (BillingRun, String) {

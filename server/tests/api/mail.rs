@@ -10,7 +10,6 @@ use chrono::Utc;
 use domain::entity::{customer, customer_user, outbox, reseller};
 use domain::outbox::{claim_due, RetryPolicy};
 use leptos::server_fn::ServerFn;
-use reqwest::header::{COOKIE, ORIGIN};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::{json, Value};
@@ -267,12 +266,7 @@ fn email(reseller_id: Option<i64>, to: &str, subject: &str) -> domain::outbox::E
 
 /// Calls a JSON server function; returns the status and the raw body.
 async fn call<S: ServerFn>(portal: &TestPortal, body: Value, session: Option<&str>) -> (StatusCode, String) {
-    let mut req = portal.client.post(portal.url(server_fn_path::<S>())).header(ORIGIN, &portal.base).json(&body);
-    if let Some(token) = session {
-        req = req.header(COOKIE, format!("portal_session={token}"));
-    }
-    let res = req.send().await.unwrap();
-    (res.status(), res.text().await.unwrap())
+    call_fn_text::<S>(portal, session, body).await
 }
 
 /// Calls a form-encoded (default codec) server function without arguments.

@@ -8,7 +8,6 @@ use domain::entity::{activity, customer, pbx_connection, pbx_template, product_t
 use domain::secret::SecretBox;
 use leptos::server_fn::ServerFn;
 use model::pbx::{PbxKind, TemplateForm, TemplateSummary};
-use reqwest::header::{COOKIE, ORIGIN};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{json, Value};
@@ -17,12 +16,7 @@ const KAZOO_KEY: &str = "kazoo-master-key-7f3a9c";
 
 /// Calls a JSON server function; `None` calls it signed out. Returns the status and raw body.
 async fn call<S: ServerFn>(portal: &TestPortal, body: Value, session: Option<&str>) -> (StatusCode, String) {
-    let mut req = portal.client.post(portal.url(server_fn_path::<S>())).header(ORIGIN, &portal.base).json(&body);
-    if let Some(token) = session {
-        req = req.header(COOKIE, format!("portal_session={token}"));
-    }
-    let res = req.send().await.unwrap();
-    (res.status(), res.text().await.unwrap())
+    call_fn_text::<S>(portal, session, body).await
 }
 
 fn parse<T: leptos::server_fn::serde::de::DeserializeOwned>(body: &str) -> T {

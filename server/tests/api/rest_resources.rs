@@ -348,6 +348,11 @@ async fn a_customer_made_in_house_today_is_still_billed_for_last_month() {
         let last = chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Duration::days(1);
         format!("{:04}-{:02}", last.year(), last.month())
     };
+    // The demo's in-house customer existed last month too.
+    let internal: uuid::Uuid = tenant_named(&portal, "Demo Reseller (in-house)").await.parse().unwrap();
+    let mut c: customer::ActiveModel = customer::Entity::find_by_id(internal).one(&db).await.unwrap().unwrap().into();
+    c.created_at = Set(chrono::Utc::now() - chrono::Duration::days(70));
+    c.update(&db).await.unwrap();
     let (status, patched) = api.patch(&format!("/api/v1/customers/{acme}"), r#"{"inHouse": true}"#).await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     let id: uuid::Uuid = acme.parse().unwrap();
@@ -365,9 +370,7 @@ async fn a_customer_made_in_house_today_is_still_billed_for_last_month() {
     assert_eq!(status, StatusCode::OK, "{run}");
     let line = run["data"]["lines"].as_array().unwrap().iter().find(|l| l["customerName"] == "Acme Logistics").unwrap().clone();
     assert!(line["quantity"].as_u64().unwrap() > 0, "last month Acme was a paying customer: {line}");
-    // The always-in-house demo customer stays free.
-    let internal = run["data"]["lines"].as_array().unwrap().iter().find(|l| l["customerName"] == "Demo Reseller (in-house)").cloned();
-    if let Some(internal) = internal {
-        assert_eq!(internal["quantity"], 0, "{internal}");
-    }
+    // A customer in-house all along (no recorded change) stays free.
+    let internal = run["data"]["lines"].as_array().unwrap().iter().find(|l| l["customerName"] == "Demo Reseller (in-house)").unwrap_or_else(|| panic!("{run}"));
+    assert_eq!(internal["quantity"], 0, "{internal}");
 }

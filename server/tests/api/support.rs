@@ -179,14 +179,18 @@ impl TestPortal {
 /// Calls a JSON server function (signed in when `session` is given); returns the status and
 /// the body (JSON, or the raw text as a JSON string).
 pub async fn call_fn<S: ServerFn>(portal: &TestPortal, session: Option<&str>, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    let (status, text) = call_fn_text::<S>(portal, session, body).await;
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+/// [`call_fn`], returning the body as it came.
+pub async fn call_fn_text<S: ServerFn>(portal: &TestPortal, session: Option<&str>, body: serde_json::Value) -> (StatusCode, String) {
     let mut req = portal.client.post(portal.url(S::PATH)).header(ORIGIN, &portal.base).json(&body);
     if let Some(token) = session {
         req = req.header(COOKIE, format!("portal_session={token}"));
     }
     let res = req.send().await.unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (res.status(), res.text().await.unwrap())
 }
 
 /// The field names of a validation error body.

@@ -151,7 +151,7 @@ pub async fn start(db: &impl ConnectionTrait, actor: &Actor, wanted: Option<Stri
         Some(m) => get(db, actor, m).await?,
         None => None,
     };
-    Ok(BillingStart { overview, month, run })
+    Ok(BillingStart { reseller_name: owner(db, actor).await?.name, overview, month, run })
 }
 
 /// The reseller's stored runs, newest month first.

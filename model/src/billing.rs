@@ -125,6 +125,8 @@ pub struct BillingOverview {
 /// can be offered) and that month's stored run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingStart {
+    /// Names the downloads.
+    pub reseller_name: String,
     pub overview: BillingOverview,
     pub month: Option<String>,
     pub run: Option<BillingRun>,

@@ -69,6 +69,13 @@ pub struct TemplateForm {
     pub is_default: bool,
 }
 
+/// What the PBX Templates page opens with: the templates and whether the user may change them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplatesPage {
+    pub templates: Vec<TemplateSummary>,
+    pub can_change: bool,
+}
+
 /// A template as the browser sees it: never the secret, only whether one is stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateSummary {

@@ -13,6 +13,16 @@ pub async fn list_pbx_templates() -> Result<Vec<TemplateSummary>, AppError> {
     Ok(domain::pbx_templates::list(&ctx.db, &actor).await?)
 }
 
+/// The templates and whether the user may change them: the page's one resource (a page that
+/// also read the shell's user resource in a Suspense of its own could hang its server render).
+#[server(input = Json)]
+pub async fn pbx_templates_page() -> Result<model::pbx::TemplatesPage, AppError> {
+    let actor = crate::ssr::actor()?;
+    let ctx = crate::ssr::context()?;
+    let templates = domain::pbx_templates::list(&ctx.db, &actor).await?;
+    Ok(model::pbx::TemplatesPage { templates, can_change: actor.permissions.contains(model::Permission::CustomerAdministrator) })
+}
+
 #[server(input = Json)]
 pub async fn create_pbx_template(form: TemplateForm) -> Result<TemplateSummary, AppError> {
     let actor = crate::ssr::actor()?;

@@ -8,7 +8,6 @@
 
 use crate::api::billing::{billing_run, billing_runs, billing_start, run_billing};
 use crate::components::error_panel::ErrorPanel;
-use crate::components::shell::UserResource;
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -24,7 +23,6 @@ fn label(period: &str) -> String {
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
-    let user = expect_context::<UserResource>();
     let wanted = use_query_map().with_untracked(|q| q.get("month"));
     // Created here, outside the Suspense that reads it, so it is created once.
     let loaded = Resource::new(|| (), move |_| billing_start(wanted.clone()));
@@ -39,9 +37,11 @@ pub fn BillingPage() -> impl IntoView {
         </p>
         <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading billing…"</p> }>
             {move || Suspend::new(async move {
-                let reseller = user.await.map(|u| u.reseller_name).unwrap_or_default();
                 match loaded.await {
-                    Ok(start) => view! { <Board start reseller /> }.into_any(),
+                    Ok(start) => {
+                        let reseller = start.reseller_name.clone();
+                        view! { <Board start reseller /> }.into_any()
+                    }
                     Err(AppError::Forbidden) => view! { <NoPermission /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }

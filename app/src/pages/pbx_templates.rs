@@ -2,10 +2,9 @@
 //! form for creating and editing (checked as the user types, with the rules the server applies),
 //! and a confirmation dialog for deleting. Secrets go in and are never shown again.
 
-use crate::api::pbx_templates::{create_pbx_template, delete_pbx_template, list_pbx_templates, test_pbx_template, update_pbx_template};
+use crate::api::pbx_templates::{create_pbx_template, delete_pbx_template, pbx_templates_page, test_pbx_template, update_pbx_template};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, SelectField, TextField};
-use crate::components::shell::UserResource;
 use crate::AppError;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
@@ -13,7 +12,7 @@ use leptos::task::spawn_local;
 use leptos::wasm_bindgen::JsCast;
 use leptos_meta::Title;
 use model::pbx::{PbxKind, TemplateForm, TemplateSummary};
-use model::{FieldErrors, Permission};
+use model::FieldErrors;
 
 /// The form's fields in screen order for a template of `kind`, with their input ids: the first
 /// invalid one gets focus. Teams shows its optional cloud URLs after the credentials.
@@ -96,10 +95,15 @@ fn focus_later(id: &'static str) {
 
 #[component]
 pub fn PbxTemplatesPage() -> impl IntoView {
-    let templates = Resource::new(|| (), |_| list_pbx_templates());
-    // Whether the user may change templates (read inside a Suspense: see the shell).
-    let user = expect_context::<UserResource>();
-    let may_change = move || async move { user.await.is_ok_and(|u| u.permissions.contains(Permission::CustomerAdministrator)) };
+    let templates = Resource::new(|| (), |_| pbx_templates_page());
+    // Whether the header offers "+ New Template". Set once the page has loaded, in the browser:
+    // the resource is read in one Suspense only (below), and the server renders no button.
+    let can_change_header = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = templates.get() {
+            can_change_header.set(page.can_change);
+        }
+    });
     let editing = RwSignal::new(None::<(Editing, TemplateForm)>);
     let to_delete = RwSignal::new(None::<TemplateSummary>);
     let notice = RwSignal::new(None::<String>);
@@ -131,13 +135,9 @@ pub fn PbxTemplatesPage() -> impl IntoView {
         <Title text="PBX Templates" />
         <div class="page-header">
             <h1 id="pbx-templates-heading" tabindex="-1">"PBX Templates"</h1>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    may_change().await.then(|| view! {
-                        <button type="button" id="new-template" class="primary" on:click=move |_| open_new()>"+ New Template"</button>
-                    })
-                })}
-            </Suspense>
+            {move || can_change_header.get().then(|| view! {
+                <button type="button" id="new-template" class="primary" on:click=move |_| open_new()>"+ New Template"</button>
+            })}
         </div>
         <p class="muted page-intro">
             "A template holds the master settings of one PBX platform, shared by many customers. "
@@ -154,9 +154,8 @@ pub fn PbxTemplatesPage() -> impl IntoView {
         {move || editing.get().map(|(editing, initial)| view! { <TemplateEditor editing initial on_saved on_cancel /> })}
         <Transition set_pending fallback=|| view! { <p class="page-loading" role="status">"Loading PBX templates…"</p> }>
             {move || Suspend::new(async move {
-                let can_change = may_change().await;
-                match templates.await {
-                    Ok(list) if list.is_empty() => view! {
+                match templates.await.map(|page| (page.can_change, page.templates)) {
+                    Ok((can_change, list)) if list.is_empty() => view! {
                         <Show when=move || editing.with(Option::is_none)>
                             <section class="card empty-state">
                                 <h2>"No PBX templates yet"</h2>
@@ -168,7 +167,7 @@ pub fn PbxTemplatesPage() -> impl IntoView {
                         </Show>
                     }
                     .into_any(),
-                    Ok(list) => view! { <TemplateTable list can_change editing to_delete pending tested /> }.into_any(),
+                    Ok((can_change, list)) => view! { <TemplateTable list can_change editing to_delete pending tested /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}

@@ -15,8 +15,14 @@ pub struct AppContext {
     pub auth: AuthPolicy,
     /// Served over https: cookies get `Secure` and the `__Host-` prefix.
     pub https: bool,
-    /// Behind a trusted reverse proxy: the client address comes from `X-Forwarded-For`.
-    pub trust_forwarded_for: bool,
+    /// Behind this many trusted reverse proxies: the client address is that many entries from
+    /// the right of `X-Forwarded-For`. `None`: the socket's peer address.
+    pub trust_forwarded_for: Option<u8>,
+    /// Every outbound HTTP request (PBX connectors, "Test connection") goes through this
+    /// client and its egress policy.
+    pub http: domain::egress::HttpClient,
+    /// "Test connection"'s per-reseller rate limit.
+    pub connection_tests: domain::pbx_templates::ConnectionTests,
     /// Demo mode: the sign-in page shows the demo credentials.
     pub demo: bool,
     /// Seals and opens secrets stored in the database (PBX credentials).
@@ -101,16 +107,20 @@ impl From<domain::Error> for AppError {
             E::Forbidden => (S::FORBIDDEN, AppError::Forbidden),
             E::Conflict(m) => (S::CONFLICT, AppError::Refused(m)),
             E::Upstream(m) => (S::BAD_GATEWAY, AppError::Refused(m)),
-            e @ (E::InvalidCredentials | E::NoWebsiteAccess) => (S::UNAUTHORIZED, AppError::Refused(e.to_string())),
+            e @ E::InvalidCredentials => (S::UNAUTHORIZED, AppError::Refused(e.to_string())),
             E::Unauthenticated => (S::UNAUTHORIZED, AppError::Unauthorized),
-            E::Throttled { retry_after } => {
+            e @ (E::Throttled { .. } | E::TooManyRequests { .. }) => {
+                let retry_after = match &e {
+                    E::Throttled { retry_after } | E::TooManyRequests { retry_after, .. } => *retry_after,
+                    _ => std::time::Duration::from_secs(1),
+                };
                 if let (Some(response), Ok(value)) = (
                     use_context::<leptos_axum::ResponseOptions>(),
                     http::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()),
                 ) {
                     response.insert_header(http::header::RETRY_AFTER, value);
                 }
-                (S::TOO_MANY_REQUESTS, AppError::Refused(E::Throttled { retry_after }.to_string()))
+                (S::TOO_MANY_REQUESTS, AppError::Refused(e.to_string()))
             }
             e @ (E::Db(_) | E::Internal(_)) => (S::INTERNAL_SERVER_ERROR, internal(e)),
         };

@@ -12,7 +12,7 @@
 
 use crate::activity::{self, Actor, local_time};
 use crate::auth::{new_token, token_hash};
-use crate::entity::{api_client, api_token, reseller};
+use crate::entity::{api_client, api_token, reseller, reseller_user};
 use crate::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
 use model::api::{ApiClientView, NewApiClient, client_name};
@@ -39,18 +39,48 @@ pub struct IssuedToken {
 /// Who is calling the REST API: the client's reseller as an [`Actor`] for the services.
 #[derive(Clone, Debug)]
 pub struct ApiCaller {
-    /// The reseller's id, no user, named `API client rp_…` in the activity log, with
-    /// [`api_permissions`].
+    /// The reseller's id, no user, named `API client rp_…` in the activity log, with the
+    /// credentials' permissions (no more than their creator still holds).
     pub actor: Actor,
     pub client_id: String,
     pub api_client_id: i64,
 }
 
-/// What API clients may do: provisioning (Customer Administrator) and billing data (Billing
-/// Administrator), plus Website Access, which the other permissions presuppose. Never Manage
-/// Users or REST API Administrator: a client cannot change portal users or mint credentials.
+/// What API clients can be given at most: provisioning (Customer Administrator) and billing
+/// data (Billing Administrator), plus Website Access, which the other permissions presuppose.
+/// Never Manage Users or REST API Administrator: a client cannot change portal users or mint
+/// credentials.
 pub fn api_permissions() -> Permissions {
     Permissions::default().with(Permission::WebsiteAccess).with(Permission::CustomerAdministrator).with(Permission::BillingAdministrator)
+}
+
+/// `wanted` as credentials may hold it: within [`api_permissions`], with Website Access, and
+/// only what `actor` holds; an error names what the actor may not give.
+fn grantable(actor: &Actor, wanted: Permissions) -> Result<Permissions> {
+    let offered = api_permissions();
+    let mut granted = Permissions::default().with(Permission::WebsiteAccess);
+    let mut beyond = Vec::new();
+    for p in wanted.iter().filter(|p| *p != Permission::WebsiteAccess) {
+        if !offered.contains(p) {
+            return Err(Error::invalid("permissions", format!("API credentials cannot have {}.", p.label())));
+        }
+        if !actor.permissions.contains(p) {
+            beyond.push(p.label());
+        }
+        granted = granted.with(p);
+    }
+    if !beyond.is_empty() {
+        return Err(Error::invalid("permissions", format!("You can only give credentials permissions you hold yourself (not {}).", beyond.join(", "))));
+    }
+    if granted == Permissions::default().with(Permission::WebsiteAccess) {
+        return Err(Error::invalid("permissions", "Choose what the credentials may do: Customer Administrator, Billing Administrator or both."));
+    }
+    Ok(granted)
+}
+
+/// The permissions of two sets both hold.
+fn both(a: Permissions, b: Permissions) -> Permissions {
+    Permissions::from_bits(a.bits() & b.bits())
 }
 
 /// The reseller's credentials, newest first. Never includes a secret.
@@ -67,11 +97,13 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<ApiCli
 }
 
 /// Creates credentials named `name` (required, ≤ 100 characters, unique among the reseller's
-/// credentials that are not revoked, ignoring case). The secret is in the answer and nowhere
-/// else: only its hash is stored.
-pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str) -> Result<NewApiClient> {
+/// credentials that are not revoked, ignoring case) that may do what `permissions` says — no
+/// more than the creator holds. The secret is in the answer and nowhere else: only its hash is
+/// stored.
+pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str, permissions: Permissions) -> Result<NewApiClient> {
     actor.require(Permission::RestApiAdministrator)?;
     client_name(name).map_err(|m| Error::invalid("name", m))?;
+    let permissions = grantable(actor, permissions)?;
     let name = name.trim();
     let (_gate, txn) = crate::db::begin(db).await?;
     // Two creates with one name queue up here, so the uniqueness check below cannot race.
@@ -95,11 +127,21 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str) -> Resul
         created_by: Set(actor.name.chars().take(200).collect()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        permissions: Set(permissions.bits() as i32),
+        created_by_user_id: Set(actor.user_id),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    activity::record(&txn, actor, None, "api_client.created", format!("Created the REST API credentials \u{201c}{}\u{201d} ({}).", client.name, client.client_id)).await?;
+    let labels: Vec<&str> = permissions.iter().filter(|p| *p != Permission::WebsiteAccess).map(Permission::label).collect();
+    activity::record(
+        &txn,
+        actor,
+        None,
+        "api_client.created",
+        format!("Created the REST API credentials \u{201c}{}\u{201d} ({}) as {}.", client.name, client.client_id, labels.join(" and ")),
+    )
+    .await?;
     let zone = time_zone(&txn, actor.reseller_id).await?;
     txn.commit().await?;
     Ok(NewApiClient { client: view(client, &zone), secret })
@@ -145,6 +187,9 @@ pub async fn issue_token(db: &DatabaseConnection, client_id: &str, secret: &str)
         Some(c) if matches && c.revoked_at.is_none() => c,
         _ => return Err(Error::Unauthenticated),
     };
+    if effective_permissions(db, &client).await?.is_none() {
+        return Err(Error::Unauthenticated);
+    }
     let token = new_token();
     let now = Utc::now();
     let (_gate, txn) = crate::db::begin(db).await?;
@@ -200,6 +245,9 @@ pub async fn resolve_token(db: &DatabaseConnection, token: &str) -> Result<Optio
     if client.revoked_at.is_some() {
         return Ok(None);
     }
+    let Some(permissions) = effective_permissions(db, &client).await? else {
+        return Ok(None);
+    };
     if needs_touch(client.last_used_at, now) {
         api_client::Entity::update_many()
             .col_expr(api_client::Column::LastUsedAt, Expr::value(Some(now)))
@@ -208,10 +256,25 @@ pub async fn resolve_token(db: &DatabaseConnection, token: &str) -> Result<Optio
             .await?;
     }
     Ok(Some(ApiCaller {
-        actor: Actor { reseller_id: client.reseller_id, user_id: None, name: format!("API client {}", client.client_id), permissions: api_permissions() },
+        actor: Actor { reseller_id: client.reseller_id, user_id: None, name: format!("API client {}", client.client_id), permissions },
         client_id: client.client_id,
         api_client_id: client.id,
     }))
+}
+
+/// What calls with `client` may do now: its own permissions (within [`api_permissions`]), no
+/// more than its creator still holds; `None` when the creator is deactivated, gone, or has lost
+/// Website Access — then the credentials do not work.
+async fn effective_permissions(db: &impl ConnectionTrait, client: &api_client::Model) -> Result<Option<Permissions>> {
+    let own = both(Permissions::from_bits(client.permissions as u32), api_permissions());
+    let Some(creator_id) = client.created_by_user_id else {
+        return Ok(Some(own));
+    };
+    let creator = reseller_user::Entity::find_by_id(creator_id)
+        .filter(reseller_user::Column::ResellerId.eq(client.reseller_id))
+        .one(db)
+        .await?;
+    Ok(creator.filter(|u| u.active).map(|u| both(own, Permissions::from_bits(u.permissions as u32))).filter(|p| p.contains(Permission::WebsiteAccess)))
 }
 
 /// The hash an unknown client's secret is compared with: no secret has it (it is not even hex).
@@ -245,6 +308,7 @@ fn view(c: api_client::Model, zone: &str) -> ApiClientView {
         created_at: local_time(c.created_at, zone),
         last_used_at: c.last_used_at.map(|at| local_time(at, zone)),
         revoked: c.revoked_at.is_some(),
+        permissions: Permissions::from_bits(c.permissions as u32),
         name: c.name,
         client_id: c.client_id,
         created_by: c.created_by,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use model::{field, CurrentUser, Permission, Permissions};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -31,14 +31,25 @@ impl Default for AuthPolicy {
     }
 }
 
-/// Failed sign-ins are counted per account (the email tried) and per client address over a
-/// sliding window. Past the first threshold each attempt is delayed, doubling each time; past
-/// the second, attempts are refused until the oldest failure leaves the window. With the
-/// defaults an account can see at most 10 failures per 15 minutes, 40 per hour.
+/// Failed sign-ins (and current-password checks) are counted over a sliding window per
+/// account *and* client address, per account alone, and per address alone.
+///
+/// - Per account and address: past `pair_delay_after` each attempt waits, doubling; at
+///   `pair_lock_after` that address is refused for that account until the oldest failure
+///   leaves the window. Someone guessing from one address locks out only that address: the
+///   account's owner, elsewhere, still signs in.
+/// - Per account, from every address: the softer `account_lock_after` (≤ 100 an hour with the
+///   defaults), against guessing spread over many addresses.
+/// - Per address, over every account: delay after `addr_delay_after`, refuse at
+///   `addr_lock_after` (a scan of many accounts from one address).
+///
+/// An attempt is recorded as a failure *before* its password is checked (and the record
+/// removed when it was right), so a burst of parallel guesses counts every one of them.
 #[derive(Clone, Debug)]
 pub struct ThrottlePolicy {
     pub window: Duration,
-    pub account_delay_after: u64,
+    pub pair_delay_after: u64,
+    pub pair_lock_after: u64,
     pub account_lock_after: u64,
     pub addr_delay_after: u64,
     pub addr_lock_after: u64,
@@ -50,8 +61,9 @@ impl Default for ThrottlePolicy {
     fn default() -> Self {
         ThrottlePolicy {
             window: Duration::from_secs(15 * 60),
-            account_delay_after: 3,
-            account_lock_after: 10,
+            pair_delay_after: 3,
+            pair_lock_after: 10,
+            account_lock_after: 25,
             addr_delay_after: 20,
             addr_lock_after: 100,
             base_delay: Duration::from_millis(500),
@@ -62,9 +74,9 @@ impl Default for ThrottlePolicy {
 
 impl ThrottlePolicy {
     /// The pause before checking a password, given the failures already in the window.
-    pub fn delay(&self, account_failures: u64, addr_failures: u64) -> Duration {
-        let steps = account_failures
-            .saturating_sub(self.account_delay_after - 1)
+    pub fn delay(&self, pair_failures: u64, addr_failures: u64) -> Duration {
+        let steps = pair_failures
+            .saturating_sub(self.pair_delay_after - 1)
             .max(addr_failures.saturating_sub(self.addr_delay_after - 1));
         if steps == 0 {
             return Duration::ZERO;
@@ -80,6 +92,63 @@ pub struct SignedIn {
     pub user: CurrentUser,
 }
 
+/// An attempt at a password, recorded as a failure until it turns out right.
+struct Attempt {
+    failure_id: i64,
+}
+
+/// Records an attempt for `email_key` from `client_addr` and decides whether it may go on:
+/// refused (and not counted) when a limit is reached, else after the delay the failures so far
+/// call for. The failure is already recorded when this returns `Ok`.
+async fn begin_attempt(db: &DatabaseConnection, throttle: &ThrottlePolicy, email_key: &str, client_addr: &str) -> Result<Attempt> {
+    let now = Utc::now();
+    let client_addr: String = client_addr.chars().take(64).collect();
+    let failure = sign_in_failure::ActiveModel {
+        email_key: Set(email_key.to_owned()),
+        client_addr: Set(client_addr.clone()),
+        failed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let since = now - throttle.window;
+    // The counts include this attempt, and every parallel one recorded before it.
+    let (pair, account, addr) = tokio::try_join!(
+        count_failures(db, Some(email_key), Some(&client_addr), since),
+        count_failures(db, Some(email_key), None, since),
+        count_failures(db, None, Some(&client_addr), since),
+    )?;
+    let refused = if pair > throttle.pair_lock_after {
+        Some((Some(email_key), Some(client_addr.as_str()), throttle.pair_lock_after))
+    } else if account > throttle.account_lock_after {
+        Some((Some(email_key), None, throttle.account_lock_after))
+    } else if addr > throttle.addr_lock_after {
+        Some((None, Some(client_addr.as_str()), throttle.addr_lock_after))
+    } else {
+        None
+    };
+    if let Some((email, addr, limit)) = refused {
+        // A refused attempt checked nothing, so it is no failure: waiting out the window works.
+        sign_in_failure::Entity::delete_by_id(failure.id).exec(db).await?;
+        let retry_after = retry_after(db, email, addr, since, limit, throttle).await?;
+        tracing::warn!(client_addr, "sign-in refused: too many failures");
+        return Err(Error::Throttled { retry_after });
+    }
+    let delay = throttle.delay(pair.saturating_sub(1), addr.saturating_sub(1));
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    Ok(Attempt { failure_id: failure.id })
+}
+
+impl Attempt {
+    /// The password was right: the attempt is no failure.
+    async fn succeeded(self, db: &DatabaseConnection) -> Result<()> {
+        sign_in_failure::Entity::delete_by_id(self.failure_id).exec(db).await?;
+        Ok(())
+    }
+}
+
 pub async fn sign_in(
     db: &DatabaseConnection,
     policy: &AuthPolicy,
@@ -92,22 +161,7 @@ pub async fn sign_in(
     if email_key.is_empty() || email_key.chars().count() > field::EMAIL_MAX || password_attempt.len() > 1024 {
         return Err(Error::InvalidCredentials);
     }
-    let throttle = &policy.throttle;
-    let now = Utc::now();
-    let window_start = now - throttle.window;
-
-    let account_failures = failures_since(db, sign_in_failure::Column::EmailKey, &email_key, window_start).await?;
-    let addr_failures = failures_since(db, sign_in_failure::Column::ClientAddr, client_addr, window_start).await?;
-    if account_failures >= throttle.account_lock_after {
-        return Err(Error::Throttled { retry_after: retry_after(db, sign_in_failure::Column::EmailKey, &email_key, window_start, throttle).await? });
-    }
-    if addr_failures >= throttle.addr_lock_after {
-        return Err(Error::Throttled { retry_after: retry_after(db, sign_in_failure::Column::ClientAddr, client_addr, window_start, throttle).await? });
-    }
-    let delay = throttle.delay(account_failures, addr_failures);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
+    let attempt = begin_attempt(db, &policy.throttle, &email_key, client_addr).await?;
 
     let found = reseller_user::Entity::find()
         .filter(reseller_user::Column::EmailKey.eq(&email_key))
@@ -117,17 +171,17 @@ pub async fn sign_in(
     let stored_hash = found.as_ref().and_then(|(u, _)| u.password_hash.as_deref());
     let matches = password::verify(password_attempt, stored_hash).await?;
 
+    // Unknown account, wrong password, deactivated, or without Website Access: one answer,
+    // and each counts as a failure.
     let (user, reseller) = match found {
-        Some((user, Some(reseller))) if matches && user.active => (user, reseller),
+        Some((user, Some(reseller))) if matches && user.active && permissions_of(&user).contains(Permission::WebsiteAccess) => (user, reseller),
         _ => {
-            record_failure(db, &email_key, client_addr, now).await?;
+            tracing::info!(client_addr, "sign-in failed");
             return Err(Error::InvalidCredentials);
         }
     };
+    attempt.succeeded(db).await?;
     let current = current_user(&user, &reseller);
-    if !current.permissions.contains(Permission::WebsiteAccess) {
-        return Err(Error::NoWebsiteAccess);
-    }
 
     let token = new_token();
     // The clock is read again: checking the password took time the session must not lose.
@@ -144,6 +198,24 @@ pub async fn sign_in(
     .await?;
     tracing::info!(user_id = user.id, reseller_id = reseller.id, "signed in");
     Ok(SignedIn { token, user: current })
+}
+
+/// Checks a signed-in user's current password (before a password change) under the same
+/// throttling as sign-in: a stolen session cannot be used to guess the password quickly.
+pub async fn check_current_password(db: &DatabaseConnection, policy: &AuthPolicy, user: &reseller_user::Model, password_attempt: &str, client_addr: &str) -> Result<bool> {
+    if password_attempt.len() > 1024 {
+        return Ok(false);
+    }
+    let attempt = begin_attempt(db, &policy.throttle, &user.email_key, client_addr).await?;
+    let matches = password::verify(password_attempt, user.password_hash.as_deref()).await?;
+    if matches {
+        attempt.succeeded(db).await?;
+    }
+    Ok(matches)
+}
+
+fn permissions_of(user: &reseller_user::Model) -> Permissions {
+    Permissions::from_bits(user.permissions as u32)
 }
 
 /// Resolves a cookie token to its user, or None when the session is unknown, expired, or its
@@ -222,53 +294,43 @@ fn current_user(user: &reseller_user::Model, reseller: &reseller::Model) -> Curr
     }
 }
 
-async fn failures_since(
-    db: &DatabaseConnection,
-    column: sign_in_failure::Column,
-    value: &str,
-    since: DateTime<Utc>,
-) -> Result<u64> {
-    Ok(sign_in_failure::Entity::find()
-        .filter(column.eq(value))
-        .filter(sign_in_failure::Column::FailedAt.gt(since))
-        .count(db)
-        .await?)
+/// Failures since `since` for the email, the address, or both.
+async fn count_failures(db: &DatabaseConnection, email_key: Option<&str>, client_addr: Option<&str>, since: DateTime<Utc>) -> Result<u64> {
+    let mut select = sign_in_failure::Entity::find().filter(sign_in_failure::Column::FailedAt.gt(since));
+    if let Some(email) = email_key {
+        select = select.filter(sign_in_failure::Column::EmailKey.eq(email));
+    }
+    if let Some(addr) = client_addr {
+        select = select.filter(sign_in_failure::Column::ClientAddr.eq(addr));
+    }
+    Ok(select.count(db).await?)
 }
 
-/// How long until enough failures have left the window to allow another attempt.
+/// How long until enough failures have left the window for the count to drop below `limit`.
 async fn retry_after(
     db: &DatabaseConnection,
-    column: sign_in_failure::Column,
-    value: &str,
+    email_key: Option<&str>,
+    client_addr: Option<&str>,
     since: DateTime<Utc>,
+    limit: u64,
     throttle: &ThrottlePolicy,
 ) -> Result<Duration> {
-    let oldest = sign_in_failure::Entity::find()
-        .filter(column.eq(value))
-        .filter(sign_in_failure::Column::FailedAt.gt(since))
-        .order_by_asc(sign_in_failure::Column::FailedAt)
+    let mut select = sign_in_failure::Entity::find().filter(sign_in_failure::Column::FailedAt.gt(since));
+    if let Some(email) = email_key {
+        select = select.filter(sign_in_failure::Column::EmailKey.eq(email));
+    }
+    if let Some(addr) = client_addr {
+        select = select.filter(sign_in_failure::Column::ClientAddr.eq(addr));
+    }
+    // The failures in the window, newest first: once the `limit`-th newest leaves, one more
+    // attempt fits.
+    let nth = select
+        .order_by_desc(sign_in_failure::Column::FailedAt)
+        .offset(limit.saturating_sub(1))
         .one(db)
         .await?;
-    let until = oldest.map(|f| f.failed_at + throttle.window).unwrap_or_else(Utc::now);
-    Ok((until - Utc::now()).to_std().unwrap_or(Duration::from_secs(1)))
-}
-
-async fn record_failure(db: &DatabaseConnection, email_key: &str, client_addr: &str, now: DateTime<Utc>) -> Result<()> {
-    sign_in_failure::ActiveModel {
-        email_key: Set(email_key.to_owned()),
-        client_addr: Set(client_addr.chars().take(64).collect()),
-        failed_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    // Failures older than an hour no longer matter to any limit.
-    sign_in_failure::Entity::delete_many()
-        .filter(sign_in_failure::Column::FailedAt.lt(now - chrono::Duration::hours(1)))
-        .exec(db)
-        .await?;
-    tracing::info!(client_addr, "sign-in failed");
-    Ok(())
+    let until = nth.map(|f| f.failed_at + throttle.window).unwrap_or_else(Utc::now);
+    Ok((until - Utc::now()).to_std().unwrap_or(Duration::ZERO).max(Duration::from_secs(1)))
 }
 
 /// 256 random bits, hex-encoded.
@@ -294,6 +356,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_address_cannot_lock_an_account_for_everyone() {
+        let p = ThrottlePolicy::default();
+        assert!(p.account_lock_after > p.pair_lock_after * 2, "it takes several addresses to reach the account-wide limit");
+    }
+
+    #[test]
     fn no_delay_below_the_threshold_then_doubling_up_to_the_cap() {
         let p = ThrottlePolicy::default();
         assert_eq!(p.delay(0, 0), Duration::ZERO);
@@ -310,6 +378,7 @@ mod tests {
         let p = ThrottlePolicy::default();
         let windows_per_hour = 3600 / p.window.as_secs();
         assert!(p.account_lock_after * windows_per_hour <= 100);
+        assert!(p.pair_lock_after <= p.account_lock_after);
     }
 
     #[test]

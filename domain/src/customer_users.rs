@@ -67,7 +67,8 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, q
     let c = owned(db, actor.reseller_id, customer_id).await?;
     let all = customer_user::Entity::find().filter(customer_user::Column::CustomerId.eq(c.id));
     let total = all.clone().count(db).await?;
-    let search = query.search.trim();
+    let search: String = query.search.trim().chars().take(model::customer::SEARCH_MAX).collect();
+    let search = search.as_str();
     let matching_rows = searched(all, search);
     let matching = if search.is_empty() { total } else { matching_rows.clone().count(db).await? };
     let page_size = USER_PAGE_SIZE;
@@ -83,7 +84,7 @@ pub async fn api_page(db: &impl ConnectionTrait, actor: &Actor, customer_id: &st
     let c = owned(db, actor.reseller_id, customer_id).await?;
     let matching = searched(customer_user::Entity::find().filter(customer_user::Column::CustomerId.eq(c.id)), filter.trim());
     let total = matching.clone().count(db).await?;
-    let users = ordered(matching).offset(page_index.saturating_mul(page_size)).limit(page_size).all(db).await?;
+    let users = ordered(matching).offset(std::cmp::Ord::min(page_index.saturating_mul(page_size), i64::MAX as u64)).limit(page_size).all(db).await?;
     Ok((users.into_iter().map(view).collect(), total))
 }
 

@@ -47,6 +47,8 @@ struct GridRow {
 /// One page of a reseller's customers, searched, filtered and sorted, with the total count.
 /// Only rows of `reseller_id` are ever read.
 pub async fn grid(db: &impl ConnectionTrait, reseller_id: i64, query: &GridQuery) -> Result<CustomerPage> {
+    // Whatever the caller sent: a page size from the allowed ones, a bounded search.
+    let query = &query.clamped();
     // Three independent reads: run them side by side on separate pool connections.
     let (total, rows, product_types, trials_ending_soon) = tokio::try_join!(
         async { Ok::<_, Error>(filtered(reseller_id, query).count(db).await?) },
@@ -179,7 +181,7 @@ pub async fn api_page(
     let total = select.clone().count(db).await?;
     let rows = select
         .order_by_asc(customer::Column::NameKey)
-        .offset(page_index.saturating_mul(page_size))
+        .offset(std::cmp::Ord::min(page_index.saturating_mul(page_size), i64::MAX as u64))
         .limit(page_size)
         .all(db)
         .await?;

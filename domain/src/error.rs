@@ -23,12 +23,13 @@ pub enum Error {
     /// REST API client credentials were unknown, wrong or revoked. One message for all three.
     #[error("Unknown client, wrong secret, or revoked credentials.")]
     Unauthenticated,
-    /// The credentials were right but the account may not use the website.
-    #[error("This account does not have Website Access. Ask a user administrator to grant it.")]
-    NoWebsiteAccess,
     /// Too many failed sign-ins for this account or address; try again after `retry_after`.
     #[error("Too many failed sign-in attempts. Try again in {} minute(s).", retry_minutes(*.retry_after))]
     Throttled { retry_after: Duration },
+    /// Too many requests of one kind (e.g. "Test connection"), or the server is busy with them;
+    /// the message says what to do.
+    #[error("{message}")]
+    TooManyRequests { retry_after: Duration, message: String },
     /// A system the portal talks to (a PBX) failed or refused; the message says how.
     #[error("{0}")]
     Upstream(String),

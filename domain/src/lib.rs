@@ -11,6 +11,7 @@ pub mod connections;
 pub mod customer_users;
 pub mod customers;
 pub mod db;
+pub mod egress;
 pub mod entity;
 pub mod error;
 pub mod idempotency;

@@ -1,8 +1,52 @@
 //! Password hashing: argon2id with the crate's defaults (m = 19 MiB, t = 2, p = 1, the OWASP
-//! minimum), always off the async runtime's worker threads.
+//! minimum), always off the async runtime's worker threads, and through a bounded queue: at most
+//! one hash per core runs at a time, at most [`MAX_WAITING`] wait, and beyond that a sign-in is
+//! refused at once ("try again in a moment") instead of piling up memory and threads.
 
 use crate::{Error, Result};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How many hashes may wait for a core before further ones are refused.
+pub const MAX_WAITING: usize = 64;
+
+/// A bounded queue for CPU-heavy work: `permits` run at once, `max_waiting` may wait.
+struct Queue {
+    running: Semaphore,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+impl Queue {
+    fn new(permits: usize, max_waiting: usize) -> Queue {
+        Queue { running: Semaphore::new(permits.max(1)), waiting: AtomicUsize::new(0), max_waiting }
+    }
+
+    /// Runs `work` on a blocking thread when a permit is free; refuses when the queue is full.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!("password check refused: the hashing queue is full");
+            return Err(Error::TooManyRequests {
+                retry_after: Duration::from_secs(2),
+                message: "The portal is busy checking other sign-ins. Try again in a moment.".into(),
+            });
+        }
+        let permit = self.running.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let _permit = permit.map_err(|e| Error::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| Error::Internal(e.to_string()))
+    }
+}
+
+/// The process's hashing queue: one hash per core at a time.
+async fn queued<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    static QUEUE: OnceLock<Queue> = OnceLock::new();
+    QUEUE.get_or_init(|| Queue::new(std::thread::available_parallelism().map_or(2, |n| n.get()), MAX_WAITING)).run(work).await
+}
 
 /// A valid argon2id hash of a random password nobody knows. Unknown emails are verified
 /// against it so that a sign-in for a missing account costs the same time as a real one.
@@ -10,14 +54,13 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2lnbi1pbi1kdW1teS1zYWx
 
 pub async fn hash(password: &str) -> Result<String> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    queued(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(|e| Error::Internal(format!("hashing a password failed: {e}")))
     })
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))?
+    .await?
 }
 
 /// Checks `password` against `stored`, or against the dummy hash when there is no account,
@@ -28,17 +71,37 @@ pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool> {
         Some(h) => (h.to_owned(), true),
         None => (DUMMY_HASH.to_owned(), false),
     };
-    tokio::task::spawn_blocking(move || {
+    queued(move || {
         let ok = Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok();
         ok && real
     })
     .await
-    .map_err(|e| Error::Internal(e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_flood_is_refused_beyond_the_queue_not_piled_up() {
+        let queue = std::sync::Arc::new(Queue::new(1, 4));
+        let checks: Vec<_> = (0..20)
+            .map(|_| {
+                let queue = queue.clone();
+                tokio::spawn(async move { queue.run(|| std::thread::sleep(Duration::from_millis(50))).await })
+            })
+            .collect();
+        let mut refused = 0;
+        for check in checks {
+            match check.await.unwrap() {
+                Ok(()) => {}
+                Err(Error::TooManyRequests { .. }) => refused += 1,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(refused >= 10, "one running and four waiting: most of twenty are refused at once ({refused})");
+        assert_eq!(queue.waiting.load(Ordering::SeqCst), 0, "nothing left waiting");
+    }
 
     #[tokio::test]
     async fn a_hashed_password_verifies_and_a_wrong_one_does_not() {

@@ -6,6 +6,7 @@ use crate::provisioning::lock_reseller;
 use crate::activity::{self, Actor};
 use crate::entity::{pbx_connection, pbx_template};
 use crate::pbx::{Connector, DEFAULT_TIMEOUT, Pbx, Settings};
+use crate::egress::HttpClient;
 use crate::secret::SecretBox;
 use crate::{Error, Result};
 use chrono::Utc;
@@ -196,7 +197,8 @@ pub async fn create(db: &DatabaseConnection, secrets: &SecretBox, actor: &Actor,
         websocket_url: Set(form.websocket_url.clone()),
         client_id: Set(form.client_id.clone()),
         directory_tenant_id: Set(form.directory_tenant_id.clone()),
-        secret_sealed: Set(secrets.seal(&form.secret)),
+        // Sealed below, once the row's id (the secret's associated data) is known.
+        secret_sealed: Set(String::new()),
         is_default: Set(form.is_default),
         created_at: Set(Utc::now()),
         version: Set(1),
@@ -205,6 +207,13 @@ pub async fn create(db: &DatabaseConnection, secrets: &SecretBox, actor: &Actor,
     .insert(&txn)
     .await
     .map_err(|e| write_error(e, &form.name))?;
+    let sealed = secrets.seal_for(&form.secret, &secret_context(created.id));
+    pbx_template::Entity::update_many()
+        .col_expr(pbx_template::Column::SecretSealed, Expr::value(sealed.clone()))
+        .filter(pbx_template::Column::Id.eq(created.id))
+        .exec(&txn)
+        .await?;
+    let created = pbx_template::Model { secret_sealed: sealed, ..created };
     let mut note = format!("Created PBX template \u{201c}{}\u{201d} ({})", form.name, form.kind.label());
     if form.is_default {
         note.push_str(" as the default");
@@ -275,8 +284,17 @@ pub async fn update(
     note(websocket_url, &current.websocket_url, &form.websocket_url);
     note("Client ID", &current.client_id, &form.client_id);
     note("Directory Tenant ID", &current.directory_tenant_id, &form.directory_tenant_id);
+    // The stored secret was given for the old address (or app, or tenant): it is never sent
+    // anywhere else. A move without a new secret drops it.
+    let moves = current.api_url != form.api_url
+        || current.websocket_url != form.websocket_url
+        || current.client_id != form.client_id
+        || current.directory_tenant_id != form.directory_tenant_id;
+    let drop_secret = moves && form.secret.is_empty() && !current.secret_sealed.is_empty();
     if !form.secret.is_empty() {
         changes.push(format!("replaced the {}", form.kind.secret_label()));
+    } else if drop_secret {
+        changes.push(format!("cleared the stored {} (the address changed and no new one was entered)", form.kind.secret_label()));
     }
     let mut old_default = None;
     if form.is_default != current.is_default {
@@ -302,7 +320,9 @@ pub async fn update(
         .col_expr(pbx_template::Column::IsDefault, Expr::value(form.is_default))
         .col_expr(pbx_template::Column::Version, Expr::value(version + 1));
     if !form.secret.is_empty() {
-        update = update.col_expr(pbx_template::Column::SecretSealed, Expr::value(secrets.seal(&form.secret)));
+        update = update.col_expr(pbx_template::Column::SecretSealed, Expr::value(secrets.seal_for(&form.secret, &secret_context(id))));
+    } else if drop_secret {
+        update = update.col_expr(pbx_template::Column::SecretSealed, Expr::value(String::new()));
     }
     let result = update
         .filter(pbx_template::Column::Id.eq(id))
@@ -321,11 +341,7 @@ pub async fn update(
     summary_text.push('.');
     activity::record(&txn, actor, None, "pbx_template.updated", summary_text).await?;
     // New addresses or credentials: the customers connected through it sync again now.
-    let reaches_elsewhere = current.api_url != form.api_url
-        || current.websocket_url != form.websocket_url
-        || current.client_id != form.client_id
-        || current.directory_tenant_id != form.directory_tenant_id
-        || !form.secret.is_empty();
+    let reaches_elsewhere = moves || !form.secret.is_empty();
     if reaches_elsewhere && customers > 0 {
         crate::sync::schedule_template(&txn, id, model::sync::Reason::Changed).await?;
     }
@@ -369,19 +385,98 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
     Ok(())
 }
 
-/// The template's master secret in plain text, for the server's PBX connectors. Never send it
-/// to a browser or an API client.
+/// The associated data a template's secret is sealed with: the secret opens for this
+/// template's row only.
+pub fn secret_context(id: i64) -> String {
+    format!("pbx_template:{id}")
+}
+
+/// The template's master secret in plain text ("" when none is stored), for the server's PBX
+/// connectors. Never send it to a browser or an API client.
+pub fn open(secrets: &SecretBox, template: &pbx_template::Model) -> Result<String> {
+    if template.secret_sealed.is_empty() {
+        return Ok(String::new());
+    }
+    secrets.open_for(&template.secret_sealed, &secret_context(template.id))
+}
+
+/// [`open`] for the reseller's template `id`.
 pub async fn open_secret(db: &impl ConnectionTrait, secrets: &SecretBox, reseller_id: i64, id: i64) -> Result<String> {
     let template = owned(db, reseller_id, id).await?;
-    secrets.open(&template.secret_sealed)
+    open(secrets, &template)
+}
+
+/// Re-seals secrets stored before they were bound to their template (start-up, once: after it
+/// no unbound secret is left, and unbound ones are never opened elsewhere). Returns how many.
+pub async fn reseal_unbound(db: &DatabaseConnection, secrets: &SecretBox) -> Result<u64> {
+    let rows = pbx_template::Entity::find()
+        .filter(pbx_template::Column::SecretSealed.ne(""))
+        .filter(pbx_template::Column::SecretSealed.not_like("v2:%"))
+        .all(db)
+        .await?;
+    let mut resealed = 0;
+    for row in rows {
+        let plain = match secrets.open_unbound(&row.secret_sealed) {
+            Ok(plain) => plain,
+            Err(e) => {
+                tracing::error!(template = row.id, error = %e, "a stored PBX secret cannot be opened: it must be entered again");
+                continue;
+            }
+        };
+        pbx_template::Entity::update_many()
+            .col_expr(pbx_template::Column::SecretSealed, Expr::value(secrets.seal_for(&plain, &secret_context(row.id))))
+            .filter(pbx_template::Column::Id.eq(row.id))
+            .filter(pbx_template::Column::SecretSealed.eq(row.secret_sealed.as_str()))
+            .exec(db)
+            .await?;
+        resealed += 1;
+    }
+    Ok(resealed)
+}
+
+/// "Test connection" per reseller: a few a minute (three at once, then one every ten seconds),
+/// so the button cannot be used to hammer a server or to map which addresses answer. One per
+/// server process; cheap to clone.
+#[derive(Clone)]
+pub struct ConnectionTests(std::sync::Arc<governor::DefaultKeyedRateLimiter<i64>>);
+
+impl Default for ConnectionTests {
+    fn default() -> Self {
+        ConnectionTests::per_minute(6, 3)
+    }
+}
+
+impl ConnectionTests {
+    /// `per_minute` tests a minute per reseller, `burst` of them at once.
+    pub fn per_minute(per_minute: u32, burst: u32) -> ConnectionTests {
+        let n = |v: u32| std::num::NonZeroU32::new(v).unwrap_or(std::num::NonZeroU32::MIN);
+        ConnectionTests(std::sync::Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(n(per_minute)).allow_burst(n(burst)))))
+    }
 }
 
 /// Connects to the template's PBX with its master credentials (for Teams, in the template's own
-/// directory tenant) and says what answered, or why not (the connector's readable error, e.g.
-/// "The PBX rejected the API key").
-pub async fn test_connection(db: &impl ConnectionTrait, secrets: &SecretBox, actor: &Actor, id: i64) -> Result<String> {
+/// directory tenant) through `http` (the egress policy) and says what answered, or why not (the
+/// connector's readable error, e.g. "The PBX rejected the API key"). Needs Customer
+/// Administrator; throttled per reseller.
+pub async fn test_connection(
+    db: &impl ConnectionTrait,
+    secrets: &SecretBox,
+    http: &HttpClient,
+    limit: &ConnectionTests,
+    actor: &Actor,
+    id: i64,
+) -> Result<String> {
+    actor.require(Permission::CustomerAdministrator)?;
     let template = owned(db, actor.reseller_id, id).await?;
-    let secret = secrets.open(&template.secret_sealed)?;
+    if let Err(not_until) = limit.0.check_key(&actor.reseller_id) {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let retry_after = wait.max(std::time::Duration::from_secs(1));
+        return Err(Error::TooManyRequests {
+            retry_after,
+            message: format!("Too many connection tests at once: try again in {} second(s).", retry_after.as_secs()),
+        });
+    }
+    let secret = open(secrets, &template)?;
     let kind = PbxKind::parse(&template.kind).ok_or_else(|| Error::Internal(format!("template {id} has an unknown kind")))?;
     let settings = Settings {
         kind,
@@ -392,7 +487,7 @@ pub async fn test_connection(db: &impl ConnectionTrait, secrets: &SecretBox, act
         secret: &secret,
     };
     let upstream = |e: crate::pbx::PbxError| Error::Upstream(e.to_string());
-    let account = Connector::new(&settings, reqwest::Client::new(), DEFAULT_TIMEOUT).map_err(upstream)?.test().await.map_err(upstream)?;
+    let account = Connector::new(&settings, http.clone(), DEFAULT_TIMEOUT).map_err(upstream)?.test().await.map_err(upstream)?;
     Ok(match kind {
         // Kazoo reports the account's name, or only its id when it has none.
         PbxKind::Kazoo if account.name == account.id => format!("Connected: the PBX accepted the API key for account {}.", account.id),

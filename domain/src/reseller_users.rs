@@ -2,8 +2,10 @@
 //! email, change permissions, deactivate and reactivate; the activation link that lets a new
 //! user set a password; and changing one's own password.
 //!
-//! Rules: Website Access is needed for every other permission; nobody removes their own Manage
-//! Users or Website Access, or deactivates themselves, so a reseller can never lock itself out.
+//! Rules: Website Access is needed for every other permission; nobody grants (or takes away) a
+//! permission they do not hold themselves, nobody changes their own permissions, and nobody
+//! deactivates themselves, so no one raises their own rights and a reseller can never lock
+//! itself out.
 //! Activation links are single-use, expire after [`ACTIVATION_HOURS`] hours, and only their
 //! hash is stored. Passwords are 12–128 characters and refused when easy to guess (zxcvbn:
 //! common passwords, dictionary words, keyboard patterns, the user's own name or email).
@@ -66,6 +68,7 @@ async fn owned(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<rese
 pub async fn create(db: &DatabaseConnection, actor: &Actor, portal_url: &str, form: &UserForm) -> Result<ResellerUserView> {
     actor.require(Permission::ManageUsers)?;
     form.validate(true).into_result()?;
+    check_grant(actor, Permissions::default(), form.permissions)?;
     let (_gate, txn) = crate::db::begin(db).await?;
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let email_key = field::email_key(&form.email);
@@ -102,6 +105,24 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, portal_url: &str, fo
     .await?;
     txn.commit().await?;
     Ok(view(user, actor.user_id, &owner.time_zone))
+}
+
+/// Refuses a change from `before` to `after` that touches a permission `actor` does not hold.
+fn check_grant(actor: &Actor, before: Permissions, after: Permissions) -> Result<()> {
+    let beyond: Vec<&str> = Permission::ALL
+        .iter()
+        .copied()
+        .filter(|p| before.contains(*p) != after.contains(*p) && !actor.permissions.contains(*p))
+        .map(Permission::label)
+        .collect();
+    if beyond.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "permissions",
+            format!("You can only grant or remove permissions you hold yourself (not {}).", beyond.join(", ")),
+        ))
+    }
 }
 
 fn describe(labels: &[&str]) -> String {
@@ -178,13 +199,10 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, form: &User
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let user = owned(&txn, actor, id).await?;
     let before = Permissions::from_bits(user.permissions as u32);
-    if actor.user_id == Some(user.id) {
-        for keep in [Permission::WebsiteAccess, Permission::ManageUsers] {
-            if !form.permissions.contains(keep) {
-                return Err(Error::invalid("permissions", format!("You cannot remove your own {} permission.", keep.label())));
-            }
-        }
+    if actor.user_id == Some(user.id) && before != form.permissions {
+        return Err(Error::invalid("permissions", "You cannot change your own permissions: ask another user who may manage users."));
     }
+    check_grant(actor, before, form.permissions)?;
     let name = form.display_name.trim().to_owned();
     let mut changes = Vec::new();
     if user.display_name != name {
@@ -297,11 +315,20 @@ pub async fn activate(db: &DatabaseConnection, token: &str, new_password: &str) 
     Ok(user.email)
 }
 
-/// Changes the signed-in user's own password (the current one is required) and ends their
-/// other sessions; `keep_session` is the token of the session making the change.
-pub async fn change_password(db: &DatabaseConnection, user_id: i64, current: &str, new_password: &str, keep_session: &str) -> Result<u64> {
+/// Changes the signed-in user's own password (the current one is required, checked under the
+/// sign-in throttling of `policy` for `client_addr`) and ends their other sessions;
+/// `keep_session` is the token of the session making the change.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    policy: &crate::auth::AuthPolicy,
+    client_addr: &str,
+    user_id: i64,
+    current: &str,
+    new_password: &str,
+    keep_session: &str,
+) -> Result<u64> {
     let user = reseller_user::Entity::find_by_id(user_id).one(db).await?.ok_or(Error::NotFound)?;
-    if !password::verify(current, user.password_hash.as_deref()).await? {
+    if !crate::auth::check_current_password(db, policy, &user, current, client_addr).await? {
         return Err(Error::invalid("current_password", "This is not your current password."));
     }
     check_new_password(new_password, &[&user.email, &user.display_name]).map_err(|m| Error::invalid("new_password", m))?;

@@ -53,6 +53,9 @@ pub struct SyncSettings {
     pub retry_base: Duration,
     /// The limit of each request to the PBX.
     pub request_timeout: Duration,
+    /// The limit of a whole run's talking to the PBX (every page of every listing): a slow or
+    /// hostile PBX holds a worker at most this long.
+    pub run_deadline: Duration,
 }
 
 impl Default for SyncSettings {
@@ -63,6 +66,7 @@ impl Default for SyncSettings {
             heartbeat: Duration::from_secs(1),
             retry_base: Duration::from_secs(30),
             request_timeout: crate::pbx::DEFAULT_TIMEOUT,
+            run_deadline: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -75,17 +79,7 @@ impl SyncSettings {
     }
 }
 
-pub use reqwest::Client as HttpClient;
-
-/// The HTTP client syncs share (one connection pool for every PBX; each request sets its own
-/// timeout).
-pub fn http_client(settings: &SyncSettings) -> reqwest::Client {
-    reqwest::Client::builder()
-        .connect_timeout(settings.request_timeout)
-        .user_agent(concat!("reseller-portal/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_default()
-}
+pub use crate::egress::HttpClient;
 
 fn after(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::days(1))
@@ -158,6 +152,8 @@ fn is_running(conn: &pbx_connection::Model, now: DateTime<Utc>) -> bool {
 pub struct Claim {
     pub connection_id: i64,
     pub customer_id: Uuid,
+    /// The customer's reseller (the syncer counts running syncs per reseller).
+    pub reseller_id: i64,
     pub reason: Reason,
     /// The connection's version when claimed: a change during the run discards its results.
     pub version: i32,
@@ -167,23 +163,76 @@ pub struct Claim {
     token: String,
 }
 
-/// Claims up to `limit` connections whose sync is due, each for `lease`.
-pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Duration, limit: u64) -> Result<Vec<Claim>> {
+/// How many syncs of one reseller's customers run at once in one process, so one reseller's
+/// slow PBXs cannot hold every worker while other resellers' syncs wait.
+#[derive(Clone, Debug, Default)]
+pub struct Fairness {
+    /// Syncs running now, per reseller.
+    pub running: HashMap<i64, usize>,
+    /// The most syncs of one reseller at once.
+    pub per_reseller: usize,
+}
+
+impl Fairness {
+    fn full(&self, reseller_id: i64) -> bool {
+        self.per_reseller > 0 && self.running.get(&reseller_id).copied().unwrap_or(0) >= self.per_reseller
+    }
+}
+
+/// Claims up to `limit` connections whose sync is due, each for `lease`, leaving out resellers
+/// that already run [`Fairness::per_reseller`] syncs (counting the ones claimed here).
+pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Duration, limit: u64, fairness: &Fairness) -> Result<Vec<Claim>> {
     let unclaimed = || {
         Condition::any().add(pbx_connection::Column::SyncLeaseUntil.is_null()).add(pbx_connection::Column::SyncLeaseUntil.lt(now))
     };
-    let candidates = pbx_connection::Entity::find()
+    let mut running = fairness.clone();
+    let busy: Vec<i64> = running.running.keys().copied().filter(|r| running.full(*r)).collect();
+    let mut candidates = pbx_connection::Entity::find()
         .filter(pbx_connection::Column::Enabled.eq(true))
         .filter(pbx_connection::Column::SyncDueAt.lte(now))
-        .filter(unclaimed())
+        .filter(unclaimed());
+    if !busy.is_empty() {
+        candidates = candidates.filter(
+            pbx_connection::Column::CustomerId.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(customer::Column::Id)
+                    .from(customer::Entity)
+                    .and_where(customer::Column::ResellerId.is_in(busy))
+                    .to_owned(),
+            ),
+        );
+    }
+    // A few more than needed: some may belong to a reseller that fills up in this round.
+    let candidates = candidates
         .order_by_asc(pbx_connection::Column::SyncDueAt)
         .order_by_asc(pbx_connection::Column::Id)
-        .limit(limit)
+        .limit(limit.saturating_mul(4))
         .all(db)
         .await?;
+    let owners: HashMap<Uuid, i64> = if candidates.is_empty() {
+        HashMap::new()
+    } else {
+        customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .column(customer::Column::ResellerId)
+            .filter(customer::Column::Id.is_in(candidates.iter().map(|c| c.customer_id)))
+            .into_tuple::<(Uuid, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
     let until = after(now, lease);
     let mut claims = Vec::with_capacity(candidates.len());
     for row in candidates {
+        if claims.len() as u64 >= limit {
+            break;
+        }
+        let Some(&reseller_id) = owners.get(&row.customer_id) else { continue };
+        if running.full(reseller_id) {
+            continue;
+        }
         let token = Uuid::new_v4().simple().to_string();
         let result = pbx_connection::Entity::update_many()
             .col_expr(pbx_connection::Column::SyncClaim, Expr::value(token.clone()))
@@ -195,9 +244,11 @@ pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Dur
             .exec(db)
             .await?;
         if result.rows_affected == 1 {
+            *running.running.entry(reseller_id).or_default() += 1;
             claims.push(Claim {
                 connection_id: row.id,
                 customer_id: row.customer_id,
+                reseller_id,
                 reason: Reason::parse(&row.sync_reason),
                 version: row.version,
                 due_at: row.sync_due_at,
@@ -219,7 +270,7 @@ pub enum RunResult {
 }
 
 /// Runs one claimed sync to its end and releases the claim.
-pub async fn run(db: &DatabaseConnection, secrets: &SecretBox, http: &reqwest::Client, settings: &SyncSettings, claim: &Claim) -> Result<RunResult> {
+pub async fn run(db: &DatabaseConnection, secrets: &SecretBox, http: &HttpClient, settings: &SyncSettings, claim: &Claim) -> Result<RunResult> {
     let now = Utc::now();
     let Some(conn) = pbx_connection::Entity::find_by_id(claim.connection_id).one(db).await? else {
         return Ok(RunResult::Skipped);
@@ -268,7 +319,12 @@ pub async fn run(db: &DatabaseConnection, secrets: &SecretBox, http: &reqwest::C
 
     let progress = Progress::default();
     let phase = std::sync::Mutex::new(Phase::Connecting);
-    let listing = discover(db, secrets, http, settings, &conn, &progress, &phase);
+    let listing = async {
+        match tokio::time::timeout(settings.run_deadline, discover(db, secrets, http, settings, &conn, &progress, &phase)).await {
+            Ok(listed) => listed,
+            Err(_) => Err(Failure::Deadline(settings.run_deadline)),
+        }
+    };
     tokio::pin!(listing);
     let mut ticker = tokio::time::interval(settings.heartbeat);
     ticker.tick().await;
@@ -293,6 +349,10 @@ pub async fn run(db: &DatabaseConnection, secrets: &SecretBox, http: &reqwest::C
             }
         }
         Err(Failure::Pbx(e)) => e.to_string(),
+        Err(Failure::Deadline(limit)) => format!(
+            "The PBX took longer than {} minutes to list its users; the sync was stopped and nothing was changed.",
+            limit.as_secs().div_ceil(60)
+        ),
         Err(Failure::Portal(e)) => {
             tracing::error!(error = %e, connection = conn.id, "preparing a PBX sync failed");
             "The portal could not prepare the sync; the details are in the server log.".to_string()
@@ -304,6 +364,8 @@ pub async fn run(db: &DatabaseConnection, secrets: &SecretBox, http: &reqwest::C
 
 enum Failure {
     Pbx(PbxError),
+    /// The run's listing went past [`SyncSettings::run_deadline`].
+    Deadline(Duration),
     Portal(Error),
 }
 
@@ -335,14 +397,14 @@ struct Found {
 async fn discover(
     db: &DatabaseConnection,
     secrets: &SecretBox,
-    http: &reqwest::Client,
+    http: &HttpClient,
     settings: &SyncSettings,
     conn: &pbx_connection::Model,
     progress: &Progress,
     phase: &std::sync::Mutex<Phase>,
 ) -> std::result::Result<Found, Failure> {
     let template = pbx_template::Entity::find_by_id(conn.template_id).one(db).await?.ok_or(Error::NotFound)?;
-    let secret = secrets.open(&template.secret_sealed)?;
+    let secret = crate::pbx_templates::open(secrets, &template)?;
     let kind = PbxKind::parse(&template.kind).ok_or_else(|| Error::Internal(format!("template {} has an unknown kind", template.id)))?;
     let tenant = if conn.directory_tenant_id.is_empty() { template.directory_tenant_id.as_str() } else { conn.directory_tenant_id.as_str() };
     let connector = Connector::new(
@@ -366,6 +428,9 @@ async fn discover(
         for sub in connector.list_sub_accounts(&root).await? {
             sub_accounts += 1;
             users.extend(connector.list_users(&sub.id, progress).await?);
+            if users.len() > crate::pbx::MAX_RECORDS {
+                return Err(PbxError::TooMany("users").into());
+            }
         }
     }
     Ok(Found { users, sub_accounts })

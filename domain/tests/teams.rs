@@ -15,6 +15,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+
+/// The egress policy with the exception these tests need: their fake servers listen on loopback.
+fn local() -> domain::egress::HttpClient {
+    let policy = domain::egress::EgressPolicy::strict().allow(domain::egress::Rule::parse("127.0.0.1").unwrap());
+    domain::egress::HttpClient::new(policy, std::time::Duration::from_secs(5))
+}
+
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CLIENT_ID: &str = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 const SECRET: &str = "teams-client-secret";
@@ -157,7 +164,7 @@ const EXPECTED: [(&str, &str, Option<&str>); 5] = [
 ];
 
 fn client(base: &str) -> TeamsClient {
-    TeamsClient::new(base, base, TENANT, CLIENT_ID, SECRET)
+    TeamsClient::new(base, base, TENANT, CLIENT_ID, SECRET).with_http(local())
 }
 
 fn summary(users: &[PbxUser]) -> Vec<(&str, &str, Option<&str>)> {
@@ -207,7 +214,7 @@ async fn the_connector_reaches_graph_with_a_templates_settings() {
     let (_fake, base) = serve(Fake { users: directory(), ..Fake::default() }).await;
     // The template's WebSocket URL field holds the sign-in URL, its API URL the Graph URL.
     let settings = Settings { kind: PbxKind::Teams, api_url: &base, websocket_url: &base, client_id: CLIENT_ID, tenant_id: TENANT, secret: SECRET };
-    let connector = Connector::new(&settings, reqwest::Client::new(), Duration::from_secs(5)).unwrap();
+    let connector = Connector::new(&settings, local(), Duration::from_secs(5)).unwrap();
     assert!(matches!(connector, Connector::Teams(_)));
     assert_eq!(connector.test().await.unwrap().id, TENANT);
     assert_eq!(summary(&connector.list_users("", &Progress::default()).await.unwrap()), EXPECTED);
@@ -217,7 +224,7 @@ async fn the_connector_reaches_graph_with_a_templates_settings() {
 #[tokio::test]
 async fn a_wrong_secret_is_rejected() {
     let (fake, base) = serve(Fake { users: directory(), ..Fake::default() }).await;
-    let wrong = TeamsClient::new(&base, &base, TENANT, CLIENT_ID, "not-the-secret");
+    let wrong = TeamsClient::new(&base, &base, TENANT, CLIENT_ID, "not-the-secret").with_http(local());
     let error = wrong.test().await.unwrap_err();
     assert_eq!(error, PbxError::Rejected);
     assert_eq!(error.to_string(), "The PBX rejected the API key");
@@ -230,13 +237,13 @@ async fn a_wrong_secret_is_rejected() {
 async fn an_unknown_tenant_is_not_found() {
     let (fake, base) = serve(Fake { users: directory(), ..Fake::default() }).await;
     let other = "contoso-typo.onmicrosoft.com";
-    let error = TeamsClient::new(&base, &base, other, CLIENT_ID, SECRET).test().await.unwrap_err();
+    let error = TeamsClient::new(&base, &base, other, CLIENT_ID, SECRET).with_http(local()).test().await.unwrap_err();
     assert_eq!(error, PbxError::NotFound(other.into()));
     assert!(!error.is_transient());
 
     // A tenant id that could change the token URL's path is refused before anything is sent.
     for bad in ["../common", "contoso.com/x", "contoso.com?x=1", "common"] {
-        let error = TeamsClient::new(&base, &base, bad, CLIENT_ID, SECRET).list_users("", &Progress::default()).await.unwrap_err();
+        let error = TeamsClient::new(&base, &base, bad, CLIENT_ID, SECRET).with_http(local()).list_users("", &Progress::default()).await.unwrap_err();
         assert_eq!(error, PbxError::NotFound(bad.into()));
     }
     assert_eq!(fake.issued(), 0);

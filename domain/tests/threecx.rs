@@ -15,6 +15,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+
+/// The egress policy with the exception these tests need: their fake servers listen on loopback.
+fn local() -> domain::egress::HttpClient {
+    let policy = domain::egress::EgressPolicy::strict().allow(domain::egress::Rule::parse("127.0.0.1").unwrap());
+    domain::egress::HttpClient::new(policy, std::time::Duration::from_secs(5))
+}
+
 const CLIENT_ID: &str = "portal-sync";
 const SECRET: &str = "3cx-client-secret";
 
@@ -156,7 +163,7 @@ fn call_centre() -> Vec<Value> {
 }
 
 fn client(base: &str) -> ThreeCxClient {
-    ThreeCxClient::new(base, CLIENT_ID, SECRET).with_page_size(2)
+    ThreeCxClient::new(base, CLIENT_ID, SECRET).with_http(local()).with_page_size(2)
 }
 
 fn summary(users: &[PbxUser]) -> Vec<(&str, &str, Option<&str>, bool)> {
@@ -196,7 +203,7 @@ async fn follows_the_servers_next_links() {
     let (fake, base) = serve(Fake { users: staff(), queues: call_centre(), server_page: Some(2), ..Fake::default() }).await;
     let progress = Progress::default();
     // The client asks for 100 a page; the server sends 2 and a next link each time.
-    let users = ThreeCxClient::new(&base, CLIENT_ID, SECRET).list_users("", &progress).await.unwrap();
+    let users = ThreeCxClient::new(&base, CLIENT_ID, SECRET).with_http(local()).list_users("", &progress).await.unwrap();
     assert_eq!(summary(&users), EXPECTED);
     assert_eq!(progress.get(), 5);
     let requests = fake.requests("Users");
@@ -243,7 +250,7 @@ async fn the_test_reads_one_user_and_names_the_server() {
 async fn the_connector_reaches_3cx_with_a_templates_settings() {
     let (_fake, base) = serve(Fake { users: staff(), queues: call_centre(), ..Fake::default() }).await;
     let settings = Settings { kind: PbxKind::ThreeCx, api_url: &base, websocket_url: "", client_id: CLIENT_ID, tenant_id: "", secret: SECRET };
-    let connector = Connector::new(&settings, reqwest::Client::new(), Duration::from_secs(5)).unwrap();
+    let connector = Connector::new(&settings, local(), Duration::from_secs(5)).unwrap();
     assert!(matches!(connector, Connector::ThreeCx(_)));
     assert_eq!(connector.test().await.unwrap().name, "3CX at 127.0.0.1");
     assert_eq!(summary(&connector.list_users("", &Progress::default()).await.unwrap()), EXPECTED);
@@ -253,12 +260,12 @@ async fn the_connector_reaches_3cx_with_a_templates_settings() {
 #[tokio::test]
 async fn a_wrong_secret_is_rejected() {
     let (fake, base) = serve(Fake { users: staff(), ..Fake::default() }).await;
-    let wrong = ThreeCxClient::new(&base, CLIENT_ID, "not-the-secret");
+    let wrong = ThreeCxClient::new(&base, CLIENT_ID, "not-the-secret").with_http(local());
     let error = wrong.test().await.unwrap_err();
     assert_eq!(error, PbxError::Rejected);
     assert_eq!(error.to_string(), "The PBX rejected the API key");
     assert_eq!(wrong.list_users("", &Progress::default()).await.unwrap_err(), PbxError::Rejected);
-    let unknown = ThreeCxClient::new(&base, "someone-else", SECRET);
+    let unknown = ThreeCxClient::new(&base, "someone-else", SECRET).with_http(local());
     assert_eq!(unknown.test().await.unwrap_err(), PbxError::Rejected);
     assert_eq!(fake.issued(), 0);
     assert!(fake.requests("Users").is_empty(), "no API request without a token");
@@ -352,6 +359,6 @@ async fn a_server_that_is_not_there_is_unreachable() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let error = client(&base).test().await.unwrap_err();
-    assert!(matches!(&error, PbxError::Unreachable(m) if m.starts_with("127.0.0.1:")), "{error:?}");
+    assert_eq!(error, PbxError::Unreachable, "{error:?}");
     assert!(error.is_transient());
 }

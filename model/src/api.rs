@@ -19,7 +19,14 @@ pub struct ApiClientView {
     /// When a token was last issued or used (local), if ever.
     pub last_used_at: Option<String>,
     pub revoked: bool,
+    /// What calls made with these credentials may do.
+    pub permissions: crate::Permissions,
 }
+
+/// The permissions credentials can be given: what the REST API offers. Website Access comes
+/// with either; Manage Users and REST API Administrator never (a client cannot change portal
+/// users or mint credentials).
+pub const API_PERMISSIONS: [crate::Permission; 2] = [crate::Permission::CustomerAdministrator, crate::Permission::BillingAdministrator];
 
 /// Credentials just created: the only time the secret is available.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

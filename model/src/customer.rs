@@ -219,6 +219,18 @@ impl GridQuery {
             || self.in_house.is_some()
     }
 
+    /// The query as the server uses it, whatever a client sent: a page size from
+    /// [`PAGE_SIZES`], a page of at least 1, a search and product type of bounded length.
+    pub fn clamped(&self) -> GridQuery {
+        GridQuery {
+            search: self.search.chars().take(SEARCH_MAX).collect(),
+            product_type: self.product_type.as_ref().map(|t| t.chars().take(50).collect()),
+            page: self.page.max(1),
+            page_size: if PAGE_SIZES.contains(&self.page_size) { self.page_size } else { PAGE_SIZES[0] },
+            ..self.clone()
+        }
+    }
+
     pub fn offset(&self) -> u64 {
         u64::from(self.page.max(1) - 1) * u64::from(self.page_size)
     }

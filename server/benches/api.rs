@@ -51,7 +51,7 @@ async fn main() {
     println!("seeded {} customers in {:.1?}", CUSTOMERS + OTHER_CUSTOMERS, started.elapsed());
 
     let actor = domain::activity::Actor { reseller_id: demo, user_id: None, name: "benchmark".into(), permissions: model::Permissions::all() };
-    let credentials = domain::api_clients::create(&db, &actor, "Benchmark").await.unwrap();
+    let credentials = domain::api_clients::create(&db, &actor, "Benchmark", domain::api_clients::api_permissions()).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(portal.serve(listener, std::future::pending()));
     let client = reqwest::Client::new();

@@ -63,7 +63,9 @@ async fn main() {
         .unwrap();
 
     let settings = SyncSettings::default();
-    let http = domain::sync::http_client(&settings);
+    // The simulator listens on loopback: the one exception to the egress policy this needs.
+    let policy = domain::egress::EgressPolicy::strict().allow(domain::egress::Rule::parse("127.0.0.1").unwrap());
+    let http = domain::egress::HttpClient::new(policy, settings.request_timeout);
     println!("PBX sync of {USERS} users through the Kazoo simulator over HTTP ({})", if domain::db::is_sqlite(&database_url) { "SQLite" } else { "PostgreSQL" });
     for label in ["first sync (all added)", "re-sync (all unchanged)", "re-sync after 1,000 renames"] {
         if label.contains("renames") {
@@ -80,7 +82,7 @@ async fn main() {
             .unwrap();
         let requests = sim.requests();
         let started = Instant::now();
-        let claim = domain::sync::claim_due(&db, Utc::now(), Duration::from_secs(120), 1).await.unwrap().pop().expect("a due connection");
+        let claim = domain::sync::claim_due(&db, Utc::now(), Duration::from_secs(120), 1, &Default::default()).await.unwrap().pop().expect("a due connection");
         let result = domain::sync::run(&db, &secrets, &http, &settings, &claim).await.unwrap();
         let elapsed = started.elapsed();
         let RunResult::Succeeded(counts) = result else { panic!("sync failed: {result:?}") };

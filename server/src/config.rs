@@ -65,10 +65,27 @@ pub struct Config {
     #[arg(long, env = "PORTAL_SESSION_ABSOLUTE_HOURS", default_value_t = 12, global = true)]
     pub session_absolute_hours: u64,
 
-    /// Take the client address from the first `X-Forwarded-For` entry. Only behind a reverse
-    /// proxy that sets it: otherwise clients could dodge sign-in throttling.
+    /// Take the client address from `X-Forwarded-For`, as added by the trusted reverse
+    /// proxies in front of the portal (see `--trusted-proxy-hops`). Only behind such a proxy:
+    /// otherwise clients could dodge sign-in throttling.
     #[arg(long, env = "PORTAL_TRUST_FORWARDED_FOR", global = true, value_parser = BoolishValueParser::new(), action = ArgAction::SetTrue)]
     pub trust_forwarded_for: bool,
+
+    /// How many trusted reverse proxies stand in front of the portal. The client address is
+    /// the entry that many places from the right of `X-Forwarded-For` (each proxy appends the
+    /// address it saw), so whatever a client writes into the header itself is ignored.
+    #[arg(long, env = "PORTAL_TRUSTED_PROXY_HOPS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=10), global = true)]
+    pub trusted_proxy_hops: u8,
+
+    /// Exceptions to the egress policy, which otherwise lets the server's outbound requests
+    /// (PBX connectors, "Test connection") reach public addresses only — never loopback,
+    /// private (RFC 1918), link-local (169.254.169.254), CGNAT, unique-local IPv6, multicast or
+    /// other reserved ranges. Each exception is a network (`10.20.0.0/16`), an address
+    /// (`10.20.0.5`), a host name allowed to resolve anywhere (`pbx.internal.example`), or a
+    /// URL prefix (`http://10.20.0.5:8000/v2/`); separate several with commas or repeat the
+    /// flag. Demo mode adds exactly its built-in PBX simulator.
+    #[arg(long, env = "PORTAL_EGRESS_ALLOW", value_delimiter = ',', global = true)]
+    pub egress_allow: Vec<String>,
 
     /// The built site (wasm, js, css, public files), as produced by `cargo leptos build`.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
@@ -101,6 +118,20 @@ impl Config {
         }
     }
 
+    /// The egress policy: public addresses, the operator's exceptions, and in demo mode the
+    /// built-in simulator (`simulator_prefix`).
+    pub fn egress_policy(&self, simulator_prefix: &str) -> Result<domain::egress::EgressPolicy, String> {
+        use domain::egress::{EgressPolicy, Rule};
+        let mut rules = Vec::new();
+        for text in self.egress_allow.iter().filter(|t| !t.trim().is_empty()) {
+            rules.push(Rule::parse(text).map_err(|e| format!("--egress-allow: {e}"))?);
+        }
+        if self.demo {
+            rules.push(Rule::parse(simulator_prefix).map_err(|e| format!("the demo simulator's address: {e}"))?);
+        }
+        Ok(EgressPolicy::with_rules(rules))
+    }
+
     /// Checks what clap cannot: URL shapes and the key's format.
     pub fn validate(&self) -> Result<(), String> {
         let public = self.public_url();
@@ -118,6 +149,7 @@ impl Config {
         {
             return Err("--smtp-url must start with smtp:// or smtps://".into());
         }
+        self.egress_policy("http://127.0.0.1/")?;
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             return Err("session timeouts must be at least one minute / one hour".into());
         }

@@ -16,7 +16,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -45,7 +46,11 @@ pub fn router(state: AppState) -> Router {
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
             .layer(PropagateRequestIdLayer::x_request_id())
-            .layer(middleware::from_fn(crate::rest::no_store)),
+            .layer(middleware::from_fn(crate::rest::no_store))
+            .layer(middleware::from_fn(crate::rest::envelope_errors))
+            .layer(middleware::from_fn(crate::rest::catch_panics))
+            .layer(RequestBodyLimitLayer::new(crate::rest::MAX_BODY_BYTES))
+            .layer(MapRequestBodyLayer::new(Body::new)),
     );
     let app = Router::new()
         .route("/healthz", get(healthz))
@@ -63,7 +68,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(middleware::from_fn_with_state(state.clone(), security_headers))
-                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(middleware::from_fn(catch_panics))
+                // Server functions take small JSON or form bodies; nothing the app sends is larger.
+                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+                .layer(MapRequestBodyLayer::new(Body::new))
                 .layer(middleware::from_fn_with_state(state.clone(), same_origin_only))
                 .layer(middleware::from_fn_with_state(state.clone(), sessions)),
         )
@@ -109,20 +117,43 @@ fn log_response(response: &Response, latency: Duration, _span: &tracing::Span) {
     tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "response");
 }
 
-/// A bug must never leave the browser with a dropped connection or a blank page: the panic is
-/// logged (inside the request's span, so with its request id) and the user gets a readable
-/// page; the `x-request-id` header is added on the way out.
-fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let detail = panic
+/// The largest request body a server function reads.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The request id [`SetRequestIdLayer`] gave the request.
+pub fn request_id_of(request: &Request) -> String {
+    request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned()
+}
+
+/// What a panic said, for the log.
+pub fn panic_text(panic: &Box<dyn std::any::Any + Send + 'static>) -> String {
+    panic
         .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("unknown panic");
-    tracing::error!(%detail, "request handler panicked");
-    let page = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong · Reseller Portal</title></head>\
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// A bug must never leave the browser with a dropped connection or a blank page: the panic is
+/// logged with the request id and the user gets a readable page quoting it.
+async fn catch_panics(request: Request, next: Next) -> Response {
+    use futures::FutureExt;
+    let request_id = request_id_of(&request);
+    match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => panic_response(&request_id, &panic),
+    }
+}
+
+fn panic_response(request_id: &str, panic: &Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!(%request_id, detail = panic_text(panic), "request handler panicked");
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong · Reseller Portal</title></head>\
         <body><main><h1>Something went wrong</h1><p>Something went wrong on our side and the page could not be shown. \
-        Please try again. If it keeps happening, contact support and quote the time of the error.</p>\
-        <p><a href=\"/customers\">Go to Customers</a></p></main></body></html>";
+        Please try again. If it keeps happening, contact support and quote request id <code>{}</code>.</p>\
+        <p><a href=\"/customers\">Go to Customers</a></p></main></body></html>",
+        request_id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "")
+    );
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
 }
 
@@ -256,23 +287,27 @@ fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || (!path.starts_with("/billing/") && path.rsplit('/').next().is_some_and(|last| last.contains('.')))
 }
 
-fn client_addr(request: &Request, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for
-        && let Some(first) = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    {
-        return first.to_owned();
-    }
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+/// The client's address: the socket's peer, or behind `hops` trusted proxies the entry they
+/// added to `X-Forwarded-For` (the `hops`-th from the right; each proxy appends what it saw, so
+/// entries further left are the client's own words). Too few entries: the peer address.
+fn client_addr(request: &Request, trusted_hops: Option<u8>) -> String {
+    let peer = || request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let Some(hops) = trusted_hops else { return peer() };
+    let entries: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    forwarded_client(&entries, hops).unwrap_or_else(peer)
+}
+
+fn forwarded_client(entries: &[&str], hops: u8) -> Option<String> {
+    let index = entries.len().checked_sub(usize::from(hops))?;
+    let entry = entries[index];
+    entry.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -331,14 +366,23 @@ mod tests {
         async fn boom() -> &'static str {
             panic!("boom")
         }
-        let app: Router = Router::new()
-            .route("/boom", get(boom))
-            .layer(CatchPanicLayer::custom(panic_response));
-        let response = app.oneshot(Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
+        let app: Router = Router::new().route("/boom", get(boom)).layer(middleware::from_fn(catch_panics));
+        let response = app.oneshot(Request::get("/boom").header("x-request-id", "req-42").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(response.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
         let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
         assert!(String::from_utf8_lossy(&body).contains("Something went wrong on our side"));
+        assert!(String::from_utf8_lossy(&body).contains("req-42"), "the page quotes the request id");
+    }
+
+    #[test]
+    fn the_client_address_is_what_the_trusted_proxy_added() {
+        // The client wrote "1.1.1.1" itself; the one proxy appended the address it saw.
+        assert_eq!(forwarded_client(&["1.1.1.1", "203.0.113.7"], 1).as_deref(), Some("203.0.113.7"));
+        assert_eq!(forwarded_client(&["1.1.1.1", "203.0.113.7", "10.0.0.2"], 2).as_deref(), Some("203.0.113.7"));
+        assert_eq!(forwarded_client(&["203.0.113.7"], 2), None, "fewer entries than proxies: the peer");
+        assert_eq!(forwarded_client(&["not-an-ip"], 1), None);
+        assert_eq!(forwarded_client(&[], 1), None);
     }
 
     #[test]

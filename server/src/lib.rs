@@ -41,6 +41,10 @@ impl Portal {
         let db = domain::db::connect(&config.database_url).await?;
         let secrets = domain::secret::SecretBox::new(&secret_key);
         domain::seed::product_types(&db).await?;
+        let resealed = domain::pbx_templates::reseal_unbound(&db, &secrets).await?;
+        if resealed > 0 {
+            tracing::info!(resealed, "bound stored PBX secrets to their templates");
+        }
         // The demo's default PBX template points at the Kazoo simulator this server mounts.
         let simulator = format!("{}{}", config.public_url(), http::KAZOO_SIMULATOR_PATH);
         let demo_pbx = domain::seed::DemoPbx {
@@ -51,11 +55,18 @@ impl Portal {
         if config.demo && domain::seed::demo(&db, &secrets, &demo_pbx).await? {
             tracing::info!("seeded demo data into the new database");
         }
+        let egress = config.egress_policy(&format!("{simulator}/")).map_err(anyhow::Error::msg)?;
+        if !egress.rules().is_empty() {
+            tracing::info!(exceptions = ?egress.rules(), "egress policy: public addresses and these exceptions");
+        }
+        let http = domain::egress::HttpClient::new(egress, domain::pbx::DEFAULT_TIMEOUT);
         let ctx = AppContext {
             db,
+            http: http.clone(),
+            connection_tests: Default::default(),
             auth: config.auth_policy(),
             https: config.https(),
-            trust_forwarded_for: config.trust_forwarded_for,
+            trust_forwarded_for: config.trust_forwarded_for.then_some(config.trusted_proxy_hops),
             demo: config.demo,
             secrets,
             mail_queued: Default::default(),
@@ -72,6 +83,7 @@ impl Portal {
                 ..Default::default()
             },
             ctx.secrets.clone(),
+            http,
         );
         let state = http::AppState {
             leptos_options: http::leptos_options(&config),

@@ -8,6 +8,7 @@ use chrono::Utc;
 use domain::db::DatabaseConnection;
 use domain::secret::SecretBox;
 use domain::sync::{self, RunResult, SyncSettings};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -33,12 +34,21 @@ pub struct Syncer {
     pub settings: SyncerSettings,
     secrets: SecretBox,
     http: sync::HttpClient,
+    /// Syncs running in this process, per reseller.
+    running: std::sync::Mutex<HashMap<i64, usize>>,
 }
 
 impl Syncer {
-    pub fn new(settings: SyncerSettings, secrets: SecretBox) -> Syncer {
-        let http = sync::http_client(&settings.sync);
-        Syncer { settings, secrets, http }
+    /// A worker whose requests go through `http` (the server's egress policy).
+    pub fn new(settings: SyncerSettings, secrets: SecretBox, http: sync::HttpClient) -> Syncer {
+        Syncer { settings, secrets, http, running: Default::default() }
+    }
+
+    /// One reseller runs at most half the workers' syncs at once (at least one), so its slow
+    /// PBXs cannot keep every other reseller's syncs waiting.
+    fn fairness(&self) -> sync::Fairness {
+        let running = self.running.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        sync::Fairness { running, per_reseller: (self.settings.workers / 2).max(1) }
     }
 
     /// Runs due syncs until `stop` turns true (or its sender goes away); syncs under way when
@@ -51,11 +61,22 @@ impl Syncer {
         loop {
             let free = this.settings.workers.saturating_sub(running.len());
             if free > 0 {
-                match sync::claim_due(&db, Utc::now(), this.settings.sync.lease, free as u64).await {
+                match sync::claim_due(&db, Utc::now(), this.settings.sync.lease, free as u64, &this.fairness()).await {
                     Ok(claims) => {
                         for claim in claims {
                             let (this, db) = (this.clone(), db.clone());
-                            running.spawn(async move { this.sync_one(&db, claim).await });
+                            *this.running.lock().unwrap_or_else(|e| e.into_inner()).entry(claim.reseller_id).or_default() += 1;
+                            running.spawn(async move {
+                                let reseller = claim.reseller_id;
+                                this.sync_one(&db, claim).await;
+                                let mut counts = this.running.lock().unwrap_or_else(|e| e.into_inner());
+                                if let Some(n) = counts.get_mut(&reseller) {
+                                    *n = n.saturating_sub(1);
+                                    if *n == 0 {
+                                        counts.remove(&reseller);
+                                    }
+                                }
+                            });
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "PBX sync worker could not read the schedule"),

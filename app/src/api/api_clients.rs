@@ -15,10 +15,10 @@ pub async fn list_api_clients() -> Result<Vec<ApiClientView>, AppError> {
 
 /// Creates credentials; the answer holds the secret, which is never available again.
 #[server(input = Json)]
-pub async fn create_api_client(name: String) -> Result<NewApiClient, AppError> {
+pub async fn create_api_client(name: String, permissions: model::Permissions) -> Result<NewApiClient, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::api_clients::create(&ctx.db, &actor, &name).await?)
+    Ok(domain::api_clients::create(&ctx.db, &actor, &name, permissions).await?)
 }
 
 /// Revokes credentials and ends their tokens; revoking twice is harmless.

@@ -54,5 +54,5 @@ pub async fn delete_pbx_template(id: i64) -> Result<(), AppError> {
 pub async fn test_pbx_template(id: i64) -> Result<String, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::pbx_templates::test_connection(&ctx.db, &ctx.secrets, &actor, id).await?)
+    Ok(domain::pbx_templates::test_connection(&ctx.db, &ctx.secrets, &ctx.http, &ctx.connection_tests, &actor, id).await?)
 }

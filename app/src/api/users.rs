@@ -74,7 +74,7 @@ pub async fn change_my_password(current_password: String, new_password: String) 
     let user = crate::ssr::require_user()?;
     let ctx = crate::ssr::context()?;
     let session = crate::ssr::session().ok_or(AppError::Unauthorized)?;
-    Ok(domain::reseller_users::change_password(&ctx.db, user.user_id, &current_password, &new_password, &session.token).await?)
+    Ok(domain::reseller_users::change_password(&ctx.db, &ctx.auth, &crate::ssr::client_addr(), user.user_id, &current_password, &new_password, &session.token).await?)
 }
 
 /// Signs the user out everywhere but here; returns how many sessions ended.

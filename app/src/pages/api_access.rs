@@ -3,14 +3,14 @@
 
 use crate::api::api_clients::{create_api_client, list_api_clients, revoke_api_client};
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::TextField;
+use crate::components::form::{CheckField, TextField};
 use crate::AppError;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use model::api::{client_name, ApiClientView, NewApiClient};
-use model::FieldErrors;
+use model::api::{client_name, ApiClientView, NewApiClient, API_PERMISSIONS};
+use model::{FieldErrors, Permission, Permissions};
 
 /// Where clients exchange their credentials for a bearer token.
 const TOKEN_URL: &str = "/api/v1/oauth/token";
@@ -58,7 +58,7 @@ pub fn ApiAccessPage() -> impl IntoView {
                                     <table class="grid api-clients-table">
                                         <thead><tr>
                                             <th scope="col">"Name"</th><th scope="col">"Client ID"</th><th scope="col">"Created"</th>
-                                            <th scope="col">"Last used"</th><th scope="col">"Status"</th>
+                                            <th scope="col">"May do"</th><th scope="col">"Last used"</th><th scope="col">"Status"</th>
                                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                         </tr></thead>
                                         <tbody>
@@ -87,6 +87,7 @@ pub fn ApiAccessPage() -> impl IntoView {
 #[component]
 fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<String>>, problem: RwSignal<Option<String>>, refresh: Callback<()>) -> impl IntoView {
     let name = RwSignal::new(String::new());
+    let granted = RwSignal::new(API_PERMISSIONS.into_iter().fold(Permissions::default().with(Permission::WebsiteAccess), Permissions::with));
     let attempted = RwSignal::new(false);
     let server_errors = RwSignal::new(FieldErrors::new());
     let busy = RwSignal::new(false);
@@ -106,8 +107,9 @@ fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<S
         problem.set(None);
         server_errors.set(FieldErrors::new());
         let requested = name.get_untracked();
+        let permissions = granted.get_untracked();
         spawn_local(async move {
-            let result = create_api_client(requested).await;
+            let result = create_api_client(requested, permissions).await;
             busy.set(false);
             match result {
                 Ok(new) => {
@@ -129,6 +131,23 @@ fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<S
                     value=Signal::derive(move || name.get())
                     on_input=Callback::new(move |v| { server_errors.set(FieldErrors::new()); name.set(v) })
                     error hint="Which system will use them, e.g. \u{201c}Billing system\u{201d}." />
+                <fieldset class="plain permissions">
+                    <legend>"What they may do"</legend>
+                    {API_PERMISSIONS.into_iter().map(|p| view! {
+                        <CheckField id=format!("api-perm-{}", p.slug()) label=p.label()
+                            checked=Signal::derive(move || granted.with(|g| g.contains(p)))
+                            on_change=Callback::new(move |on: bool| {
+                                server_errors.set(FieldErrors::new());
+                                granted.update(|g| *g = if on { g.with(p) } else { Permissions::from_bits(g.bits() & !Permissions::default().with(p).bits()) })
+                            })
+                            hint=Signal::derive(move || Some(match p {
+                                Permission::CustomerAdministrator => "Create, change, disable and terminate customers, their users and PBX connections.".to_string(),
+                                _ => "Read billing and bill ended months.".to_string(),
+                            })) />
+                    }).collect_view()}
+                    <p class="hint">"At most what you may do yourself; they stop working if you are deactivated."</p>
+                    {move || server_errors.with(|e| e.get("permissions").map(str::to_owned)).map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                </fieldset>
                 <div class="form-actions">
                     <button type="submit" class="primary" aria-busy=move || busy.get().to_string()>"Create credentials"</button>
                 </div>
@@ -229,6 +248,7 @@ fn ClientRow(client: ApiClientView, notice: RwSignal<Option<String>>, problem: R
             <td class="name" data-label="Name">{client.name.clone()}</td>
             <td data-label="Client ID"><code>{client.client_id.clone()}</code></td>
             <td data-label="Created">{client.created_at.clone()}<span class="muted">{format!(" by {}", client.created_by)}</span></td>
+            <td data-label="May do">{client.permissions.iter().filter(|p| *p != Permission::WebsiteAccess).map(Permission::label).collect::<Vec<_>>().join(", ")}</td>
             <td data-label="Last used">{client.last_used_at.clone().unwrap_or_else(|| "Never".into())}</td>
             <td data-label="Status"><span class=status.1>{status.0}</span></td>
             <td class="actions">
@@ -240,7 +260,7 @@ fn ClientRow(client: ApiClientView, notice: RwSignal<Option<String>>, problem: R
             </td>
         </tr>
         {move || confirming.get().then(|| view! {
-            <tr class="confirm-row"><td colspan="6">
+            <tr class="confirm-row"><td colspan="7">
                 <div class="confirm" role="alertdialog" aria-label="Confirm revocation">
                     <p>{format!("Revoke \u{201c}{}\u{201d}? Systems using them stop working at once; this cannot be undone.", name.get_value())}</p>
                     <button type="button" class="danger-button" disabled=move || busy.get() on:click=revoke>"Revoke credentials"</button>

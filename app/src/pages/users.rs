@@ -34,7 +34,13 @@ pub fn ResellerUsersPage() -> impl IntoView {
         <p class="muted">"The people of your company who sign in to this portal, and what each may do."</p>
         {move || notice.get().map(|n| view! { <p class="notice success" role="status">{n}</p> })}
         {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
-        {move || editing.get().map(|user| view! { <UserEditor user done /> })}
+        {move || editing.get().map(|user| {
+            // What the signed-in user may hand out: their own permissions (the "You" row).
+            let mine = Signal::derive(move || {
+                users.get().and_then(|r| r.ok()).and_then(|list| list.into_iter().find(|u| u.is_you).map(|u| u.permissions)).unwrap_or_default()
+            });
+            view! { <UserEditor user mine done /> }
+        })}
         <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
@@ -148,7 +154,7 @@ fn UserRow(
 
 /// The new-user form (`user` None) or the edit form.
 #[component]
-fn UserEditor(user: Option<ResellerUserView>, done: Callback<Option<String>>) -> impl IntoView {
+fn UserEditor(user: Option<ResellerUserView>, mine: Signal<Permissions>, done: Callback<Option<String>>) -> impl IntoView {
     let creating = user.is_none();
     let id = user.as_ref().map(|u| u.id);
     let is_you = user.as_ref().is_some_and(|u| u.is_you);
@@ -217,17 +223,20 @@ fn UserEditor(user: Option<ResellerUserView>, done: Callback<Option<String>>) ->
                 })}
                 <fieldset class="plain permissions">
                     <legend>"Permissions"</legend>
+                    {is_you.then(|| view! { <p class="hint">"You cannot change your own permissions: another user who may manage users can."</p> })}
                     {Permission::ALL.into_iter().map(|p| {
-                        let locked = is_you && matches!(p, Permission::WebsiteAccess | Permission::ManageUsers);
+                        // Nobody hands out (or takes away) what they do not hold themselves.
+                        let not_mine = Signal::derive(move || !mine.get().contains(p));
                         let hint = Signal::derive(move || match p {
+                            _ if is_you => None,
+                            _ if not_mine.get() => Some("You do not hold this permission, so you cannot grant or remove it.".to_string()),
                             Permission::WebsiteAccess => Some("Needed to sign in at all; the others are unavailable without it.".to_string()),
-                            _ if locked => Some("You cannot remove this from yourself.".to_string()),
                             _ => None,
                         });
                         view! {
                             <CheckField id=format!("perm-{}", p.slug()) label=p.label()
                                 checked=Signal::derive(move || form.with(|f| f.permissions.contains(p)))
-                                disabled=Signal::derive(move || locked || (p != Permission::WebsiteAccess && !website.get()))
+                                disabled=Signal::derive(move || is_you || not_mine.get() || (p != Permission::WebsiteAccess && !website.get()))
                                 on_change=Callback::new(move |on| toggle(p, on)) hint />
                         }
                     }).collect_view()}

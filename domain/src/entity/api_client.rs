@@ -18,6 +18,10 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     /// Revoked credentials get no tokens, and their tokens are gone.
     pub revoked_at: Option<DateTimeUtc>,
+    /// What the credentials may do (`Permissions` bits), chosen at creation.
+    pub permissions: i32,
+    /// The reseller user who made them (none for credentials made before this was recorded).
+    pub created_by_user_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

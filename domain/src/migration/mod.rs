@@ -14,6 +14,7 @@ mod m20261127_000008_in_house_index;
 mod m20261127_000009_name_key_length;
 mod m20261127_000010_ignored_pbx_users;
 mod m20261127_000011_in_house_changes;
+mod m20261201_000012_api_client_permissions;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_name_key_length::Migration),
             Box::new(m20261127_000010_ignored_pbx_users::Migration),
             Box::new(m20261127_000011_in_house_changes::Migration),
+            Box::new(m20261201_000012_api_client_permissions::Migration),
         ]
     }
 }

@@ -13,7 +13,8 @@
 //!
 //! The base URL is the template's REST API URL, with or without the trailing `/v2`.
 
-use super::{DEFAULT_TIMEOUT, Pbx, PbxAccount, PbxError, PbxUser, Progress, read_json, send};
+use super::{DEFAULT_TIMEOUT, MAX_PAGES, MAX_RECORDS, Pbx, PbxAccount, PbxError, PbxUser, Progress, read_json, send};
+use crate::egress::HttpClient;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -171,7 +172,7 @@ pub struct KazooAuth {
 /// Its `Debug` shows the URL only: the key and token never reach a log.
 #[derive(Clone)]
 pub struct KazooClient {
-    http: reqwest::Client,
+    http: HttpClient,
     /// The REST API URL without a trailing `/` or `/v2`.
     base: String,
     api_key: String,
@@ -196,7 +197,7 @@ impl KazooClient {
             .unwrap_or(base)
             .trim_end_matches('/');
         KazooClient {
-            http: reqwest::Client::new(),
+            http: HttpClient::default(),
             base: base.to_string(),
             api_key: api_key.to_string(),
             timeout: DEFAULT_TIMEOUT,
@@ -217,8 +218,9 @@ impl KazooClient {
         self
     }
 
-    /// Shares a `reqwest` client (its connection pool) with other connectors.
-    pub fn with_http(mut self, http: reqwest::Client) -> KazooClient {
+    /// Sends through `http` (its egress policy and connection pool); the default client
+    /// reaches public addresses only.
+    pub fn with_http(mut self, http: HttpClient) -> KazooClient {
         self.http = http;
         self
     }
@@ -280,7 +282,7 @@ impl KazooClient {
             .put(format!("{}/v2/api_auth", self.base))
             .json(&body)
             .timeout(self.timeout);
-        let response = send(request).await?;
+        let response = send(&self.http, request).await?;
         match response.status().as_u16() {
             401 | 403 => return Err(PbxError::Rejected),
             status if !(200..300).contains(&status) => return Err(PbxError::Server(status)),
@@ -341,7 +343,12 @@ impl KazooClient {
         let mut start_key: Option<String> = None;
         let mut seen_keys = HashSet::new();
         let mut reauthenticated = false;
+        let mut pages = 0usize;
         loop {
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(PbxError::TooMany("pages"));
+            }
             let token = self.token().await?;
             let mut query = vec![("paginate", "true"), ("page_size", page_size.as_str())];
             if let Some(key) = start_key.as_deref() {
@@ -353,7 +360,7 @@ impl KazooClient {
                 .query(&query)
                 .header("X-Auth-Token", &token)
                 .timeout(self.timeout);
-            let response = send(request).await?;
+            let response = send(&self.http, request).await?;
             match response.status().as_u16() {
                 401 if !reauthenticated => {
                     reauthenticated = true;
@@ -368,6 +375,9 @@ impl KazooClient {
             let page: wire::Page<T> = read_json(response).await?;
             progress.add(page.data.len());
             records.extend(page.data);
+            if records.len() > MAX_RECORDS {
+                return Err(PbxError::TooMany("users"));
+            }
             match page.next_start_key {
                 None => return Ok(records),
                 Some(key) if key.is_empty() => return Ok(records),

@@ -24,6 +24,7 @@ pub use kazoo::KazooClient;
 pub use teams::TeamsClient;
 pub use threecx::ThreeCxClient;
 
+use crate::egress::{HttpClient, MAX_BODY_BYTES, Refused, SendError, read_capped};
 use model::pbx::PbxKind;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,22 +53,46 @@ pub struct PbxAccount {
     pub name: String,
 }
 
-/// Why talking to a PBX failed. The messages are meant for the reseller's eyes.
+/// Why talking to a PBX failed. The messages are meant for the reseller's eyes: they are the
+/// product's own words, never a socket error or bytes of the remote answer (those go to the
+/// server log).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PbxError {
     /// The credentials (API key, client secret) were refused.
     #[error("The PBX rejected the API key")]
     Rejected,
-    /// No connection could be made (DNS, refused, TLS, invalid URL).
-    #[error("The PBX could not be reached: {0}")]
-    Unreachable(String),
+    /// The template has no stored secret (it was dropped when its address changed).
+    #[error("The PBX template has no API key or client secret: enter it on PBX Templates")]
+    NoSecret,
+    /// The egress policy refused the address (private, local or reserved networks).
+    #[error("That address is not allowed: the portal does not connect to private, local or reserved networks")]
+    NotAllowed,
+    /// The URL cannot be used (not http/https, or not a URL at all).
+    #[error("The PBX address is not a valid http:// or https:// URL")]
+    InvalidUrl,
+    /// The host name does not resolve.
+    #[error("The PBX's host name could not be found")]
+    UnknownHost,
+    /// No connection could be made, or it broke (refused, reset, TLS).
+    #[error("The PBX did not answer")]
+    Unreachable,
     /// The PBX did not answer completely within the timeout.
     #[error("The PBX did not answer in time")]
     Timeout,
     /// The PBX answered with an HTTP error status (5xx, or a 4xx the connector does not expect).
     #[error("The PBX answered with an error (HTTP {0})")]
     Server(u16),
-    /// The answer was not JSON, or not the shape the platform documents.
+    /// The PBX sent a redirect to another server, which is not followed.
+    #[error("The PBX redirected the portal to another server, which it does not follow")]
+    Redirected,
+    /// The answer was larger than [`crate::egress::MAX_BODY_BYTES`].
+    #[error("The PBX sent an answer larger than 10 MiB")]
+    TooLarge,
+    /// A listing went on past [`MAX_RECORDS`] records or [`MAX_PAGES`] pages.
+    #[error("The PBX lists more than the portal reads in one sync ({0})")]
+    TooMany(&'static str),
+    /// The answer was not JSON, or not the shape the platform documents; the text is the
+    /// connector's own description of what was wrong, never the answer itself.
     #[error("The PBX sent a response the portal could not read: {0}")]
     Malformed(String),
     /// The account does not exist on the PBX, or the credentials may not see it.
@@ -79,13 +104,27 @@ pub enum PbxError {
     Forbidden(String),
 }
 
+/// The most records one listing (or one sync, over all its listings) reads.
+pub const MAX_RECORDS: usize = 100_000;
+/// The most pages one listing reads (a server that sends empty pages forever stops here).
+pub const MAX_PAGES: usize = 5_000;
+
 impl PbxError {
     /// Whether trying again later may help (the sync retries these with backoff).
     pub fn is_transient(&self) -> bool {
         match self {
-            PbxError::Unreachable(_) | PbxError::Timeout => true,
+            PbxError::Unreachable | PbxError::UnknownHost | PbxError::Timeout => true,
             PbxError::Server(status) => *status >= 500 || *status == 429,
-            PbxError::Rejected | PbxError::Malformed(_) | PbxError::NotFound(_) | PbxError::Forbidden(_) => false,
+            PbxError::Rejected
+            | PbxError::NoSecret
+            | PbxError::NotAllowed
+            | PbxError::InvalidUrl
+            | PbxError::Redirected
+            | PbxError::TooLarge
+            | PbxError::TooMany(_)
+            | PbxError::Malformed(_)
+            | PbxError::NotFound(_)
+            | PbxError::Forbidden(_) => false,
         }
     }
 }
@@ -159,9 +198,13 @@ pub enum Connector {
 }
 
 impl Connector {
-    /// A connector for `settings` whose requests share `http`'s connection pool and each take at
-    /// most `timeout`. Nothing is sent until the first call.
-    pub fn new(settings: &Settings<'_>, http: reqwest::Client, timeout: Duration) -> Result<Connector, PbxError> {
+    /// A connector for `settings` whose requests go through `http` (its egress policy and
+    /// connection pool) and each take at most `timeout`. Nothing is sent until the first call;
+    /// without a secret nothing is ever sent.
+    pub fn new(settings: &Settings<'_>, http: HttpClient, timeout: Duration) -> Result<Connector, PbxError> {
+        if settings.secret.is_empty() {
+            return Err(PbxError::NoSecret);
+        }
         match settings.kind {
             PbxKind::Kazoo => Ok(Connector::Kazoo(
                 KazooClient::new(settings.api_url, settings.secret).with_http(http).with_timeout(timeout),
@@ -204,39 +247,52 @@ impl Pbx for Connector {
     }
 }
 
-async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, PbxError> {
-    request.send().await.map_err(transport_error)
+/// Sends `request` through the egress policy of `http`. A redirect to another server comes
+/// back as its 3xx answer, which is an error here.
+async fn send(http: &HttpClient, request: reqwest::RequestBuilder) -> Result<reqwest::Response, PbxError> {
+    let response = http.send(request).await.map_err(|e| match e {
+        SendError::Refused(Refused::Address) => PbxError::NotAllowed,
+        SendError::Refused(Refused::Scheme) => PbxError::InvalidUrl,
+        SendError::Refused(Refused::UnknownHost) => PbxError::UnknownHost,
+        SendError::Http(e) => transport_error(e),
+    })?;
+    if response.status().is_redirection() {
+        return Err(PbxError::Redirected);
+    }
+    Ok(response)
 }
 
+/// The body as JSON of type `T`, read up to [`crate::egress::MAX_BODY_BYTES`].
 async fn read_json<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, PbxError> {
-    let body = response.bytes().await.map_err(transport_error)?;
+    let host = response.url().host_str().unwrap_or("").to_owned();
+    let body = read_capped(response, MAX_BODY_BYTES).await.map_err(|e| match e {
+        Some(e) => transport_error(e),
+        None => PbxError::TooLarge,
+    })?;
     let value: serde_json::Value =
         serde_json::from_slice(&body).map_err(|_| PbxError::Malformed("the answer is not JSON".into()))?;
-    serde_json::from_value(value).map_err(|e| PbxError::Malformed(e.to_string()))
+    serde_json::from_value(value).map_err(|e| {
+        // serde's text may quote the answer: it goes to the log, not to the reseller.
+        tracing::info!(%host, error = %e, "a PBX answer does not have the documented shape");
+        PbxError::Malformed("the answer does not have the shape the platform documents".into())
+    })
 }
 
+/// A transport failure in the product's words; the details go to the server log.
 fn transport_error(error: reqwest::Error) -> PbxError {
     if error.is_timeout() {
         return PbxError::Timeout;
     }
     if error.is_builder() {
-        return PbxError::Unreachable(format!("the URL is not valid ({error})"));
+        return PbxError::InvalidUrl;
     }
-    // reqwest's own text names only the URL; the innermost cause says what went wrong.
     let mut cause: &dyn std::error::Error = &error;
     while let Some(source) = cause.source() {
         cause = source;
     }
-    let host = error.url().and_then(|url| {
-        url.host_str().map(|host| match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_string(),
-        })
-    });
-    match host {
-        Some(host) => PbxError::Unreachable(format!("{host}: {cause}")),
-        None => PbxError::Unreachable(cause.to_string()),
-    }
+    let host = error.url().and_then(|url| url.host_str()).unwrap_or("").to_owned();
+    tracing::info!(%host, error = %cause, "a request to a PBX failed");
+    PbxError::Unreachable
 }
 
 #[cfg(test)]
@@ -253,11 +309,8 @@ mod tests {
             PbxError::Server(503).to_string(),
             "The PBX answered with an error (HTTP 503)"
         );
-        assert!(
-            PbxError::Unreachable("connection refused".into())
-                .to_string()
-                .starts_with("The PBX could not be reached: ")
-        );
+        assert_eq!(PbxError::Unreachable.to_string(), "The PBX did not answer");
+        assert!(PbxError::NotAllowed.to_string().starts_with("That address is not allowed"));
         assert!(
             PbxError::Malformed("x".into())
                 .to_string()

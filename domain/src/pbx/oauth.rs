@@ -2,7 +2,8 @@
 //! credentials grant, sent as `Authorization: Bearer …`, and OData listings
 //! (`{"value":[…],"@odata.nextLink":"…"}`).
 
-use super::{PbxError, Progress, read_json, send};
+use super::{MAX_PAGES, MAX_RECORDS, PbxError, Progress, read_json, send};
+use crate::egress::HttpClient;
 use reqwest::Url;
 use serde::{Deserialize, Deserializer};
 use std::collections::HashSet;
@@ -74,7 +75,7 @@ pub(in crate::pbx) fn renew_at(fetched: Instant, lifetime: Duration) -> Instant 
 /// (clones share the token); its `Debug` never shows the secret or the token.
 #[derive(Clone)]
 pub(in crate::pbx) struct Api {
-    pub http: reqwest::Client,
+    pub http: HttpClient,
     pub timeout: Duration,
     /// The token endpoint, or why the settings cannot name one (then nothing is sent).
     token_url: Result<String, PbxError>,
@@ -93,7 +94,7 @@ impl std::fmt::Debug for Api {
 impl Api {
     pub fn new(token_url: Result<String, PbxError>, form: Vec<(&'static str, String)>, read_refusal: ReadRefusal) -> Api {
         Api {
-            http: reqwest::Client::new(),
+            http: HttpClient::default(),
             timeout: super::DEFAULT_TIMEOUT,
             token_url,
             form,
@@ -132,6 +133,9 @@ impl Api {
         let mut records = Vec::new();
         let mut reauthenticated = false;
         loop {
+            if requested.len() > MAX_PAGES {
+                return Err(PbxError::TooMany("pages"));
+            }
             let response = self.get(&url, forbidden, &mut reauthenticated).await?;
             let page: Page = read_json(response).await?;
             let count = page.value.len();
@@ -141,8 +145,14 @@ impl Api {
             }
             progress.add(count);
             for value in &page.value {
-                let record = T::deserialize(value).map_err(|e| PbxError::Malformed(format!("a record of the {what} listing: {e}")))?;
+                let record = T::deserialize(value).map_err(|e| {
+                    tracing::info!(error = %e, "a PBX listing record does not have the documented shape");
+                    PbxError::Malformed(format!("a record of the {what} listing does not have the documented shape"))
+                })?;
                 records.push(record);
+            }
+            if records.len() > MAX_RECORDS {
+                return Err(PbxError::TooMany("records"));
             }
             let next = match page.next_link.as_deref().map(str::trim) {
                 Some(link) if !link.is_empty() => {
@@ -163,7 +173,7 @@ impl Api {
                 },
             };
             if !requested.insert(next.to_string()) {
-                return Err(PbxError::Malformed(format!("the {what} listing repeats the page at {next}")));
+                return Err(PbxError::Malformed(format!("the {what} listing repeats a page")));
             }
             url = next;
             previous = Some(page.value);
@@ -181,7 +191,7 @@ impl Api {
                 .bearer_auth(&token)
                 .header(reqwest::header::ACCEPT, "application/json")
                 .timeout(self.timeout);
-            let response = send(request).await?;
+            let response = send(&self.http, request).await?;
             match response.status().as_u16() {
                 401 if !*reauthenticated => {
                     *reauthenticated = true;
@@ -220,7 +230,7 @@ impl Api {
         let mut form: Vec<(&str, &str)> = self.form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         form.push(("grant_type", "client_credentials"));
         let fetched = Instant::now();
-        let response = send(self.http.post(url).form(&form).timeout(self.timeout)).await?;
+        let response = send(&self.http, self.http.post(url).form(&form).timeout(self.timeout)).await?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             // The body only explains the refusal; one that cannot be read explains nothing.
@@ -237,7 +247,7 @@ impl Api {
 }
 
 fn parse(url: &str) -> Result<Url, PbxError> {
-    Url::parse(url).map_err(|e| PbxError::Unreachable(format!("the URL is not valid ({e})")))
+    Url::parse(url).map_err(|_| PbxError::InvalidUrl)
 }
 
 /// `expires_in` as a number of seconds; some servers send it as a string.

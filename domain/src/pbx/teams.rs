@@ -97,7 +97,7 @@ impl TeamsClient {
     }
 
     /// Shares a `reqwest` client (its connection pool) with other connectors.
-    pub fn with_http(mut self, http: reqwest::Client) -> TeamsClient {
+    pub fn with_http(mut self, http: crate::egress::HttpClient) -> TeamsClient {
         self.api.http = http;
         self
     }

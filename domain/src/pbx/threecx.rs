@@ -82,7 +82,7 @@ impl ThreeCxClient {
     }
 
     /// Shares a `reqwest` client (its connection pool) with other connectors.
-    pub fn with_http(mut self, http: reqwest::Client) -> ThreeCxClient {
+    pub fn with_http(mut self, http: crate::egress::HttpClient) -> ThreeCxClient {
         self.api.http = http;
         self
     }

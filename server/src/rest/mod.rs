@@ -48,6 +48,8 @@ use std::sync::Arc;
 
 /// The largest page a list returns.
 pub const MAX_PAGE_SIZE: u64 = 1000;
+/// The highest `pageIndex` accepted (far past any real list's end, which answers an empty page).
+pub const MAX_PAGE_INDEX: u64 = 1_000_000;
 const DEFAULT_PAGE_SIZE: u64 = 50;
 
 /// Requests per minute per API client.
@@ -147,6 +149,10 @@ impl From<domain::Error> for ApiError {
             Error::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
             Error::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This client may not do this."),
             Error::Upstream(message) => ApiError::new(StatusCode::BAD_GATEWAY, "upstream", message),
+            Error::TooManyRequests { retry_after, message } => ApiError {
+                retry_after: Some(retry_after.as_secs().max(1)),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+            },
             other => {
                 tracing::error!(error = %other, "API request failed");
                 ApiError::new(
@@ -255,6 +261,53 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
+/// The largest request body the API reads.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A panic in a handler answers 500 in the envelope, quoting the request id it was logged
+/// under; the connection is never just dropped.
+pub async fn catch_panics(request: Request, next: Next) -> Response {
+    use futures::FutureExt;
+    let request_id = crate::http::request_id_of(&request);
+    match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            tracing::error!(%request_id, detail = crate::http::panic_text(&panic), "API handler panicked");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("Something went wrong on our side; it has been logged under request id {request_id}. Quote it if you contact support."),
+            )
+            .into_response()
+        }
+    }
+}
+
+/// Refusals axum and tower answer by themselves (a body over [`MAX_BODY_BYTES`], a method the
+/// path does not have, a wrong content type) in the API's envelope, like every other answer.
+pub async fn envelope_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", format!("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024)),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This endpoint does not take this method (the Allow header lists the ones it takes).".to_string()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Send the body as application/json.".to_string()),
+        StatusCode::NOT_FOUND => ("not_found", "Not found.".to_string()),
+        s if s.is_server_error() => ("internal", "Something went wrong on our side; it has been logged. Quote the x-request-id header if you contact support.".to_string()),
+        _ => ("bad_request", "The request could not be read.".to_string()),
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
+}
+
 /// API answers are never cached (they carry tokens and tenants' data).
 pub async fn no_store(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
@@ -312,8 +365,8 @@ fn parse_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
 #[into_params(parameter_in = Query)]
 #[allow(dead_code, non_snake_case)] // Read by hand (see `Paging::read`), so the errors name the parameter.
 struct PagingParams {
-    /// The page, counting from 0 (a page past the end is empty).
-    #[param(minimum = 0)]
+    /// The page, counting from 0, at most 1000000 (a page past the end is empty).
+    #[param(minimum = 0, maximum = 1000000)]
     pageIndex: Option<u64>,
     /// Items per page, 1 to 1000 (default 50).
     #[param(minimum = 1, maximum = 1000)]
@@ -339,6 +392,9 @@ impl Paging {
             }
         };
         let index = number("pageIndex", 0)?;
+        if index > MAX_PAGE_INDEX {
+            return Err(ApiError::field("pageIndex", format!("pageIndex must be between 0 and {MAX_PAGE_INDEX}.")));
+        }
         let size = number("pageSize", DEFAULT_PAGE_SIZE)?;
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
             return Err(ApiError::field("pageSize", format!("pageSize must be between 1 and {MAX_PAGE_SIZE}.")));

@@ -26,7 +26,7 @@ fn fields(body: &Value) -> Vec<String> {
 }
 
 async fn create(portal: &TestPortal, s: &str, name: &str) -> NewApiClient {
-    let (code, body) = call::<CreateApiClient>(portal, Some(s), json!({ "name": name })).await;
+    let (code, body) = call::<CreateApiClient>(portal, Some(s), json!({ "name": name, "permissions": domain::api_clients::api_permissions() })).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     serde_json::from_value(body).unwrap()
 }
@@ -172,7 +172,7 @@ async fn managing_credentials_needs_the_rest_api_administrator_permission() {
 
     let calls = [
         call::<ListApiClients>(&portal, Some(&s), json!({})).await,
-        call::<CreateApiClient>(&portal, Some(&s), json!({ "name": "Sneaky" })).await,
+        call::<CreateApiClient>(&portal, Some(&s), json!({ "name": "Sneaky", "permissions": domain::api_clients::api_permissions() })).await,
         call::<RevokeApiClient>(&portal, Some(&s), json!({ "id": existing.client.id })).await,
     ];
     for (status, body) in calls {
@@ -180,7 +180,7 @@ async fn managing_credentials_needs_the_rest_api_administrator_permission() {
     }
     for (status, _) in [
         call::<ListApiClients>(&portal, None, json!({})).await,
-        call::<CreateApiClient>(&portal, None, json!({ "name": "Sneaky" })).await,
+        call::<CreateApiClient>(&portal, None, json!({ "name": "Sneaky", "permissions": domain::api_clients::api_permissions() })).await,
         call::<RevokeApiClient>(&portal, None, json!({ "id": existing.client.id })).await,
     ] {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -196,7 +196,7 @@ async fn names_are_required_and_unique_among_active_credentials() {
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     let first = create(&portal, &s, "Billing system").await;
     for name in ["billing SYSTEM", "  Billing system", "", "   ", &"x".repeat(101)] {
-        let (code, body) = call::<CreateApiClient>(&portal, Some(&s), json!({ "name": name })).await;
+        let (code, body) = call::<CreateApiClient>(&portal, Some(&s), json!({ "name": name, "permissions": domain::api_clients::api_permissions() })).await;
         assert_eq!((code, fields(&body)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["name".to_owned()]), "{name:?}: {body}");
     }
     assert_eq!(list(&portal, &s).await.0.len(), 1, "nothing was stored");
@@ -234,4 +234,45 @@ async fn the_page_lists_credentials_without_secrets_and_explains_a_missing_permi
     let refused = page(s, StatusCode::FORBIDDEN).await;
     assert!(refused.contains("You need the REST API Administrator permission"), "{refused}");
     assert!(!refused.contains(&new.client.client_id) && !refused.contains("Create credentials"));
+}
+
+
+#[tokio::test]
+async fn credentials_act_with_the_permissions_chosen_for_them_never_more_than_their_creator() {
+    let portal = spawn().await;
+    let db = portal.database().await;
+    // A REST API administrator who is no customer or billing administrator.
+    let api_only = perms_of(&[Permission::WebsiteAccess, Permission::RestApiAdministrator]);
+    let rex = crate::users::signed_in_as(&portal, "rex@demo-reseller.example", api_only).await;
+    for wanted in [api_only, perms_of(&[Permission::WebsiteAccess, Permission::CustomerAdministrator]), perms_of(&[Permission::ManageUsers])] {
+        let (code, body) = call::<CreateApiClient>(&portal, Some(&rex), json!({ "name": "Too strong", "permissions": wanted })).await;
+        assert_eq!((code, fields(&body)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["permissions".to_owned()]), "{body}");
+    }
+    assert!(api_client::Entity::find().all(&db).await.unwrap().is_empty(), "nothing created");
+
+    // The demo admin makes provisioning-only credentials: billing is refused per call.
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let provisioning = perms_of(&[Permission::WebsiteAccess, Permission::CustomerAdministrator]);
+    let (code, body) = call::<CreateApiClient>(&portal, Some(&s), json!({ "name": "CRM", "permissions": provisioning })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let new: NewApiClient = serde_json::from_value(body).unwrap();
+    assert_eq!(new.client.permissions, provisioning, "shown on API Access");
+    let issued = issue_token(&db, &new.client.client_id, &new.secret).await.unwrap();
+    let bearer = format!("Bearer {}", issued.access_token);
+    let get = |path: &'static str| portal.client.get(portal.url(path)).header("authorization", bearer.clone()).send();
+    assert_eq!(get("/api/v1/customers").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(get("/api/v1/billing").await.unwrap().status(), StatusCode::FORBIDDEN, "no Billing Administrator");
+
+    // Credentials stop working when their creator is deactivated.
+    let demo = reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(DEMO_EMAIL)).one(&db).await.unwrap().unwrap();
+    let mut row: reseller_user::ActiveModel = demo.into();
+    row.active = Set(false);
+    row.update(&db).await.unwrap();
+    assert!(resolve_token(&db, &issued.access_token).await.unwrap().is_none(), "the token no longer resolves");
+    assert_eq!(get("/api/v1/customers").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert!(matches!(issue_token(&db, &new.client.client_id, &new.secret).await, Err(domain::Error::Unauthenticated)), "nor does it get new tokens");
+}
+
+fn perms_of(list: &[Permission]) -> Permissions {
+    list.iter().copied().collect()
 }

@@ -26,7 +26,14 @@ pub async fn credentials(portal: &TestPortal, email: &str) -> (String, String) {
         name: user.display_name,
         permissions: model::Permissions::all(),
     };
-    let created = domain::api_clients::create(&db, &actor, &format!("Provisioning robot {}", &uuid::Uuid::new_v4().simple().to_string()[..8])).await.unwrap();
+    let created = domain::api_clients::create(
+        &db,
+        &actor,
+        &format!("Provisioning robot {}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+        domain::api_clients::api_permissions(),
+    )
+    .await
+    .unwrap();
     (created.client.client_id, created.secret)
 }
 

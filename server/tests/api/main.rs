@@ -7,6 +7,7 @@ mod auth;
 mod billing;
 mod contract;
 mod customers;
+mod egress;
 mod kazoo;
 mod lifecycle;
 mod mail;

@@ -162,7 +162,9 @@ async fn templates_are_created_and_listed_without_their_secret() {
     let row = stored(&portal, created.id).await;
     assert!(!row.secret_sealed.contains(KAZOO_KEY) && !row.secret_sealed.is_empty());
     assert_eq!(row.name_key, "main kazoo");
-    assert_eq!(secrets.open(&row.secret_sealed).unwrap(), KAZOO_KEY);
+    assert_eq!(secrets.open_for(&row.secret_sealed, &domain::pbx_templates::secret_context(row.id)).unwrap(), KAZOO_KEY);
+    // Bound to its row: copied onto another template, the ciphertext does not open.
+    assert!(secrets.open_for(&row.secret_sealed, &domain::pbx_templates::secret_context(row.id + 1)).is_err());
     let db = portal.database().await;
     let opened = domain::pbx_templates::open_secret(&db, &secrets, row.reseller_id, created.id).await.unwrap();
     assert_eq!(opened, KAZOO_KEY);
@@ -305,24 +307,34 @@ async fn a_stale_edit_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn an_empty_secret_keeps_the_stored_one() {
+async fn an_empty_secret_keeps_the_stored_one_only_while_the_address_stays() {
     let (portal, secrets) = spawn_with_secrets().await;
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     let t = create(&portal, &s, &kazoo("Main Kazoo")).await;
+    let open = |sealed: &str| secrets.open_for(sealed, &domain::pbx_templates::secret_context(t.id));
 
-    let form = TemplateForm { api_url: "https://kazoo2.example.com".into(), secret: String::new(), ..kazoo("Main Kazoo") };
-    let (status, body) = update(&portal, &s, t.id, t.version, &form).await;
+    // Another name, same address: the stored key stays.
+    let renamed = TemplateForm { secret: String::new(), ..kazoo("Main Kazoo (EU)") };
+    let (status, body) = update(&portal, &s, t.id, t.version, &renamed).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let saved: TemplateSummary = parse(&body);
     assert!(saved.has_secret);
+    assert_eq!(open(&stored(&portal, t.id).await.secret_sealed).unwrap(), KAZOO_KEY);
+
+    // Another address without a new key: the old key is dropped, never sent to the new host.
+    let form = TemplateForm { api_url: "https://kazoo2.example.com".into(), secret: String::new(), ..kazoo("Main Kazoo") };
+    let (status, body) = update(&portal, &s, t.id, saved.version, &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let saved: TemplateSummary = parse(&body);
+    assert!(!saved.has_secret, "the stored key went with the old address");
     assert_eq!(saved.api_url, "https://kazoo2.example.com");
-    assert_eq!(secrets.open(&stored(&portal, t.id).await.secret_sealed).unwrap(), KAZOO_KEY);
+    assert_eq!(stored(&portal, t.id).await.secret_sealed, "");
 
     let form = TemplateForm { secret: "rotated-key".into(), ..form };
     let (status, body) = update(&portal, &s, t.id, saved.version, &form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(!body.contains("rotated-key"));
-    assert_eq!(secrets.open(&stored(&portal, t.id).await.secret_sealed).unwrap(), "rotated-key");
+    assert_eq!(open(&stored(&portal, t.id).await.secret_sealed).unwrap(), "rotated-key");
 
     // A new type needs its own secret: the stored one belongs to the old platform.
     let saved: TemplateSummary = parse(&body);

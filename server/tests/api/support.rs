@@ -44,7 +44,18 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 /// Starts the portal with demo data; `adjust` may change the prepared portal before it serves.
 /// The PBX sync worker and the scheduler do not run (so demo customers keep their seeded users
 /// and tests decide when dated work happens) unless `adjust` puts them back ([`sync_worker`]).
+///
+/// The egress policy has one exception, loopback's 127.0.0.1, where the tests' PBX doubles
+/// listen; [`spawn_strict_with`] starts without it.
 pub async fn spawn_with(args: &[&str], adjust: impl FnOnce(&mut Portal)) -> TestPortal {
+    let mut argv = vec!["--egress-allow", "127.0.0.1"];
+    argv.extend_from_slice(args);
+    spawn_strict_with(&argv, adjust).await
+}
+
+/// [`spawn_with`] under the production egress policy: public addresses only (and, in demo
+/// mode, the built-in simulator), unless `args` add exceptions.
+pub async fn spawn_strict_with(args: &[&str], adjust: impl FnOnce(&mut Portal)) -> TestPortal {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(dir.path()).await;
     let key_file = dir.path().join("secret.key");
@@ -54,7 +65,7 @@ pub async fn spawn_with(args: &[&str], adjust: impl FnOnce(&mut Portal)) -> Test
 /// A second server process on `first`'s database (and secret key), as in a deployment with
 /// several instances behind a load balancer.
 pub async fn spawn_sharing(first: &TestPortal, adjust: impl FnOnce(&mut Portal)) -> TestPortal {
-    start(first.database_url.clone(), first.key_file.clone(), None, &[], adjust).await
+    start(first.database_url.clone(), first.key_file.clone(), None, &["--egress-allow", "127.0.0.1"], adjust).await
 }
 
 async fn start(database_url: String, key_file: std::path::PathBuf, dir: Option<tempfile::TempDir>, args: &[&str], adjust: impl FnOnce(&mut Portal)) -> TestPortal {
@@ -89,11 +100,12 @@ pub fn sync_worker(portal: &Portal) -> server::syncer::Syncer {
             heartbeat: Duration::from_millis(100),
             retry_base: Duration::from_millis(300),
             request_timeout: Duration::from_secs(2),
+            run_deadline: Duration::from_secs(20),
         },
         poll_interval: Duration::from_millis(200),
         workers: 4,
     };
-    Syncer::new(settings, portal.state.ctx.secrets.clone())
+    Syncer::new(settings, portal.state.ctx.secrets.clone(), portal.state.ctx.http.clone())
 }
 
 pub async fn spawn() -> TestPortal {

@@ -408,16 +408,17 @@ async fn concurrent_claims_take_each_connection_once() {
     assert!(due >= 5, "the demo's enabled connections are due");
     let other = portal.database().await;
     let now = chrono::Utc::now();
-    let (a, b) = tokio::join!(claim_due(&db, now, Duration::from_secs(60), 100), claim_due(&other, now, Duration::from_secs(60), 100));
+    let fair = domain::sync::Fairness::default();
+    let (a, b) = tokio::join!(claim_due(&db, now, Duration::from_secs(60), 100, &fair), claim_due(&other, now, Duration::from_secs(60), 100, &fair));
     let (a, b) = (a.unwrap(), b.unwrap());
     let mut ids: Vec<i64> = a.iter().chain(b.iter()).map(|c| c.connection_id).collect();
     ids.sort();
     let total = ids.len();
     ids.dedup();
     assert_eq!((total, ids.len()), (due, due), "every due connection claimed exactly once");
-    assert!(claim_due(&db, now, Duration::from_secs(60), 100).await.unwrap().is_empty(), "claimed ones wait for their lease");
+    assert!(claim_due(&db, now, Duration::from_secs(60), 100, &Default::default()).await.unwrap().is_empty(), "claimed ones wait for their lease");
     let later = now + chrono::Duration::seconds(61);
-    assert_eq!(claim_due(&db, later, Duration::from_secs(60), 100).await.unwrap().len(), due, "an expired lease can be claimed again");
+    assert_eq!(claim_due(&db, later, Duration::from_secs(60), 100, &Default::default()).await.unwrap().len(), due, "an expired lease can be claimed again");
 }
 
 #[tokio::test]
@@ -581,4 +582,65 @@ async fn a_run_without_its_claim_is_shown_running_until_it_is_clearly_stale() {
     insert(chrono::Utc::now() - chrono::Duration::minutes(11)).insert(&db).await.unwrap();
     let st = status(&portal, &s, &acme.id.to_string()).await;
     assert!(matches!(&st.state, SyncState::Failed { error, .. } if error.contains("interrupted")), "{st:?}");
+}
+
+#[tokio::test]
+async fn a_sync_never_reaches_loopback_without_an_exception() {
+    let state = SimulatorState::new("strict-key", "0123456789abcdef0123456789abcdef", "Internal", 10);
+    let url = simulator(state.clone()).await;
+    let portal = spawn_strict_with(&[], |p| p.syncer = Some(sync_worker(p))).await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let t = template(&portal, &s, "Internal PBX", &url, "strict-key").await;
+    let id = create_customer(&portal, &s, "Strictly Public", t.id, "0123456789abcdef0123456789abcdef", false, false).await;
+    let st = settled(&portal, &s, &id, 1).await;
+    assert_eq!(st.runs[0].outcome, Outcome::Failed);
+    assert!(st.runs[0].error.starts_with("That address is not allowed"), "{:?}", st.runs[0].error);
+    assert_eq!(state.requests(), 0, "the simulator on 127.0.0.1 received no request");
+}
+
+#[tokio::test]
+async fn a_hostile_pbx_cannot_fill_memory_with_one_huge_answer() {
+    use axum::routing::{get, put};
+    let huge = format!("{{\"data\":[{}]}}", "{\"id\":\"x\"},".repeat(1_100_000).trim_end_matches(','));
+    let router = axum::Router::new()
+        .route("/v2/api_auth", put(|| async { (axum::http::StatusCode::CREATED, axum::Json(json!({"auth_token": "t", "data": {"account_id": "0123456789abcdef0123456789abcdef"}}))) }))
+        .route("/v2/accounts/{account}/users", get(move || {
+            let huge = huge.clone();
+            async move { huge }
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v2", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let portal = syncing_portal().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let t = template(&portal, &s, "Hostile", &url, "any-key").await;
+    let id = create_customer(&portal, &s, "Hostile PBX Ltd", t.id, "0123456789abcdef0123456789abcdef", false, false).await;
+    let st = settled(&portal, &s, &id, 1).await;
+    assert_eq!(st.runs[0].outcome, Outcome::Failed);
+    assert_eq!(st.runs[0].error, "The PBX sent an answer larger than 10 MiB");
+    assert_eq!(users_of(&portal, &id).await.len(), 1, "only the primary user: nothing was applied");
+}
+
+#[tokio::test]
+async fn one_resellers_syncs_take_at_most_their_share_of_the_workers() {
+    use domain::sync::{Fairness, claim_due};
+    let portal = spawn().await;
+    let db = portal.database().await;
+    let now = chrono::Utc::now();
+    let owner = |customer_id: uuid::Uuid| {
+        let db = db.clone();
+        async move { customer::Entity::find_by_id(customer_id).one(&db).await.unwrap().unwrap().reseller_id }
+    };
+    let demo = owner(pbx_connection::Entity::find().one(&db).await.unwrap().unwrap().customer_id).await;
+    // The demo reseller already runs its share: only other resellers' connections are claimed.
+    let busy = Fairness { running: [(demo, 2)].into_iter().collect(), per_reseller: 2 };
+    let claims = claim_due(&db, now, Duration::from_secs(60), 100, &busy).await.unwrap();
+    assert!(claims.iter().all(|c| c.reseller_id != demo), "{claims:?}");
+    // With one slot left, it gets one more, however many of its connections are due.
+    let one_left = Fairness { running: [(demo, 1)].into_iter().collect(), per_reseller: 2 };
+    let claims = claim_due(&db, now, Duration::from_secs(60), 100, &one_left).await.unwrap();
+    assert_eq!(claims.iter().filter(|c| c.reseller_id == demo).count(), 1, "{claims:?}");
+    // Nothing running: the rest are claimed.
+    let rest = claim_due(&db, now, Duration::from_secs(60), 100, &Fairness::default()).await.unwrap();
+    assert!(rest.iter().filter(|c| c.reseller_id == demo).count() >= 3, "the demo has several due connections: {rest:?}");
 }

@@ -141,6 +141,73 @@ async fn permissions_cannot_lock_the_reseller_out_and_other_resellers_users_are_
     assert_eq!(code, StatusCode::FORBIDDEN);
 }
 
+/// A reseller user with `permissions`, signed in.
+pub async fn signed_in_as(portal: &TestPortal, email: &str, permissions: Permissions) -> String {
+    let db = portal.database().await;
+    domain::operator::create_reseller_user(
+        &db,
+        domain::operator::NewResellerUser {
+            reseller: "Demo Reseller".into(),
+            display_name: format!("User {email}"),
+            email: email.into(),
+            permissions,
+            password: "a-long-enough-password-2026".into(),
+        },
+    )
+    .await
+    .unwrap();
+    portal.sign_in(email, "a-long-enough-password-2026").await
+}
+
+#[tokio::test]
+async fn nobody_grants_a_permission_they_lack_nor_changes_their_own() {
+    let portal = spawn().await;
+    let db = portal.database().await;
+    // A user administrator who is neither a billing nor a REST API administrator.
+    let held = perms(&[Permission::WebsiteAccess, Permission::ManageUsers, Permission::CustomerAdministrator]);
+    let uma = signed_in_as(&portal, "uma@demo-reseller.example", held).await;
+    let stored = |email: &'static str| {
+        let db = db.clone();
+        async move { reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(email)).one(&db).await.unwrap() }
+    };
+
+    // Creating someone with more than she holds.
+    let form = UserForm { display_name: "Bob Billing".into(), email: "bob@demo-reseller.example".into(), permissions: perms(&[Permission::WebsiteAccess, Permission::BillingAdministrator]) };
+    let (code, body) = call::<CreateResellerUser>(&portal, Some(&uma), json!({ "form": form })).await;
+    assert_eq!((code, fields(&body)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["permissions".to_owned()]), "{body}");
+    assert!(body.to_string().contains("Billing Administrator"), "the message names it: {body}");
+    assert!(stored("bob@demo-reseller.example").await.is_none(), "nothing stored");
+    // Within what she holds, it works.
+    let (bob, _) = create(&portal, &uma, "Bob Billing", "bob@demo-reseller.example", perms(&[Permission::WebsiteAccess, Permission::CustomerAdministrator])).await;
+
+    // Raising herself, or anyone, past what she holds.
+    let (_, list) = call::<ListResellerUsers>(&portal, Some(&uma), json!({})).await;
+    let list: Vec<ResellerUserView> = serde_json::from_value(list).unwrap();
+    let me = list.iter().find(|u| u.is_you).unwrap().clone();
+    let everything = UserForm { display_name: me.display_name.clone(), email: String::new(), permissions: Permissions::all() };
+    let (code, body) = call::<UpdateResellerUser>(&portal, Some(&uma), json!({ "id": me.id, "form": everything })).await;
+    assert_eq!((code, fields(&body)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["permissions".to_owned()]), "{body}");
+    assert_eq!(stored("uma@demo-reseller.example").await.unwrap().permissions, held.bits() as i32, "unchanged");
+    // Not even a permission she holds: nobody changes their own.
+    let less = UserForm { permissions: perms(&[Permission::WebsiteAccess, Permission::ManageUsers]), ..UserForm { display_name: me.display_name.clone(), ..Default::default() } };
+    let (code, body) = call::<UpdateResellerUser>(&portal, Some(&uma), json!({ "id": me.id, "form": less })).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let raise_bob = UserForm { display_name: bob.display_name.clone(), email: String::new(), permissions: perms(&[Permission::WebsiteAccess, Permission::CustomerAdministrator, Permission::RestApiAdministrator]) };
+    let (code, body) = call::<UpdateResellerUser>(&portal, Some(&uma), json!({ "id": bob.id, "form": raise_bob })).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Nor take away what she does not hold (the demo admin's Billing Administrator), though
+    // she may rename them.
+    let admin = list.iter().find(|u| u.email == DEMO_EMAIL).unwrap().clone();
+    let stripped: Permissions = admin.permissions.iter().filter(|p| *p != Permission::BillingAdministrator).collect();
+    let (code, body) = call::<UpdateResellerUser>(&portal, Some(&uma), json!({ "id": admin.id, "form": UserForm { display_name: admin.display_name.clone(), email: String::new(), permissions: stripped } })).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let renamed = UserForm { display_name: "Dana the Admin".into(), email: String::new(), permissions: admin.permissions };
+    let (code, body) = call::<UpdateResellerUser>(&portal, Some(&uma), json!({ "id": admin.id, "form": renamed })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(stored(DEMO_EMAIL).await.unwrap().permissions, admin.permissions.bits() as i32);
+}
+
 #[tokio::test]
 async fn deactivating_signs_the_user_out_at_once_and_own_password_changes_end_other_sessions() {
     let portal = spawn().await;

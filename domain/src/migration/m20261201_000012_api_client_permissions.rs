@@ -1,0 +1,25 @@
+//! API credentials carry the permissions chosen when they were made (at most their creator's)
+//! and who made them: credentials stop working when their creator is deactivated, and act with
+//! no more than the creator still holds.
+//!
+//! Credentials made before this keep what every client had then — Website Access, Customer and
+//! Billing Administrator (bits 1 | 4 | 8) — and no recorded creator.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one thing at a time.
+        m.alter_table(Table::alter().table("api_clients").add_column(integer("permissions").default(13)).take()).await?;
+        m.alter_table(Table::alter().table("api_clients").add_column(big_integer_null("created_by_user_id")).take()).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table("api_clients").drop_column("created_by_user_id").take()).await?;
+        m.alter_table(Table::alter().table("api_clients").drop_column("permissions").take()).await
+    }
+}

@@ -26,6 +26,7 @@ pub mod provisioning;
 pub mod reseller_users;
 pub mod secret;
 pub mod seed;
+pub mod sweep;
 pub mod sync;
 
 pub use error::{Error, Result};

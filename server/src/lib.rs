@@ -100,7 +100,7 @@ impl Portal {
     pub async fn serve(self, listener: TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let ctx = &self.state.ctx;
-        let scheduler = self.scheduler.map(|s| tokio::spawn(s.run(ctx.db.clone(), ctx.mail_queued.clone(), stopped.clone())));
+        let scheduler = self.scheduler.map(|s| tokio::spawn(s.run(ctx.db.clone(), ctx.auth.clone(), ctx.mail_queued.clone(), stopped.clone())));
         let syncer = self.syncer.map(|syncer| tokio::spawn(syncer.run(ctx.db.clone(), ctx.sync_requested.clone(), stopped.clone())));
         let worker = self.mailer.map(|mailer| tokio::spawn(mailer.run(ctx.db.clone(), ctx.mail_queued.clone(), stopped)));
         let router = http::router(self.state);

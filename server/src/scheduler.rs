@@ -1,7 +1,9 @@
 //! The scheduler: once a minute (and at start-up) it does the customer life cycle's dated work
 //! — scheduled terminations, trials that ran out, trial-ending emails — through
 //! `domain::lifecycle::run_due`, which makes each item happen exactly once however many server
-//! processes run it. Work missed while no server ran is done at the next start.
+//! processes run it. Work missed while no server ran is done at the next start. Each pass also
+//! sweeps what has expired (`domain::sweep`: sessions, tokens, activation links, idempotency
+//! records, old sign-in failures), in bounded batches.
 
 use domain::db::DatabaseConnection;
 use std::sync::Arc;
@@ -22,8 +24,13 @@ impl Default for Scheduler {
 impl Scheduler {
     /// Runs until `stop` turns true (or its sender goes away). Wakes the mail worker when it
     /// queued emails.
-    pub async fn run(self, db: DatabaseConnection, mail_queued: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+    pub async fn run(self, db: DatabaseConnection, auth: domain::auth::AuthPolicy, mail_queued: Arc<Notify>, mut stop: watch::Receiver<bool>) {
         loop {
+            match domain::sweep::run(&db, &auth, chrono::Utc::now()).await {
+                Ok(swept) if swept.total() > 0 => tracing::info!(?swept, "swept expired records"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sweeping expired records failed; trying again later"),
+            }
             match domain::lifecycle::run_due(&db).await {
                 Ok(done) => {
                     if done.warned > 0 {

@@ -204,6 +204,10 @@ impl SimulatorState {
         if !(self.inner.open && well_formed) {
             return None;
         }
+        // Bounded memory: a demo server on the internet cannot be made to hold accounts without end.
+        if accounts.len() >= MAX_ACCOUNTS {
+            return None;
+        }
         let name = generated_name(id);
         generate_family(&mut accounts, id, &name, DEMO_USERS);
         accounts.get(id).cloned()
@@ -257,6 +261,12 @@ impl SimulatorState {
     }
 }
 
+/// The most accounts an open simulator holds (each generated family is three); unknown ids past
+/// it answer 404.
+pub const MAX_ACCOUNTS: usize = 3_000;
+/// The most tokens the simulator remembers.
+pub const MAX_TOKENS: usize = 10_000;
+
 /// The simulator's routes (mounted at the root: they start with `/v2`).
 pub fn kazoo_router(state: SimulatorState) -> Router {
     Router::new()
@@ -287,11 +297,14 @@ async fn api_auth(
     }
     let n = sim.inner.issued.fetch_add(1, Ordering::SeqCst) + 1;
     let token = format!("simulated-token-{n:08}");
-    sim.inner
-        .tokens
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(token.clone(), sim.inner.root.clone());
+    {
+        let mut tokens = sim.inner.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded memory: past the limit every earlier token expires (clients authenticate again).
+        if tokens.len() >= MAX_TOKENS {
+            tokens.clear();
+        }
+        tokens.insert(token.clone(), sim.inner.root.clone());
+    }
     let Some(root) = sim.account(&sim.inner.root) else {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
     };

@@ -30,7 +30,8 @@ pub async fn demo_mode() -> Result<bool, AppError> {
 }
 
 /// The signed-in reseller's newest emails, newest first. Only in demo mode: otherwise
-/// `NotFound`, as if the page did not exist.
+/// `NotFound`, as if the page did not exist. Needs Manage Users: the emails hold activation
+/// and invitation links.
 #[server(input = Json)]
 pub async fn list_outbox() -> Result<Vec<OutboxEmail>, AppError> {
     let actor = crate::ssr::actor()?;
@@ -38,6 +39,7 @@ pub async fn list_outbox() -> Result<Vec<OutboxEmail>, AppError> {
     if !ctx.demo {
         return Err(domain::Error::NotFound.into());
     }
+    actor.require(model::Permission::ManageUsers)?;
     let listed = domain::outbox::list_for_demo(&ctx.db, actor.reseller_id, OUTBOX_LIMIT).await?;
     Ok(listed
         .into_iter()

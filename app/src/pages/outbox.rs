@@ -16,6 +16,13 @@ pub fn OutboxPage() -> impl IntoView {
                 match emails.await {
                     Ok(list) => view! { <Outbox list /> }.into_any(),
                     Err(AppError::NotFound) => view! { <OutboxNotFound /> }.into_any(),
+                    Err(AppError::Forbidden) => view! {
+                        <Title text="Outbox" />
+                        <section class="card empty-state">
+                            <h1>"You cannot see the outbox"</h1>
+                            <p>"The outbox holds activation and invitation links, so it needs the Manage Users permission."</p>
+                        </section>
+                    }.into_any(),
                     Err(error) => view! { <Title text="Outbox" /> <ErrorPanel error /> }.into_any(),
                 }
             })}

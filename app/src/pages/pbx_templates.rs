@@ -262,7 +262,14 @@ fn TemplateTable(
 fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<String>, on_cancel: Callback<()>) -> impl IntoView {
     let Editing { id, version, name: stored_name, kind: stored_kind, customers, has_secret } = editing;
     let creating = id.is_none();
+    let original = StoredValue::new(initial.clone());
     let form = RwSignal::new(initial);
+    // The stored secret was given for these addresses; on a new one it is not kept.
+    let moved = Memo::new(move |_| {
+        original.with_value(|o| {
+            form.with(|f| f.api_url.trim() != o.api_url.trim() || f.websocket_url.trim() != o.websocket_url.trim() || f.client_id.trim() != o.client_id.trim() || f.directory_tenant_id.trim() != o.directory_tenant_id.trim())
+        })
+    });
     let touched = RwSignal::new(Vec::<&'static str>::new());
     let submitted = RwSignal::new(false);
     let server_errors = RwSignal::new(FieldErrors::new());
@@ -424,7 +431,9 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
                 {move || {
                     let kind = kind.get();
                     let noun = if kind == PbxKind::Kazoo { "key" } else { "secret" };
-                    let hint = if !creating && has_secret && kind == stored_kind {
+                    let hint = if !creating && has_secret && kind == stored_kind && moved.get() {
+                        format!("The address changed: enter the {noun} again, or the stored one is cleared when you save (it is never sent to a new address).")
+                    } else if !creating && has_secret && kind == stored_kind {
                         format!("Leave empty to keep the stored {noun}.")
                     } else {
                         format!("Stored encrypted; the {noun} is never shown again.")

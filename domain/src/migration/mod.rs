@@ -15,6 +15,7 @@ mod m20261127_000009_name_key_length;
 mod m20261127_000010_ignored_pbx_users;
 mod m20261127_000011_in_house_changes;
 mod m20261201_000012_api_client_permissions;
+mod m20261201_000013_sweep_indexes;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_ignored_pbx_users::Migration),
             Box::new(m20261127_000011_in_house_changes::Migration),
             Box::new(m20261201_000012_api_client_permissions::Migration),
+            Box::new(m20261201_000013_sweep_indexes::Migration),
         ]
     }
 }

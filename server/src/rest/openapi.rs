@@ -59,7 +59,14 @@ impl Modify for Common {
                 if operation.security.is_none() {
                     continue;
                 }
+                let has_body = operation.request_body.is_some();
                 let responses = &mut operation.responses.responses;
+                if has_body {
+                    responses.entry("413".into()).or_insert_with(|| error("The request body is larger than 1 MiB."));
+                }
+                responses
+                    .entry("403".into())
+                    .or_insert_with(|| error("These credentials lack the permission this needs (Customer or Billing Administrator, chosen when they were created)."));
                 responses.entry("401".into()).or_insert_with(|| error("No token, or an unknown or expired one (`WWW-Authenticate: Bearer`)."));
                 responses.entry("429".into()).or_insert_with(|| error("Rate limited: retry after the seconds in `Retry-After`."));
                 responses.entry("500".into()).or_insert_with(|| error("A fault on our side, logged under the `x-request-id` header."));

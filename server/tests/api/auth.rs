@@ -229,3 +229,96 @@ async fn server_functions_refuse_callers_without_a_session() {
     let body = res.text().await.unwrap();
     assert!(body.contains("Northwind Telecom") && !body.contains("Demo Reseller"), "{body}");
 }
+
+fn forwarded(chain: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert("x-forwarded-for", chain.parse().unwrap());
+    h
+}
+
+#[tokio::test]
+async fn a_parallel_burst_of_guesses_is_counted_in_full() {
+    // No delays: the burst is as fast as the server can take it.
+    let portal = spawn_with(&[], |p| {
+        let t = &mut p.state.ctx.auth.throttle;
+        t.base_delay = Duration::ZERO;
+        t.max_delay = Duration::ZERO;
+    })
+    .await;
+    let policy = domain::auth::ThrottlePolicy::default();
+    let guesses = (0..40).map(|i| {
+        let portal = &portal;
+        async move {
+            let res = portal.sign_in_response(DEMO_EMAIL, &format!("wrong-password-{i}"), "", HeaderMap::new()).await;
+            res.status()
+        }
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count() as u64;
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count() as u64;
+    assert_eq!(checked + refused, 40, "{statuses:?}");
+    assert!(checked <= policy.pair_lock_after, "at most the limit's worth of passwords was checked: {checked}");
+    let db = portal.database().await;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let recorded = domain::entity::sign_in_failure::Entity::find().count(&db).await.unwrap();
+    assert_eq!(recorded, checked, "every checked guess is a recorded failure; refused ones are not");
+}
+
+#[tokio::test]
+async fn a_guesser_locks_out_only_their_own_address_and_cannot_spoof_another() {
+    let portal = spawn_with(&["--trust-forwarded-for"], fast_throttle).await;
+    let policy = domain::auth::ThrottlePolicy::default();
+    // The proxy appends the address it saw (203.0.113.9); the guesser writes a new "client"
+    // address on the left every time, which must not reset the count.
+    for i in 0..policy.pair_lock_after {
+        let res = portal.sign_in_response(DEMO_EMAIL, "wrong-password", "", forwarded(&format!("192.0.2.{i}, 203.0.113.9"))).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let res = portal.sign_in_response(DEMO_EMAIL, DEMO_PASSWORD, "", forwarded("192.0.2.200, 203.0.113.9")).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "that address is refused, spoofed entry or not");
+    // The account's owner, elsewhere, still signs in.
+    let res = portal.sign_in_response(DEMO_EMAIL, DEMO_PASSWORD, "", forwarded("198.51.100.7")).await;
+    assert!(session_token(&res).is_some(), "{}", res.status());
+}
+
+#[tokio::test]
+async fn guesses_spread_over_many_addresses_meet_the_softer_account_limit() {
+    let portal = spawn_with(&["--trust-forwarded-for"], |p| {
+        let t = &mut p.state.ctx.auth.throttle;
+        t.base_delay = Duration::ZERO;
+        t.max_delay = Duration::ZERO;
+    })
+    .await;
+    let policy = domain::auth::ThrottlePolicy::default();
+    for i in 0..policy.account_lock_after {
+        let res = portal.sign_in_response(DEMO_EMAIL, "wrong-password", "", forwarded(&format!("198.18.{}.{}", i / 5, i % 5))).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let res = portal.sign_in_response(DEMO_EMAIL, DEMO_PASSWORD, "", forwarded("198.51.100.99")).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_current_password_check_of_a_password_change_is_throttled_like_sign_in() {
+    use app::api::users::ChangeMyPassword;
+    let portal = spawn_with(&[], |p| {
+        let t = &mut p.state.ctx.auth.throttle;
+        t.base_delay = Duration::ZERO;
+        t.max_delay = Duration::ZERO;
+    })
+    .await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let policy = domain::auth::ThrottlePolicy::default();
+    let change = |current: &'static str| call_fn::<ChangeMyPassword>(&portal, Some(&s), serde_json::json!({ "current_password": current, "new_password": "Lantern-Orbit-Quiche-47" }));
+    for i in 0..policy.pair_lock_after {
+        let (status, body) = change("not-my-password").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {i}: {body}");
+    }
+    let (status, body) = change(DEMO_PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // Nothing changed: the stored hash still matches the old password.
+    let db = portal.database().await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let user = domain::entity::reseller_user::Entity::find().filter(domain::entity::reseller_user::Column::EmailKey.eq(DEMO_EMAIL)).one(&db).await.unwrap().unwrap();
+    assert!(domain::password::verify(DEMO_PASSWORD, user.password_hash.as_deref()).await.unwrap());
+}

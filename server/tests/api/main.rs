@@ -4,8 +4,10 @@
 
 mod api_clients;
 mod auth;
+mod bad_input;
 mod billing;
 mod contract;
+mod coverage;
 mod customers;
 mod egress;
 mod kazoo;
@@ -19,5 +21,6 @@ mod rest;
 mod rest_resources;
 mod security;
 mod support;
+mod sweep;
 mod sync;
 mod users;

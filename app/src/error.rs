@@ -45,6 +45,18 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Request(e) | ServerFnErrorErr::Response(e) => AppError::Unreachable(e),
+            // On the server: arguments that do not parse are the client's mistake (400), said
+            // in the product's words; what exactly was wrong goes to the log.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) | ServerFnErrorErr::Deserialization(detail)
+                if leptos::prelude::use_context::<leptos_axum::ResponseOptions>().is_some() =>
+            {
+                if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(http::StatusCode::BAD_REQUEST);
+                }
+                tracing::info!(%detail, "a server function's arguments could not be read");
+                AppError::Refused("The request could not be read. Reload the page and try again.".into())
+            }
             other => AppError::Refused(format!("The request could not be processed: {other}")),
         }
     }

@@ -25,6 +25,9 @@ pub enum Command {
     /// Create reseller users and reset their passwords.
     #[command(subcommand)]
     User(UserCommand),
+    /// Create REST API client credentials for a reseller.
+    #[command(subcommand)]
+    ApiClient(ApiClientCommand),
     /// List the product types resellers can be given (with their monthly prices), or set a price.
     ProductTypes {
         #[command(subcommand)]
@@ -93,6 +96,24 @@ pub enum ResellerCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum ApiClientCommand {
+    /// Create credentials on behalf of a reseller user (a REST API Administrator, who is then
+    /// their creator: they act with no more than that user holds, and stop working if the
+    /// user is deactivated). Prints the client id and the secret, which is shown only now.
+    Create {
+        /// The creating reseller user's email.
+        #[arg(long)]
+        user: String,
+        /// What the credentials are for, e.g. "Billing system".
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: customer-administrator, billing-administrator.
+        #[arg(long, value_delimiter = ',', default_value = "customer-administrator,billing-administrator")]
+        permissions: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum UserCommand {
     /// Create a reseller user. The password is read from standard input (or asked for).
     Create {
@@ -153,6 +174,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let user = domain::operator::create_reseller_user(&db, input).await.map_err(explain)?;
             let labels: Vec<&str> = permissions.iter().map(Permission::label).collect();
             println!("Created {} <{}> (id {}) with {}", user.display_name, user.email, user.id, labels.join(", "));
+            Ok(())
+        }
+        Command::ApiClient(ApiClientCommand::Create { user, name, permissions }) => {
+            let permissions = parse_permissions(&permissions)?;
+            let db = connect(&config).await?;
+            let created = domain::operator::create_api_client(&db, &user, &name, permissions).await.map_err(explain)?;
+            println!("client_id={}", created.client.client_id);
+            println!("client_secret={}", created.secret);
             Ok(())
         }
         Command::User(UserCommand::ResetPassword { email }) => {

@@ -77,7 +77,17 @@ impl Modify for Common {
 
 /// The document, built once.
 pub fn document_json() -> &'static serde_json::Value {
-    static DOCUMENT: LazyLock<serde_json::Value> = LazyLock::new(|| serde_json::to_value(Api::openapi()).expect("the OpenAPI document serialises"));
+    static DOCUMENT: LazyLock<serde_json::Value> = LazyLock::new(|| {
+        let mut document = serde_json::to_value(Api::openapi()).expect("the OpenAPI document serialises");
+        // The countries the rules accept, so clients (and generated requests) know them.
+        let countries: Vec<&str> = model::country::COUNTRIES.iter().map(|c| c.code).collect();
+        for schema in ["NewCustomer", "CustomerPatch"] {
+            if let Some(country) = document.pointer_mut(&format!("/components/schemas/{schema}/properties/country")) {
+                country["enum"] = serde_json::json!(countries);
+            }
+        }
+        document
+    });
     &DOCUMENT
 }
 

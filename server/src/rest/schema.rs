@@ -95,14 +95,20 @@ pub struct CustomerPage {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewCustomer {
+    /// Unique among the reseller's customers, ignoring case.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub name: String,
-    /// A product type's code.
+    /// A product type's code (one the reseller may sell: see `GET /product-types`).
+    #[schema(min_length = 1, max_length = 50)]
     pub product_type: String,
     #[serde(default)]
+    #[schema(max_length = 200, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
     pub reference: String,
     /// ISO 3166-1 alpha-2.
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub country: String,
     #[serde(default)]
+    #[schema(max_length = 2000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
     pub notes: String,
     /// The trial's last day; absent or null: no trial.
     #[serde(default)]
@@ -122,8 +128,9 @@ pub struct NewCustomer {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewUserDetails {
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub display_name: String,
-    #[schema(format = "email")]
+    #[schema(format = "email", max_length = 200)]
     pub email: String,
 }
 
@@ -136,9 +143,11 @@ pub struct NewConnection {
     pub template_id: Option<i64>,
     /// Kazoo: the 32-hex account id.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub account_id: String,
     /// Microsoft Teams: the directory (tenant) id.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub directory_tenant_id: String,
     #[serde(default)]
     pub auto_provision_sub_accounts: bool,
@@ -171,19 +180,19 @@ impl Default for NewConnection {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomerPatch {
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 50)]
     pub product_type: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, max_length = 200, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
     pub reference: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
     pub notes: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = bool)]
@@ -330,8 +339,9 @@ pub struct UserPage {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub display_name: String,
-    #[schema(format = "email")]
+    #[schema(format = "email", max_length = 200)]
     pub email: String,
     /// Absent: no roles (the user is listed but not invited).
     #[serde(default)]
@@ -409,10 +419,10 @@ pub struct PbxPatch {
     #[schema(value_type = i64)]
     pub template_id: Option<i64>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, max_length = 100)]
     pub account_id: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, max_length = 100)]
     pub directory_tenant_id: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = bool)]

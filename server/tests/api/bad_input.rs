@@ -86,3 +86,15 @@ async fn a_rest_method_the_path_does_not_take_answers_in_the_envelope() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "method_not_allowed");
 }
+
+#[tokio::test]
+async fn server_function_arguments_that_do_not_parse_are_a_400_in_plain_words() {
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    for body in [json!({ "query": { "page_size": "lots" } }), json!({ "nonsense": true }), json!([1, 2, 3])] {
+        let (status, text) = call_fn_text::<ListCustomers>(&portal, Some(&s), body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {text}");
+        assert!(text.contains("The request could not be read"), "{text}");
+        assert!(!text.contains("deserializ"), "no developer words: {text}");
+    }
+}

@@ -71,3 +71,37 @@ test('create API credentials, see the secret only once, then revoke them after c
   expect(afterRevoke.status()).toBe(401);
   expect(crashes).toEqual([]);
 });
+
+test('credentials do only what they were given: provisioning-only credentials cannot read billing', async ({ page }) => {
+  await startSignedIn(page, '/api-access');
+  const form = page.getByRole('region', { name: 'New credentials' });
+  const name = `CRM ${Date.now()}`;
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByLabel('Billing Administrator').uncheck();
+  await form.getByRole('button', { name: 'Create credentials' }).click();
+  const panel = page.getByRole('region', { name: `Credentials created: “${name}”` });
+  const clientId = (await panel.locator('#new-client-id').textContent()) ?? '';
+  const secret = (await panel.locator('#new-client-secret').textContent()) ?? '';
+  const row = page.getByRole('row', { name: new RegExp(name) }).first();
+  await expect(row).toContainText('Customer Administrator');
+  await expect(row).not.toContainText('Billing Administrator');
+  // The Revoke button fits inside the table's frame at 1280 px (no sideways scrolling to reach it).
+  const button = await row.getByRole('button', { name: /^Revoke/ }).boundingBox();
+  const frame = await page.locator('.table-wrap').boundingBox();
+  expect(button!.x + button!.width).toBeLessThanOrEqual(frame!.x + frame!.width);
+
+  const tokenResponse = await page.request.post('/api/v1/oauth/token', {
+    form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret },
+  });
+  const { access_token } = await tokenResponse.json();
+  const auth = { headers: { authorization: `Bearer ${access_token}` } };
+  expect((await page.request.get('/api/v1/customers', auth)).status()).toBe(200);
+  expect((await page.request.get('/api/v1/billing', auth)).status()).toBe(403);
+
+  // Neither permission: refused beside the choice, nothing created.
+  await form.getByLabel('Name', { exact: true }).fill(`${name} 2`);
+  await form.getByLabel('Customer Administrator').uncheck();
+  await form.getByLabel('Billing Administrator').uncheck();
+  await form.getByRole('button', { name: 'Create credentials' }).click();
+  await expect(form.getByText(/Choose what the credentials may do/)).toBeVisible();
+});

@@ -47,9 +47,12 @@ test('create a Kazoo template, see it as the default, edit it and delete it', as
   await expect(edit.getByText('Leave empty to keep the stored key')).toBeVisible();
   await field(page, 'Name').fill('E2E Kazoo EU');
   await field(page, 'REST API URL').fill('https://eu.kazoo.example.com/v2');
+  // A new address: the stored key is not kept for it unless entered again, and the form says so.
+  await expect(edit.getByText('The address changed: enter the key again')).toBeVisible();
   await edit.getByRole('button', { name: 'Save Changes' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved “E2E Kazoo EU”.' })).toBeVisible();
   await expect(row(page, 'E2E Kazoo EU')).toContainText('https://eu.kazoo.example.com/v2');
+  await expect(row(page, 'E2E Kazoo EU')).toContainText('No API key stored');
   await expect(row(page, 'E2E Kazoo EU').locator('.default-tag')).toHaveText('Default');
 
   // Delete asks first; Cancel keeps it.

@@ -58,7 +58,7 @@ pub fn ApiAccessPage() -> impl IntoView {
                                     <table class="grid api-clients-table">
                                         <thead><tr>
                                             <th scope="col">"Name"</th><th scope="col">"Client ID"</th><th scope="col">"Created"</th>
-                                            <th scope="col">"May do"</th><th scope="col">"Last used"</th><th scope="col">"Status"</th>
+                                            <th scope="col">"Last used"</th><th scope="col">"Status"</th>
                                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                         </tr></thead>
                                         <tbody>
@@ -245,10 +245,11 @@ fn ClientRow(client: ApiClientView, notice: RwSignal<Option<String>>, problem: R
     let status = if client.revoked { ("Revoked", "status status-terminated") } else { ("Active", "status status-active") };
     view! {
         <tr class:revoked=client.revoked>
-            <td class="name" data-label="Name">{client.name.clone()}</td>
+            <td class="name" data-label="Name">{client.name.clone()}
+                <span class="muted client-permissions">{client.permissions.iter().filter(|p| *p != Permission::WebsiteAccess).map(Permission::label).collect::<Vec<_>>().join(", ")}</span>
+            </td>
             <td data-label="Client ID"><code>{client.client_id.clone()}</code></td>
             <td data-label="Created">{client.created_at.clone()}<span class="muted">{format!(" by {}", client.created_by)}</span></td>
-            <td data-label="May do">{client.permissions.iter().filter(|p| *p != Permission::WebsiteAccess).map(Permission::label).collect::<Vec<_>>().join(", ")}</td>
             <td data-label="Last used">{client.last_used_at.clone().unwrap_or_else(|| "Never".into())}</td>
             <td data-label="Status"><span class=status.1>{status.0}</span></td>
             <td class="actions">
@@ -260,7 +261,7 @@ fn ClientRow(client: ApiClientView, notice: RwSignal<Option<String>>, problem: R
             </td>
         </tr>
         {move || confirming.get().then(|| view! {
-            <tr class="confirm-row"><td colspan="7">
+            <tr class="confirm-row"><td colspan="6">
                 <div class="confirm" role="alertdialog" aria-label="Confirm revocation">
                     <p>{format!("Revoke \u{201c}{}\u{201d}? Systems using them stop working at once; this cannot be undone.", name.get_value())}</p>
                     <button type="button" class="danger-button" disabled=move || busy.get() on:click=revoke>"Revoke credentials"</button>

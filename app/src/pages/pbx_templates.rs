@@ -240,7 +240,11 @@ fn TemplateTable(
                         };
                         view! {
                             <tr>
-                                <td class="name" data-label="Name">{t.name.clone()}</td>
+                                <td class="name" data-label="Name">{t.name.clone()}
+                                    {(!t.has_secret).then(|| view! {
+                                        <span class="tag warning-tag">{format!("No {} stored: edit to enter it", if t.kind == PbxKind::Kazoo { "API key" } else { "client secret" })}</span>
+                                    })}
+                                </td>
                                 <td data-label="Type">{t.kind.label()}</td>
                                 <td data-label="URL">{url}</td>
                                 <td data-label="Default">{default}</td>

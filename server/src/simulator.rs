@@ -567,4 +567,20 @@ mod tests {
                 .all(|c| c.id.len() == 32 && c.id.chars().all(|ch| ch.is_ascii_hexdigit()))
         );
     }
+
+    #[test]
+    fn an_open_simulator_holds_a_bounded_number_of_accounts() {
+        let sim = SimulatorState::demo();
+        let mut made = 0;
+        for n in 0..(MAX_ACCOUNTS as u64) {
+            if sim.account(&format!("{n:032x}")).is_some() {
+                made += 1;
+            }
+        }
+        assert!(made < MAX_ACCOUNTS, "families of three fill it before {MAX_ACCOUNTS} ids");
+        let held = sim.inner.accounts.lock().unwrap().len();
+        assert!(held <= MAX_ACCOUNTS + 2, "{held}");
+        assert!(sim.account(&format!("{:032x}", u64::MAX)).is_none(), "a new id past the limit is unknown");
+        assert!(sim.account(DEMO_ACCOUNT_ID).is_some(), "known accounts still answer");
+    }
 }

@@ -490,3 +490,38 @@ fn replay(status: u16, response: String, collection: &str) -> Response {
 fn numeric_id(text: &str) -> Result<i64, ApiError> {
     text.parse::<i64>().map_err(|_| domain::Error::NotFound.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_in_the_envelope_with_the_request_id() {
+        async fn boom() -> &'static str {
+            panic!("boom")
+        }
+        let app: Router = Router::new().route("/api/v1/boom", get(boom)).layer(middleware::from_fn(catch_panics));
+        let request = axum::http::Request::get("/api/v1/boom").header("x-request-id", "req-7").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "internal");
+        assert!(body["message"].as_str().unwrap().contains("req-7"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn refusals_axum_makes_itself_come_in_the_envelope() {
+        let app: Router = Router::new()
+            .route("/api/v1/things", post(|| async { "ok" }))
+            .layer(middleware::from_fn(envelope_errors));
+        let response = app.oneshot(axum::http::Request::get("/api/v1/things").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(response.headers().contains_key(header::ALLOW));
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "method_not_allowed");
+    }
+}

@@ -14,6 +14,10 @@ pub enum Error {
     /// The request conflicts with the current state (a duplicate name, a stale version).
     #[error("{0}")]
     Conflict(String),
+    /// The record changed since the version the caller's change was built from (REST
+    /// `If-Match`); nothing was written.
+    #[error("The record changed since you read it; nothing was changed. Read it again and retry.")]
+    PreconditionFailed,
     /// The caller is signed in but lacks the permission the action needs.
     #[error("You do not have permission to do this.")]
     Forbidden,

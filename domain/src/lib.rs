@@ -8,6 +8,7 @@ pub mod api_clients;
 pub mod auth;
 pub mod billing;
 pub mod connections;
+pub mod customer_change;
 pub mod customer_users;
 pub mod customers;
 pub mod db;

@@ -61,13 +61,26 @@ pub async fn disable(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result
     let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
-    if status_of(&c) == CustomerStatus::Disabled {
+    let version = set_active(&txn, actor, &c, false).await?;
+    txn.commit().await?;
+    Ok(version)
+}
+
+/// Disables (`active` false) or re-enables the locked, changeable customer `c` inside the
+/// caller's transaction, with its activity entry. Returns the new version (the same when
+/// nothing changed).
+pub(crate) async fn set_active(txn: &impl ConnectionTrait, actor: &Actor, c: &customer::Model, active: bool) -> Result<i32> {
+    let (target, action, summary) = if active {
+        (CustomerStatus::Active, "customer.reenabled", "Re-enabled the customer.")
+    } else {
+        (CustomerStatus::Disabled, "customer.disabled", "Disabled the customer: its users cannot sign in; data is still collected and billed.")
+    };
+    if status_of(c) == target {
         return Ok(c.version);
     }
-    let (_, owner) = today(&txn, actor.reseller_id).await?;
-    let version = set_status(&txn, &c, &owner.time_zone, CustomerStatus::Disabled, c.terminate_on).await?;
-    activity::record(&txn, actor, Some(c.id), "customer.disabled", "Disabled the customer: its users cannot sign in; data is still collected and billed.").await?;
-    txn.commit().await?;
+    let (_, owner) = today(txn, actor.reseller_id).await?;
+    let version = set_status(txn, c, &owner.time_zone, target, c.terminate_on).await?;
+    activity::record(txn, actor, Some(c.id), action, summary).await?;
     Ok(version)
 }
 
@@ -77,12 +90,7 @@ pub async fn reenable(db: &DatabaseConnection, actor: &Actor, id: &str) -> Resul
     let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
-    if status_of(&c) == CustomerStatus::Active {
-        return Ok(c.version);
-    }
-    let (_, owner) = today(&txn, actor.reseller_id).await?;
-    let version = set_status(&txn, &c, &owner.time_zone, CustomerStatus::Active, c.terminate_on).await?;
-    activity::record(&txn, actor, Some(c.id), "customer.reenabled", "Re-enabled the customer.").await?;
+    let version = set_active(&txn, actor, &c, true).await?;
     txn.commit().await?;
     Ok(version)
 }
@@ -106,41 +114,67 @@ pub async fn terminate(db: &DatabaseConnection, actor: &Actor, id: &str, confirm
     let (today, owner) = today(&txn, actor.reseller_id).await?;
     let day = match on.map(str::trim).filter(|d| !d.is_empty()) {
         None => None,
-        Some(text) => {
-            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Error::invalid("terminate_on", "Enter the date as YYYY-MM-DD."))?;
-            if day <= today {
-                return Err(Error::invalid("terminate_on", format!("Choose a day after today ({today}), or terminate now.")));
-            }
-            if day > today + Duration::days(LONGEST_SCHEDULE_DAYS) {
-                return Err(Error::invalid("terminate_on", "A termination can be scheduled at most three years ahead."));
-            }
-            Some(day)
-        }
+        Some(text) => Some(termination_day(text, today)?),
     };
     check_confirmation(&c, confirm_name)?;
     let version = match day {
-        None => {
-            let version = terminate_row(&txn, &c, &owner.time_zone, today).await?;
-            activity::record(&txn, actor, Some(c.id), "customer.terminated", "Terminated the customer.").await?;
-            version
-        }
-        Some(day) => {
-            customer::Entity::update_many()
-                .col_expr(customer::Column::TerminateOn, Expr::value(Some(day)))
-                .col_expr(customer::Column::Version, Expr::value(c.version + 1))
-                .filter(customer::Column::Id.eq(c.id))
-                .exec(&txn)
-                .await?;
-            let summary = match c.terminate_on {
-                Some(old) => format!("Moved the scheduled termination from {old} to {day}."),
-                None => format!("Scheduled the termination for {day}."),
-            };
-            activity::record(&txn, actor, Some(c.id), "customer.termination_scheduled", summary).await?;
-            c.version + 1
-        }
+        None => terminate_now(&txn, actor, &c, &owner.time_zone, today).await?,
+        Some(day) => schedule_termination(&txn, actor, &c, day).await?,
     };
     txn.commit().await?;
     Ok(version)
+}
+
+/// Terminates the locked customer `c` today, inside the caller's transaction, with its activity
+/// entry. Returns the new version.
+pub(crate) async fn terminate_now(txn: &impl ConnectionTrait, actor: &Actor, c: &customer::Model, zone: &str, today: NaiveDate) -> Result<i32> {
+    let version = terminate_row(txn, c, zone, today).await?;
+    activity::record(txn, actor, Some(c.id), "customer.terminated", "Terminated the customer.").await?;
+    Ok(version)
+}
+
+/// The reseller's today and time zone.
+pub(crate) async fn reseller_day(db: &impl ConnectionTrait, reseller_id: i64) -> Result<(NaiveDate, String)> {
+    let (day, owner) = today(db, reseller_id).await?;
+    Ok((day, owner.time_zone))
+}
+
+/// `text` as a day a termination can be scheduled for: after `today`, at most
+/// [`LONGEST_SCHEDULE_DAYS`] ahead.
+pub(crate) fn termination_day(text: &str, today: NaiveDate) -> Result<NaiveDate> {
+    let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::invalid("terminate_on", "Enter the date as YYYY-MM-DD."))?;
+    if day <= today {
+        return Err(Error::invalid("terminate_on", format!("Choose a day after today ({today}), or terminate now.")));
+    }
+    if day > today + Duration::days(LONGEST_SCHEDULE_DAYS) {
+        return Err(Error::invalid("terminate_on", "A termination can be scheduled at most three years ahead."));
+    }
+    Ok(day)
+}
+
+/// The reseller's today.
+pub(crate) async fn reseller_today(db: &impl ConnectionTrait, reseller_id: i64) -> Result<NaiveDate> {
+    Ok(today(db, reseller_id).await?.0)
+}
+
+/// Schedules (or moves) the termination of the locked customer `c` to `day`, inside the
+/// caller's transaction, with its activity entry. Returns the new version.
+pub(crate) async fn schedule_termination(txn: &impl ConnectionTrait, actor: &Actor, c: &customer::Model, day: NaiveDate) -> Result<i32> {
+    if c.terminate_on == Some(day) {
+        return Ok(c.version);
+    }
+    customer::Entity::update_many()
+        .col_expr(customer::Column::TerminateOn, Expr::value(Some(day)))
+        .col_expr(customer::Column::Version, Expr::value(c.version + 1))
+        .filter(customer::Column::Id.eq(c.id))
+        .exec(txn)
+        .await?;
+    let summary = match c.terminate_on {
+        Some(old) => format!("Moved the scheduled termination from {old} to {day}."),
+        None => format!("Scheduled the termination for {day}."),
+    };
+    activity::record(txn, actor, Some(c.id), "customer.termination_scheduled", summary).await?;
+    Ok(c.version + 1)
 }
 
 /// Terminates the customer's row on `day` and stops its PBX sync.
@@ -160,6 +194,14 @@ pub async fn cancel_termination(db: &DatabaseConnection, actor: &Actor, id: &str
     let (_gate, txn) = crate::db::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
+    let version = cancel_scheduled(&txn, actor, &c).await?;
+    txn.commit().await?;
+    Ok(version)
+}
+
+/// Cancels the locked customer's scheduled termination, if any, inside the caller's
+/// transaction. Returns the new version (the same when none was scheduled).
+pub(crate) async fn cancel_scheduled(txn: &impl ConnectionTrait, actor: &Actor, c: &customer::Model) -> Result<i32> {
     let Some(day) = c.terminate_on else {
         return Ok(c.version);
     };
@@ -167,10 +209,9 @@ pub async fn cancel_termination(db: &DatabaseConnection, actor: &Actor, id: &str
         .col_expr(customer::Column::TerminateOn, Expr::value(None::<NaiveDate>))
         .col_expr(customer::Column::Version, Expr::value(c.version + 1))
         .filter(customer::Column::Id.eq(c.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    activity::record(&txn, actor, Some(c.id), "customer.termination_cancelled", format!("Cancelled the termination scheduled for {day}.")).await?;
-    txn.commit().await?;
+    activity::record(txn, actor, Some(c.id), "customer.termination_cancelled", format!("Cancelled the termination scheduled for {day}.")).await?;
     Ok(c.version + 1)
 }
 

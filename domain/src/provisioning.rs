@@ -313,21 +313,30 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: &str) -> Resul
     })
 }
 
-/// Saves the Details tab. `version` is the one the user loaded: if anyone saved in between,
-/// nothing is written and the user is told (optimistic concurrency).
+/// Saves the Details tab: `version` is the one the user loaded; if anyone saved in between,
+/// nothing is written (optimistic concurrency). One call of [`crate::customer_change::apply`],
+/// the service REST `PATCH` uses too.
 pub async fn update(db: &DatabaseConnection, actor: &Actor, id: &str, version: i32, form: &DetailsForm) -> Result<i32> {
-    actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
-    if form.in_house {
-        // Taken before the customer's lock, in the same order as `create`, so the two never
-        // wait on each other the wrong way round.
-        lock_reseller(&txn, actor.reseller_id).await?;
-    }
-    let current = lock_owned(&txn, actor.reseller_id, id).await?;
-    ensure_changeable(&current)?;
-    let rules = details_rules(&txn, actor.reseller_id, Some(current.id)).await?;
+    let change = crate::customer_change::CustomerChange {
+        details: Some(crate::customer_change::DetailsPatch::whole(form)),
+        expected_version: Some(version),
+        ..Default::default()
+    };
+    crate::customer_change::apply(db, actor, id, &change).await.map_err(|e| match e {
+        Error::PreconditionFailed => stale(),
+        e => e,
+    })
+}
+
+/// Validates `form` for the locked, changeable customer `current` and writes it, with its
+/// activity entry and in-house history, inside the caller's transaction (which must hold the
+/// reseller's lock when `form.in_house`). Returns the new version (the same when nothing
+/// changed).
+pub(crate) async fn change_details(txn: &impl ConnectionTrait, actor: &Actor, current: &customer::Model, form: &DetailsForm) -> Result<i32> {
+    let version = current.version;
+    let rules = details_rules(txn, actor.reseller_id, Some(current.id)).await?;
     let mut errors: FieldErrors = form.validate(&rules, false);
-    let current_pt = product_type::Entity::find_by_id(current.product_type_id).one(&txn).await?.ok_or(Error::NotFound)?;
+    let current_pt = product_type::Entity::find_by_id(current.product_type_id).one(txn).await?.ok_or(Error::NotFound)?;
     if current_pt.locked && form.product_type != current_pt.code {
         errors.add("product_type", format!("{} is a locked product type and cannot be changed.", current_pt.name));
     }
@@ -337,14 +346,11 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: &str, version: i
         errors.0.retain(|e| e.field != "in_house");
     }
     errors.into_result()?;
-    if current.version != version {
-        return Err(stale());
-    }
-    if !name_available(&txn, actor.reseller_id, &form.name, Some(current.id)).await? {
+    if !name_available(txn, actor.reseller_id, &form.name, Some(current.id)).await? {
         return Err(name_taken(&form.name));
     }
-    let owner = reseller_of(&txn, actor.reseller_id).await?;
-    let pt = product_types(&txn, actor.reseller_id)
+    let owner = reseller_of(txn, actor.reseller_id).await?;
+    let pt = product_types(txn, actor.reseller_id)
         .await?
         .into_iter()
         .find(|t| t.code == form.product_type)
@@ -390,7 +396,7 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: &str, version: i
         )
         .filter(customer::Column::Id.eq(current.id))
         .filter(customer::Column::Version.eq(version))
-        .exec(&txn)
+        .exec(txn)
         .await;
     let result = match result {
         Ok(r) => r,
@@ -405,15 +411,15 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: &str, version: i
         return Err(stale());
     }
     if current.in_house != form.in_house {
-        record_in_house_change(&txn, current.id, created_on, current.in_house, local_date(Utc::now(), &owner.time_zone), form.in_house).await?;
+        record_in_house_change(txn, current.id, created_on, current.in_house, local_date(Utc::now(), &owner.time_zone), form.in_house).await?;
     }
-    activity::record(&txn, actor, Some(current.id), "customer.updated", format!("Changed {}.", changes.join("; "))).await?;
-    txn.commit().await?;
+    activity::record(txn, actor, Some(current.id), "customer.updated", format!("Changed {}.", changes.join("; "))).await?;
     Ok(version + 1)
 }
 
 /// Records that from `today` the customer is `in_house`, for billing. The first change also
 /// records what held from the day it was created; a second change on one day replaces the first.
+
 async fn record_in_house_change(db: &impl ConnectionTrait, customer_id: Uuid, created_on: NaiveDate, was: bool, today: NaiveDate, now_in_house: bool) -> Result<()> {
     use crate::entity::in_house_change;
     let known = in_house_change::Entity::find().filter(in_house_change::Column::CustomerId.eq(customer_id)).count(db).await?;

@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::api_clients::ApiCaller;
+use domain::customer_change::{CustomerChange, DetailsPatch};
 use std::collections::HashMap;
 
 fn customer_json(c: domain::entity::customer::Model, product_type: &str) -> Customer {
@@ -73,13 +74,23 @@ pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller, Qu
     tag = "Customers",
     params(("id" = String, Path, description = "The customer's Tenant ID.")),
     responses(
-        (status = 200, body = CustomerData),
+        (status = 200, body = CustomerData, headers(("ETag" = String, description = "The customer's version: send it in `If-Match` to change it only if nobody else did."))),
         (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    Ok(answer(StatusCode::OK, CustomerData { data: current(&state, &who, &id).await? }))
+    tagged(&state, &who, &id).await
+}
+
+/// `200` with the customer as it is now and its `ETag`.
+async fn tagged(state: &RestState, who: &ApiCaller, id: &str) -> Result<Response, ApiError> {
+    let c = owned(state, who, id).await?;
+    let version = c.version;
+    let code = product_codes(&state.app.ctx.db).await?.remove(&c.product_type_id).unwrap_or_default();
+    let mut response = answer(StatusCode::OK, CustomerData { data: customer_json(c, &code) });
+    response.headers_mut().insert(axum::http::header::ETAG, super::etag(version));
+    Ok(response)
 }
 
 /// Terminate a customer now.
@@ -90,19 +101,23 @@ pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Pat
     delete,
     path = "/api/v1/customers/{id}",
     tag = "Customers",
-    params(("id" = String, Path, description = "The customer's Tenant ID.")),
+    params(
+        ("id" = String, Path, description = "The customer's Tenant ID."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on: terminate only if the customer did not change since."),
+    ),
     responses(
-        (status = 200, description = "The terminated customer.", body = CustomerData),
+        (status = 200, description = "The terminated customer.", body = CustomerData, headers(("ETag" = String, description = "The customer's new version."))),
         (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
         (status = 409, description = "Already terminated.", body = ErrorBody),
+        (status = 412, description = "`If-Match` names an older version: nothing was changed.", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
-pub(super) async fn terminate(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let c = owned(&state, &who, &id).await?;
-    // The API's DELETE is its confirmation: the customer's own name is passed on.
-    domain::lifecycle::terminate(&state.app.ctx.db, &who.actor, &id, &c.name, None).await?;
-    Ok(answer(StatusCode::OK, CustomerData { data: current(&state, &who, &id).await? }))
+pub(super) async fn terminate(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    // The API's DELETE is its confirmation (the portal asks for the customer's name).
+    let change = CustomerChange { terminate_now: true, expected_version: super::if_match(&headers)?, ..Default::default() };
+    domain::customer_change::apply(&state.app.ctx.db, &who.actor, &id, &change).await?;
+    tagged(&state, &who, &id).await
 }
 
 /// List the product types this reseller may sell.
@@ -194,66 +209,43 @@ pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, 
     patch,
     path = "/api/v1/customers/{id}",
     tag = "Customers",
-    params(("id" = String, Path, description = "The customer's Tenant ID.")),
+    params(
+        ("id" = String, Path, description = "The customer's Tenant ID."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the patch is based on: apply it only if the customer did not change since (else 412). Without it the last change wins."),
+    ),
     request_body(content = CustomerPatch, content_type = "application/merge-patch+json"),
     responses(
-        (status = 200, description = "The customer as it is now.", body = CustomerData),
+        (status = 200, description = "The customer as it is now.", body = CustomerData, headers(("ETag" = String, description = "The customer's new version."))),
         (status = 400, description = "Malformed JSON, an unknown field or a wrong type (named in `fields`).", body = ErrorBody),
         (status = 404, description = "No such customer (or another reseller's).", body = ErrorBody),
         (status = 409, description = "The customer is terminated, or a concurrent change got there first.", body = ErrorBody),
-        (status = 422, description = "A rule is broken (the fields are named).", body = ErrorBody),
+        (status = 412, description = "`If-Match` names an older version: nothing was changed.", body = ErrorBody),
+        (status = 422, description = "A rule is broken (the fields are named); nothing was changed.", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
-pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>, body: axum::body::Bytes) -> Result<Response, ApiError> {
-    let ctx = &state.app.ctx;
+pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let patch: CustomerPatch = parse_body(&body)?;
-    let detail = domain::provisioning::detail(&ctx.db, &who.actor, &id).await?;
-    let mut form = detail.details.clone();
-    let set = |target: &mut String, value: Option<String>| {
-        if let Some(value) = value {
-            *target = value;
-        }
+    if let Some(Some(day)) = &patch.terminate_on
+        && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err()
+    {
+        return Err(ApiError::field("terminateOn", "terminateOn must be a date (YYYY-MM-DD) or null."));
+    }
+    let change = CustomerChange {
+        details: Some(DetailsPatch {
+            name: patch.name,
+            product_type: patch.product_type,
+            reference: patch.reference,
+            country: patch.country,
+            notes: patch.notes,
+            in_house: patch.in_house,
+        }),
+        active: patch.status.map(|s| matches!(s, StatusChange::Active)),
+        terminate_on: patch.terminate_on,
+        terminate_now: false,
+        expected_version: super::if_match(&headers)?,
     };
-    set(&mut form.name, patch.name);
-    set(&mut form.product_type, patch.product_type);
-    set(&mut form.reference, patch.reference);
-    set(&mut form.country, patch.country);
-    set(&mut form.notes, patch.notes);
-    if let Some(in_house) = patch.in_house {
-        form.in_house = in_house;
-    }
-    // Rules first, so a refused patch writes nothing.
-    form.validate(&detail.rules, false).into_result().map_err(domain::Error::Invalid)?;
-    if let Some(Some(day)) = &patch.terminate_on {
-        if chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err() {
-            return Err(ApiError::field("terminateOn", "terminateOn must be a date (YYYY-MM-DD) or null."));
-        }
-        if day.as_str() <= detail.rules.today.as_str() {
-            return Err(domain::Error::invalid("terminate_on", format!("Choose a day after today ({}), or DELETE to terminate now.", detail.rules.today)).into());
-        }
-    }
-    if form != detail.details {
-        domain::provisioning::update(&ctx.db, &who.actor, &id, detail.version, &form).await?;
-    }
-    match patch.status {
-        Some(StatusChange::Disabled) => {
-            domain::lifecycle::disable(&ctx.db, &who.actor, &id).await?;
-        }
-        Some(StatusChange::Active) => {
-            domain::lifecycle::reenable(&ctx.db, &who.actor, &id).await?;
-        }
-        None => {}
-    }
-    match patch.terminate_on {
-        Some(Some(day)) => {
-            let c = owned(&state, &who, &id).await?;
-            domain::lifecycle::terminate(&ctx.db, &who.actor, &id, &c.name, Some(&day)).await?;
-        }
-        Some(None) => {
-            domain::lifecycle::cancel_termination(&ctx.db, &who.actor, &id).await?;
-        }
-        None => {}
-    }
-    Ok(answer(StatusCode::OK, CustomerData { data: current(&state, &who, &id).await? }))
+    // One call, one transaction: a refused member leaves every other one unwritten too.
+    domain::customer_change::apply(&state.app.ctx.db, &who.actor, &id, &change).await?;
+    tagged(&state, &who, &id).await
 }

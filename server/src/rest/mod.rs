@@ -147,6 +147,7 @@ impl From<domain::Error> for ApiError {
             }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
             Error::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            e @ Error::PreconditionFailed => ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", e.to_string()),
             Error::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This client may not do this."),
             Error::Upstream(message) => ApiError::new(StatusCode::BAD_GATEWAY, "upstream", message),
             Error::TooManyRequests { retry_after, message } => ApiError {
@@ -484,6 +485,28 @@ fn replay(status: u16, response: String, collection: &str) -> Response {
         out.headers_mut().insert(header::LOCATION, location);
     }
     out
+}
+
+/// A resource's entity tag, from its version.
+pub(super) fn etag(version: i32) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+/// The version an `If-Match` header asks for: `None` without the header (or with `*`, any
+/// current version); a tag that is not one of ours can match nothing.
+pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i32>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let text = value.to_str().unwrap_or("").trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    // A list of tags matches if any does; ours are strong, `"<version>"`.
+    let versions: Vec<i32> = text.split(',').filter_map(|t| t.trim().trim_start_matches("W/").trim_matches('"').parse().ok()).collect();
+    match versions.as_slice() {
+        [one] => Ok(Some(*one)),
+        [] => Ok(Some(-1)),
+        many => Err(ApiError::field("If-Match", format!("Send one ETag in If-Match (got {}).", many.len()))),
+    }
 }
 
 /// Reads a numeric id from the path; anything else is a missing resource.

@@ -8,6 +8,7 @@ mod bad_input;
 mod billing;
 mod contract;
 mod coverage;
+mod customer_change;
 mod customers;
 mod egress;
 mod kazoo;

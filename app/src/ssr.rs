@@ -106,7 +106,7 @@ impl From<domain::Error> for AppError {
             E::NotFound => (S::NOT_FOUND, AppError::NotFound),
             E::Forbidden => (S::FORBIDDEN, AppError::Forbidden),
             E::Conflict(m) => (S::CONFLICT, AppError::Refused(m)),
-            e @ E::PreconditionFailed => (S::CONFLICT, AppError::Refused(e.to_string())),
+            e @ (E::PreconditionFailed | E::AlreadyAnswered) => (S::CONFLICT, AppError::Refused(e.to_string())),
             E::Upstream(m) => (S::BAD_GATEWAY, AppError::Refused(m)),
             e @ E::InvalidCredentials => (S::UNAUTHORIZED, AppError::Refused(e.to_string())),
             E::Unauthenticated => (S::UNAUTHORIZED, AppError::Unauthorized),

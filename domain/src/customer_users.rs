@@ -142,7 +142,16 @@ async fn queue_invitation(db: &impl ConnectionTrait, customer: &customer::Model,
 }
 
 /// Adds a user to the customer; one with any role is invited at once.
-pub async fn add(db: &DatabaseConnection, actor: &Actor, customer_id: &str, form: &PrimaryUserForm, roles: Roles) -> Result<CustomerUser> {
+/// With `answer` (a REST `Idempotency-Key`), the first answer is stored in the same
+/// transaction as the user.
+pub async fn add(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    customer_id: &str,
+    form: &PrimaryUserForm,
+    roles: Roles,
+    answer: Option<crate::idempotency::Answer<'_, CustomerUser>>,
+) -> Result<CustomerUser> {
     actor.require(Permission::CustomerAdministrator)?;
     let mut errors = form.validate();
     errors.check("roles", roles.validate());
@@ -178,9 +187,12 @@ pub async fn add(db: &DatabaseConnection, actor: &Actor, customer_id: &str, form
         format!("Added user {} <{}> with roles: {}.", user.display_name, user.email, roles.summary()),
     )
     .await?;
+    let added = view(customer_user::Entity::find_by_id(user.id).one(&txn).await?.ok_or(Error::NotFound)?);
+    if let Some(answer) = &answer {
+        answer.store(&txn, &added).await?;
+    }
     txn.commit().await?;
-    let user = customer_user::Entity::find_by_id(user.id).one(db).await?.ok_or(Error::NotFound)?;
-    Ok(view(user))
+    Ok(added)
 }
 
 /// Changes a user's roles (optimistic concurrency on `version`). A user who gains access for

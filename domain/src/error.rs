@@ -18,6 +18,10 @@ pub enum Error {
     /// `If-Match`); nothing was written.
     #[error("The record changed since you read it; nothing was changed. Read it again and retry.")]
     PreconditionFailed,
+    /// A concurrent request with the same `Idempotency-Key` was answered first; nothing of this
+    /// one was written (the door replays that answer).
+    #[error("This request was already answered.")]
+    AlreadyAnswered,
     /// The caller is signed in but lacks the permission the action needs.
     #[error("You do not have permission to do this.")]
     Forbidden,

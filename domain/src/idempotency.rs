@@ -24,6 +24,44 @@ pub enum Earlier {
     Mismatch,
 }
 
+/// A creating request's `Idempotency-Key`, for a service to answer inside the transaction that
+/// does the work: the key is stored with the first answer if and only if the work commits, so
+/// a retry after a lost answer always replays it.
+pub struct Answer<'a, T: ?Sized> {
+    pub reseller_id: i64,
+    pub key: &'a str,
+    /// What identifies the request (method, path, body): the same key with another is refused.
+    pub fingerprint: &'a [u8],
+    /// The status the first answer has.
+    pub status: u16,
+    /// The first answer's body, from what the work made.
+    pub render: &'a (dyn Fn(&T) -> String + Send + Sync),
+}
+
+impl<T: ?Sized> Answer<'_, T> {
+    /// Stores the answer for `made` in the caller's transaction. Another request with the same
+    /// key that committed first makes this [`crate::Error::AlreadyAnswered`]: the caller's
+    /// transaction must then be rolled back, and that answer replayed.
+    pub async fn store(&self, txn: &impl ConnectionTrait, made: &T) -> Result<()> {
+        let inserted = api_idempotency::ActiveModel {
+            reseller_id: Set(self.reseller_id),
+            key_hash: Set(digest(self.key.as_bytes())),
+            body_hash: Set(digest(self.fingerprint)),
+            status: Set(i32::from(self.status)),
+            response: Set((self.render)(made)),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(crate::Error::AlreadyAnswered),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 /// Looks `key` up for `reseller_id`, comparing `body`.
 pub async fn earlier(db: &impl ConnectionTrait, reseller_id: i64, key: &str, body: &[u8]) -> Result<Earlier> {
     let found = api_idempotency::Entity::find()

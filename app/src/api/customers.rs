@@ -82,7 +82,7 @@ pub async fn customer_users(id: String, #[server(default)] query: UserQuery) -> 
 pub async fn add_customer_user(id: String, user: PrimaryUserForm, roles: Roles) -> Result<CustomerUser, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    let added = domain::customer_users::add(&ctx.db, &actor, &id, &user, roles).await?;
+    let added = domain::customer_users::add(&ctx.db, &actor, &id, &user, roles, None).await?;
     ctx.mail_queued.notify_one();
     Ok(added)
 }

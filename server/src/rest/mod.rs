@@ -148,6 +148,7 @@ impl From<domain::Error> for ApiError {
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
             Error::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
             e @ Error::PreconditionFailed => ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", e.to_string()),
+            e @ Error::AlreadyAnswered => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
             Error::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This client may not do this."),
             Error::Upstream(message) => ApiError::new(StatusCode::BAD_GATEWAY, "upstream", message),
             Error::TooManyRequests { retry_after, message } => ApiError {
@@ -464,6 +465,16 @@ async fn created(state: &RestState, who: &ApiCaller, key: Option<Idempotency>, c
         out.headers_mut().insert(header::LOCATION, location);
     }
     Ok(out)
+}
+
+/// `201 Created` with `body` (already stored under its idempotency key, if any), located at
+/// `collection/id`.
+fn created_now(collection: &str, id: &str, body: String) -> Response {
+    let mut out = (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("{collection}/{id}")) {
+        out.headers_mut().insert(header::LOCATION, location);
+    }
+    out
 }
 
 /// The first answer to a repeated create, again: with `Idempotent-Replayed: true` and, for a

@@ -3,7 +3,7 @@
 use super::schema::{ErrorBody, Pbx, PbxData, PbxPatch, PbxesData, Sync, SyncRun};
 use super::{ApiError, Caller, RestState, answer, numeric_id, parse_body};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::api_clients::ApiCaller;
 use model::customer_form::ConnectionView;
@@ -71,6 +71,15 @@ async fn this_connection(state: &RestState, who: &ApiCaller, id: &str, pbx_id: &
     describe(state, who, id, view).await
 }
 
+/// `200` with the connection as it is now and its `ETag`.
+async fn tagged(state: &RestState, who: &ApiCaller, id: &str, pbx_id: &str) -> Result<Response, ApiError> {
+    let view = owned_view(state, who, id, pbx_id).await?;
+    let version = view.version;
+    let mut response = answer(StatusCode::OK, PbxData { data: describe(state, who, id, view).await? });
+    response.headers_mut().insert(axum::http::header::ETAG, super::etag(version));
+    Ok(response)
+}
+
 /// List a customer's PBX connections (none or one), with their sync state.
 #[utoipa::path(
     get,
@@ -98,13 +107,13 @@ pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller, Pa
     tag = "PBX connections",
     params(("id" = String, Path, description = "The customer's Tenant ID."), ("pbxId" = i64, Path)),
     responses(
-        (status = 200, body = PbxData),
+        (status = 200, body = PbxData, headers(("ETag" = String, description = "The connection's version: send it in `If-Match` to change it only if nobody else did."))),
         (status = 404, description = "No such customer or connection (or another reseller's).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Path((id, pbx_id)): Path<(String, String)>) -> Result<Response, ApiError> {
-    Ok(answer(StatusCode::OK, PbxData { data: this_connection(&state, &who, &id, &pbx_id).await? }))
+    tagged(&state, &who, &id, &pbx_id).await
 }
 
 /// Change a PBX connection (a JSON merge patch).
@@ -115,10 +124,15 @@ pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Pat
     patch,
     path = "/api/v1/customers/{id}/pbxs/{pbxId}",
     tag = "PBX connections",
-    params(("id" = String, Path, description = "The customer's Tenant ID."), ("pbxId" = i64, Path)),
+    params(
+        ("id" = String, Path, description = "The customer's Tenant ID."),
+        ("pbxId" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the patch is based on: apply it only if the connection did not change since (else 412)."),
+    ),
     request_body(content = PbxPatch, content_type = "application/merge-patch+json"),
     responses(
-        (status = 200, description = "The connection as it is now.", body = PbxData),
+        (status = 200, description = "The connection as it is now.", body = PbxData, headers(("ETag" = String, description = "The connection's new version."))),
+        (status = 412, description = "`If-Match` names an older version: nothing was changed.", body = ErrorBody),
         (status = 400, description = "Malformed JSON, an unknown field or a wrong type (named in `fields`).", body = ErrorBody),
         (status = 404, description = "No such customer or connection (or another reseller's).", body = ErrorBody),
         (status = 409, description = "The customer is terminated, or a concurrent change got there first.", body = ErrorBody),
@@ -126,10 +140,14 @@ pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Pat
     ),
     security(("bearer" = []))
 )]
-pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, Path((id, pbx_id)): Path<(String, String)>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, Path((id, pbx_id)): Path<(String, String)>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let patch: PbxPatch = parse_body(&body)?;
     let ctx = &state.app.ctx;
     let view = owned_view(&state, &who, &id, &pbx_id).await?;
+    let expected = super::if_match(&headers)?;
+    if expected.is_some_and(|v| v != view.version) {
+        return Err(domain::Error::PreconditionFailed.into());
+    }
     let mut form = view.form;
     if let Some(template_id) = patch.template_id {
         form.template_id = Some(template_id);
@@ -144,9 +162,10 @@ pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, P
         form.auto_agent_addon = on;
     }
     let enabled = patch.enabled.unwrap_or(view.enabled);
-    domain::connections::update(&ctx.db, &who.actor, &id, view.version, &form, enabled).await?;
+    // The save is conditional on the version (a change in between is a 409).
+    domain::connections::update(&ctx.db, &who.actor, &id, expected.unwrap_or(view.version), &form, enabled).await?;
     ctx.sync_requested.notify_one();
-    Ok(answer(StatusCode::OK, PbxData { data: this_connection(&state, &who, &id, &pbx_id).await? }))
+    tagged(&state, &who, &id, &pbx_id).await
 }
 
 /// Sync a PBX connection now.

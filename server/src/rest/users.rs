@@ -1,7 +1,7 @@
 //! `/api/v1/customers/{id}/users`: a customer's users and their roles.
 
 use super::schema::{ErrorBody, NewUser, RemovedPbxUser, RemovedPbxUsersData, UserData, UserPage, UserPageData, UserPatch};
-use super::{ApiError, Caller, Paging, PagingParams, RestState, Recalled, answer, created, numeric_id, parse_body, recall};
+use super::{ApiError, Caller, Paging, PagingParams, RestState, Recalled, answer, numeric_id, parse_body, recall};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -34,14 +34,22 @@ pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller, Pa
     tag = "Users",
     params(("id" = String, Path, description = "The customer's Tenant ID."), ("userId" = i64, Path)),
     responses(
-        (status = 200, body = UserData),
+        (status = 200, body = UserData, headers(("ETag" = String, description = "The user's version: send it in `If-Match` to change them only if nobody else did."))),
         (status = 404, description = "No such customer or user (or another reseller's).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Path((id, user_id)): Path<(String, String)>) -> Result<Response, ApiError> {
     let user = domain::customer_users::get(&state.app.ctx.db, &who.actor, &id, numeric_id(&user_id)?).await?;
-    Ok(answer(StatusCode::OK, UserData { data: user.into() }))
+    Ok(tagged(user))
+}
+
+/// `200` with the user and their `ETag`.
+fn tagged(user: model::customer_form::CustomerUser) -> Response {
+    let version = user.version;
+    let mut response = answer(StatusCode::OK, UserData { data: user.into() });
+    response.headers_mut().insert(axum::http::header::ETAG, super::etag(version));
+    response
 }
 
 /// Add a user to a customer.
@@ -76,9 +84,30 @@ pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, 
     let form = model::customer_form::PrimaryUserForm { display_name: input.display_name, email: input.email };
     let roles = input.roles.map(Into::into).unwrap_or_default();
     let ctx = &state.app.ctx;
-    let user = domain::customer_users::add(&ctx.db, &who.actor, &id, &form, roles).await?;
+    let render = |u: &model::customer_form::CustomerUser| serde_json::to_string(&UserData { data: u.clone().into() }).unwrap_or_default();
+    // The first answer is stored in the transaction that adds the user: a retry after a lost
+    // answer replays it.
+    let answer = key.as_ref().map(|k| domain::idempotency::Answer {
+        reseller_id: who.actor.reseller_id,
+        key: &k.key,
+        fingerprint: &k.fingerprint,
+        status: 201,
+        render: &render,
+    });
+    let user = match domain::customer_users::add(&ctx.db, &who.actor, &id, &form, roles, answer).await {
+        Ok(user) => user,
+        // A concurrent request with this key got there first (so this one found the email
+        // taken, or lost the race for the key): its answer is this request's answer too.
+        Err(e) if key.is_some() => {
+            return match recall(&state, &who, &headers, &path, &body).await? {
+                Recalled::Replayed(answer) => Ok(answer),
+                Recalled::Fresh(_) => Err(e.into()),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    };
     ctx.mail_queued.notify_one();
-    created(&state, &who, key, &path, &user.id.to_string(), UserData { data: user.into() }).await
+    Ok(super::created_now(&path, &user.id.to_string(), render(&user)))
 }
 
 /// Change a user's roles.
@@ -89,10 +118,15 @@ pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, 
     patch,
     path = "/api/v1/customers/{id}/users/{userId}",
     tag = "Users",
-    params(("id" = String, Path, description = "The customer's Tenant ID."), ("userId" = i64, Path)),
+    params(
+        ("id" = String, Path, description = "The customer's Tenant ID."),
+        ("userId" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on: apply it only if the user did not change since (else 412)."),
+    ),
     request_body(content = UserPatch, content_type = "application/merge-patch+json"),
     responses(
-        (status = 200, description = "The user as they are now.", body = UserData),
+        (status = 200, description = "The user as they are now.", body = UserData, headers(("ETag" = String, description = "The user's new version."))),
+        (status = 412, description = "`If-Match` names an older version: nothing was changed.", body = ErrorBody),
         (status = 400, description = "Malformed JSON, an unknown field or a wrong type (named in `fields`).", body = ErrorBody),
         (status = 404, description = "No such customer or user (or another reseller's).", body = ErrorBody),
         (status = 409, description = "The customer is terminated, or a concurrent change got there first.", body = ErrorBody),
@@ -100,13 +134,18 @@ pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, 
     ),
     security(("bearer" = []))
 )]
-pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, Path((id, user_id)): Path<(String, String)>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, Path((id, user_id)): Path<(String, String)>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let input: UserPatch = parse_body(&body)?;
     let ctx = &state.app.ctx;
     let current = domain::customer_users::get(&ctx.db, &who.actor, &id, numeric_id(&user_id)?).await?;
-    let user = domain::customer_users::set_roles(&ctx.db, &who.actor, &id, current.id, current.version, input.roles.into()).await?;
+    let expected = super::if_match(&headers)?;
+    if expected.is_some_and(|v| v != current.version) {
+        return Err(domain::Error::PreconditionFailed.into());
+    }
+    // The save is conditional on the version (a change in between is a 409).
+    let user = domain::customer_users::set_roles(&ctx.db, &who.actor, &id, current.id, expected.unwrap_or(current.version), input.roles.into()).await?;
     ctx.mail_queued.notify_one();
-    Ok(answer(StatusCode::OK, UserData { data: user.into() }))
+    Ok(tagged(user))
 }
 
 /// Remove a user from a customer.
@@ -117,16 +156,28 @@ pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, P
     delete,
     path = "/api/v1/customers/{id}/users/{userId}",
     tag = "Users",
-    params(("id" = String, Path, description = "The customer's Tenant ID."), ("userId" = i64, Path)),
+    params(
+        ("id" = String, Path, description = "The customer's Tenant ID."),
+        ("userId" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the removal is based on: remove only if the user did not change since (else 412)."),
+    ),
     responses(
         (status = 204, description = "Removed."),
+        (status = 412, description = "`If-Match` names an older version: nothing was changed.", body = ErrorBody),
         (status = 404, description = "No such customer or user (or another reseller's).", body = ErrorBody),
         (status = 409, description = "The last User Administrator, or the customer is terminated.", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
-pub(super) async fn remove(State(state): State<RestState>, Caller(who): Caller, Path((id, user_id)): Path<(String, String)>) -> Result<Response, ApiError> {
-    domain::customer_users::remove(&state.app.ctx.db, &who.actor, &id, numeric_id(&user_id)?).await?;
+pub(super) async fn remove(State(state): State<RestState>, Caller(who): Caller, Path((id, user_id)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let user_id = numeric_id(&user_id)?;
+    if let Some(expected) = super::if_match(&headers)? {
+        let current = domain::customer_users::get(&state.app.ctx.db, &who.actor, &id, user_id).await?;
+        if current.version != expected {
+            return Err(domain::Error::PreconditionFailed.into());
+        }
+    }
+    domain::customer_users::remove(&state.app.ctx.db, &who.actor, &id, user_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

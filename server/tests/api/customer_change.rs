@@ -184,3 +184,60 @@ async fn a_lowered_allowance_refuses_new_in_house_customers_on_both_doors_but_no
     assert_eq!(through_details_tab(&portal, &s, &other, &json!({ "inHouse": true })).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(api.patch(&format!("/api/v1/customers/{other}"), r#"{"inHouse":true}"#).await.0, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn concurrent_retries_of_a_user_create_with_one_key_all_get_the_first_answer() {
+    let portal = spawn().await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let tenant = tenant_named(&portal, "Acme Logistics").await;
+    let path = format!("/api/v1/customers/{tenant}/users");
+    let body = r#"{"displayName":"Riley Retry","email":"riley@retry.example","roles":{"essential":true}}"#;
+    // A client whose first answer was lost sends the same request again, several times at once.
+    let sends = (0..5).map(|_| api.send(Method::POST, &path, Some(body), &[("idempotency-key", "add-riley-1")]));
+    let answers = futures::future::join_all(sends).await;
+    let first = &answers[0].body;
+    for a in &answers {
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        assert_eq!(&a.body, first, "every retry gets the same answer");
+    }
+    assert_eq!(answers.iter().filter(|a| a.headers.get("idempotent-replayed").is_some()).count(), 4, "one did the work, four replayed");
+    let db = portal.database().await;
+    let riley = domain::entity::customer_user::Entity::find()
+        .filter(domain::entity::customer_user::Column::EmailKey.eq("riley@retry.example"))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(riley, 1, "one user");
+    // The answer was stored with the user: there is exactly one record for the key.
+    assert_eq!(domain::entity::api_idempotency::Entity::find().count(&db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn users_and_pbx_connections_carry_etags_and_honour_if_match() {
+    let portal = spawn().await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let tenant = tenant_named(&portal, "Acme Logistics").await;
+    let (_, users) = api.get(&format!("/api/v1/customers/{tenant}/users")).await;
+    let user_id = users["data"]["items"][0]["id"].as_i64().unwrap();
+    let (_, pbxs) = api.get(&format!("/api/v1/customers/{tenant}/pbxs")).await;
+    let pbx_id = pbxs["data"][0]["id"].as_i64().unwrap();
+    let resources = [
+        (format!("/api/v1/customers/{tenant}/users/{user_id}"), r#"{"roles":{"essential":true,"userAdministrator":true}}"#, r#"{"roles":{"essential":true,"professional":true,"userAdministrator":true}}"#),
+        (format!("/api/v1/customers/{tenant}/pbxs/{pbx_id}"), r#"{"autoAgentAddon":false}"#, r#"{"autoAgentAddon":true}"#),
+    ];
+    let merge = ("content-type", "application/merge-patch+json");
+    for (path, theirs, mine) in resources {
+        let read = api.send(Method::GET, &path, None, &[]).await;
+        let etag = read.headers["etag"].to_str().unwrap().to_owned();
+        let first = api.send(Method::PATCH, &path, Some(theirs), &[merge]).await;
+        assert_eq!(first.status, StatusCode::OK, "{path}: {}", first.body);
+        let now = api.send(Method::GET, &path, None, &[]).await.body;
+        let stale = api.send(Method::PATCH, &path, Some(mine), &[("if-match", &etag), merge]).await;
+        assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{path}: {}", stale.body);
+        assert_eq!(api.send(Method::GET, &path, None, &[]).await.body, now, "{path}: nothing changed");
+        let fresh = api.send(Method::GET, &path, None, &[]).await.headers["etag"].to_str().unwrap().to_owned();
+        let applied = api.send(Method::PATCH, &path, Some(mine), &[("if-match", &fresh), merge]).await;
+        assert_eq!(applied.status, StatusCode::OK, "{path}: {}", applied.body);
+        assert_ne!(applied.headers["etag"].to_str().unwrap(), fresh);
+    }
+}

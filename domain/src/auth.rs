@@ -102,7 +102,7 @@ struct Attempt {
 /// call for. The failure is already recorded when this returns `Ok`.
 async fn begin_attempt(db: &DatabaseConnection, throttle: &ThrottlePolicy, email_key: &str, client_addr: &str) -> Result<Attempt> {
     let now = Utc::now();
-    let client_addr: String = client_addr.chars().take(64).collect();
+    let client_addr = throttle_key(client_addr);
     let failure = sign_in_failure::ActiveModel {
         email_key: Set(email_key.to_owned()),
         client_addr: Set(client_addr.clone()),
@@ -333,6 +333,19 @@ async fn retry_after(
     Ok((until - Utc::now()).to_std().unwrap_or(Duration::ZERO).max(Duration::from_secs(1)))
 }
 
+/// The address failures are counted under: an IPv6 client by its /64 (one subscriber's
+/// network; rotating through it must not dodge the limit), anything else as it is.
+fn throttle_key(client_addr: &str) -> String {
+    match client_addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        _ => client_addr.chars().take(64).collect(),
+    }
+}
+
 /// 256 random bits, hex-encoded.
 /// A random 128-bit key, hex (e.g. a request key when the client sent none).
 pub fn random_key() -> String {
@@ -354,6 +367,15 @@ pub(crate) fn token_hash(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        assert_eq!(throttle_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(throttle_key("2001:db8:1:2:bbbb::9"), throttle_key("2001:db8:1:2:aaaa::1"));
+        assert_ne!(throttle_key("2001:db8:1:3::1"), throttle_key("2001:db8:1:2::1"));
+        assert_eq!(throttle_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(throttle_key("203.0.113.7"), "203.0.113.7");
+    }
 
     #[test]
     fn one_address_cannot_lock_an_account_for_everyone() {

@@ -127,10 +127,10 @@ impl EgressPolicy {
 
     /// Whether `host` (a name) may resolve to any address.
     fn allows_host_name(&self, host: &str) -> bool {
-        let host = host.trim_end_matches('.');
+        let host = host_key(host);
         self.rules.iter().any(|r| match r {
-            Rule::Host(allowed) => allowed.eq_ignore_ascii_case(host),
-            Rule::Prefix(prefix) => prefix.host_str().is_some_and(|h| h.eq_ignore_ascii_case(host)),
+            Rule::Host(allowed) => *allowed == host,
+            Rule::Prefix(prefix) => prefix.host_str().is_some_and(|h| host_key(h) == host),
             Rule::Net(_) => false,
         })
     }
@@ -138,10 +138,14 @@ impl EgressPolicy {
     fn within_prefix(&self, url: &Url) -> bool {
         self.rules.iter().any(|r| match r {
             Rule::Prefix(prefix) => {
+                let path = prefix.path();
+                // A whole path segment: `/v2` covers `/v2` and `/v2/…`, never `/v2-admin`.
+                let under = url.path() == path
+                    || url.path().strip_prefix(path).is_some_and(|rest| path.ends_with('/') || rest.starts_with('/'));
                 prefix.scheme() == url.scheme()
-                    && prefix.host_str().map(str::to_ascii_lowercase) == url.host_str().map(str::to_ascii_lowercase)
+                    && prefix.host_str().map(host_key) == url.host_str().map(host_key)
                     && prefix.port_or_known_default() == url.port_or_known_default()
-                    && url.path().starts_with(prefix.path())
+                    && under
             }
             _ => false,
         })
@@ -161,17 +165,24 @@ impl EgressPolicy {
             Some(url::Host::Ipv4(ip)) if !self.allows_ip(IpAddr::V4(ip)) => Err(Refused::Address),
             Some(url::Host::Ipv6(ip)) if !self.allows_ip(IpAddr::V6(ip)) => Err(Refused::Address),
             Some(url::Host::Domain(host)) => {
+                // Compared as the resolver will see it: `localhost.` is `localhost`.
+                let host = host_key(host);
                 let named_by_prefix_only = self
                     .rules
                     .iter()
-                    .any(|r| matches!(r, Rule::Prefix(p) if p.host_str().is_some_and(|h| h.eq_ignore_ascii_case(host))))
-                    && !self.rules.iter().any(|r| matches!(r, Rule::Host(h) if h.eq_ignore_ascii_case(host)));
+                    .any(|r| matches!(r, Rule::Prefix(p) if p.host_str().is_some_and(|h| host_key(h) == host)))
+                    && !self.rules.iter().any(|r| matches!(r, Rule::Host(h) if *h == host));
                 if named_by_prefix_only { Err(Refused::Address) } else { Ok(()) }
             }
             None => Err(Refused::Address),
             _ => Ok(()),
         }
     }
+}
+
+/// A host name as rules compare it: lower case, without the root's trailing dot.
+fn host_key(host: &str) -> String {
+    host.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// An IPv6 address that embeds an IPv4 one (mapped, compatible, NAT64, 6to4) as that IPv4
@@ -193,8 +204,12 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if s[..6] == [0; 6] && (s[6] != 0 || s[7] > 1) {
         return Some(tail(s[6], s[7]));
     }
-    // NAT64 well-known prefix 64:ff9b::/96 and the local-use 64:ff9b:1::/48.
-    if s[0] == 0x64 && s[1] == 0xff9b {
+    // SIIT IPv4-translated (::ffff:0:a.b.c.d).
+    if s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0 {
+        return Some(tail(s[6], s[7]));
+    }
+    // NAT64 well-known prefix 64:ff9b::/96 (the local-use 64:ff9b:1::/48 is refused whole).
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4] {
         return Some(tail(s[6], s[7]));
     }
     // 6to4: 2002:AABB:CCDD::/48 carries AA.BB.CC.DD.
@@ -241,6 +256,10 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (s[0] & 0xff00) == 0xff00       // multicast
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
         || (s[0] == 0x0100 && s[1..4] == [0, 0, 0]) // discard-only 100::/64
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 64:ff9b:1::/48
+        || (s[0] == 0x2001 && s[1] == 0) // Teredo 2001::/32 (tunnels to an embedded IPv4)
+        || (s[0] == 0x2001 && s[1] == 2 && s[2] == 0) // benchmarking 2001:2::/48
+        || (s[0] & 0xfff0) == 0x3ff0 // documentation 3fff::/20
         || s[..6] == [0; 6]; // the rest of ::/96
     !refused
 }
@@ -303,17 +322,23 @@ impl Default for HttpClient {
 const MAX_REDIRECTS: usize = 5;
 
 impl HttpClient {
-    /// A client under `policy`, connecting within `connect_timeout`.
+    /// A client under `policy`, connecting within `connect_timeout`. Panics only if no TLS
+    /// backend can be set up (it is compiled in), at start-up: it never falls back to a client
+    /// without the policy.
     pub fn new(policy: EgressPolicy, connect_timeout: Duration) -> HttpClient {
         let policy = Arc::new(policy);
-        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        let checked = policy.clone();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             let first = attempt.previous().first().map(Url::origin);
             if attempt.previous().len() > MAX_REDIRECTS {
                 attempt.stop()
-            } else if first.as_ref() == Some(&attempt.url().origin()) {
+            } else if first.as_ref() == Some(&attempt.url().origin()) && checked.check_url(attempt.url()).is_ok() {
+                // Same origin, and the new URL passes the policy itself (a URL-prefix
+                // exception covers its own paths only).
                 attempt.follow()
             } else {
-                // Another origin: the 3xx answer is returned as it is, and read as an error.
+                // Another origin, or outside the exception: the 3xx answer is returned as it
+                // is, and read as an error.
                 attempt.stop()
             }
         });
@@ -324,11 +349,7 @@ impl HttpClient {
             .no_proxy()
             .dns_resolver(Arc::new(PolicyResolver { policy: policy.clone() }))
             .build()
-            .unwrap_or_else(|e| {
-                // Building fails only without a TLS backend, which this crate always has.
-                tracing::error!(error = %e, "building the outbound HTTP client failed");
-                reqwest::Client::new()
-            });
+            .expect("the outbound HTTP client builds (rustls is compiled in)");
         HttpClient { client, policy }
     }
 
@@ -415,6 +436,7 @@ mod tests {
             "::", "::1", "fc00::1", "fd12:3456::1", "fe80::1", "fec0::1", "ff02::1", "2001:db8::1",
             "::ffff:127.0.0.1", "::ffff:10.1.2.3", "::ffff:169.254.169.254", "::127.0.0.1", "::10.0.0.1",
             "64:ff9b::a9fe:a9fe", "64:ff9b::7f00:1", "2002:7f00:1::1", "2002:c0a8:101::1",
+            "::ffff:0:7f00:1", "64:ff9b:1::808:808", "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:2::1", "3fff::1",
         ];
         let policy = EgressPolicy::strict();
         for text in refused {
@@ -465,6 +487,12 @@ mod tests {
         let named = EgressPolicy::strict().allow(Rule::parse("http://localhost:3000/pbx-simulator/").unwrap());
         assert_eq!(named.check_url(&url("http://localhost:3000/pbx-simulator/kazoo/v2")), Ok(()));
         assert_eq!(named.check_url(&url("http://localhost:3000/healthz")), Err(Refused::Address));
+        assert_eq!(named.check_url(&url("http://localhost.:3000/healthz")), Err(Refused::Address), "a trailing dot is the same host");
+        assert_eq!(named.check_url(&url("http://LOCALHOST.:6379/")), Err(Refused::Address));
+        assert_eq!(named.check_url(&url("http://localhost:3000/pbx-simulator-admin")), Err(Refused::Address), "whole path segments only");
+        let v2 = EgressPolicy::strict().allow(Rule::parse("http://10.20.0.5:8000/v2").unwrap());
+        assert_eq!(v2.check_url(&url("http://10.20.0.5:8000/v2/api_auth")), Ok(()));
+        assert_eq!(v2.check_url(&url("http://10.20.0.5:8000/v2-admin")), Err(Refused::Address));
     }
 
     #[tokio::test]

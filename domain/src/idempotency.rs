@@ -68,7 +68,10 @@ pub async fn earlier(db: &impl ConnectionTrait, reseller_id: i64, key: &str, bod
         .filter(api_idempotency::Column::ResellerId.eq(reseller_id))
         .filter(api_idempotency::Column::KeyHash.eq(digest(key.as_bytes())))
         .one(db)
-        .await?;
+        .await?
+        // A key answers for a day (`sweep::IDEMPOTENCY_HOURS`); an older record, not yet
+        // swept, no longer counts.
+        .filter(|row| row.created_at > Utc::now() - chrono::Duration::hours(crate::sweep::IDEMPOTENCY_HOURS));
     Ok(match found {
         None => Earlier::None,
         Some(row) if row.body_hash == digest(body) => Earlier::Replay { status: row.status as u16, response: row.response },

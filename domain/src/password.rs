@@ -15,30 +15,47 @@ pub const MAX_WAITING: usize = 64;
 
 /// A bounded queue for CPU-heavy work: `permits` run at once, `max_waiting` may wait.
 struct Queue {
-    running: Semaphore,
+    running: std::sync::Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
 }
 
+/// One place in the queue's waiting count, given back however the wait ends (a client that
+/// disconnects cancels the wait: the count must not leak).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Queue {
     fn new(permits: usize, max_waiting: usize) -> Queue {
-        Queue { running: Semaphore::new(permits.max(1)), waiting: AtomicUsize::new(0), max_waiting }
+        Queue { running: std::sync::Arc::new(Semaphore::new(permits.max(1))), waiting: AtomicUsize::new(0), max_waiting }
     }
 
     /// Runs `work` on a blocking thread when a permit is free; refuses when the queue is full.
+    /// The permit moves into the blocking task, so a cancelled caller cannot free it while the
+    /// hash still runs.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let waiting = Waiting(&self.waiting);
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            drop(waiting);
             tracing::warn!("password check refused: the hashing queue is full");
             return Err(Error::TooManyRequests {
                 retry_after: Duration::from_secs(2),
                 message: "The portal is busy checking other sign-ins. Try again in a moment.".into(),
             });
         }
-        let permit = self.running.acquire().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let _permit = permit.map_err(|e| Error::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(work).await.map_err(|e| Error::Internal(e.to_string()))
+        let permit = self.running.clone().acquire_owned().await.map_err(|e| Error::Internal(e.to_string()))?;
+        drop(waiting);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
     }
 }
 
@@ -101,6 +118,26 @@ mod tests {
         }
         assert!(refused >= 10, "one running and four waiting: most of twenty are refused at once ({refused})");
         assert_eq!(queue.waiting.load(Ordering::SeqCst), 0, "nothing left waiting");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancelled_waits_give_their_place_back() {
+        let queue = std::sync::Arc::new(Queue::new(1, 4));
+        let busy = {
+            let queue = queue.clone();
+            tokio::spawn(async move { queue.run(|| std::thread::sleep(Duration::from_millis(300))).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Callers that give up while waiting (a client that disconnected).
+        for _ in 0..10 {
+            let queue = queue.clone();
+            let waiter = tokio::spawn(async move { queue.run(|| ()).await });
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            waiter.abort();
+        }
+        busy.await.unwrap().unwrap();
+        assert_eq!(queue.waiting.load(Ordering::SeqCst), 0, "no place leaked");
+        assert!(queue.run(|| ()).await.is_ok(), "the queue still takes work");
     }
 
     #[tokio::test]

@@ -125,6 +125,23 @@ fn check_grant(actor: &Actor, before: Permissions, after: Permissions) -> Result
     }
 }
 
+/// Refuses acting on a user who holds a permission `actor` does not (resending their
+/// activation link, deactivating or reactivating them): nobody takes over or shuts out someone
+/// with more rights.
+fn check_outranks(actor: &Actor, target: &reseller_user::Model) -> Result<()> {
+    let theirs = Permissions::from_bits(target.permissions as u32);
+    let beyond: Vec<&str> = theirs.iter().filter(|p| !actor.permissions.contains(*p)).map(Permission::label).collect();
+    if beyond.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Conflict(format!(
+            "{} holds permissions you do not ({}): ask someone who holds them.",
+            target.display_name,
+            beyond.join(", ")
+        )))
+    }
+}
+
 fn describe(labels: &[&str]) -> String {
     if labels.is_empty() { "no permissions".into() } else { labels.join(", ") }
 }
@@ -178,6 +195,7 @@ pub async fn resend_activation(db: &DatabaseConnection, actor: &Actor, portal_ur
     actor.require(Permission::ManageUsers)?;
     let (_gate, txn) = crate::db::begin(db).await?;
     let user = owned(&txn, actor, id).await?;
+    check_outranks(actor, &user)?;
     if user.password_hash.is_some() {
         return Err(Error::Conflict(format!("{} has already set a password.", user.display_name)));
     }
@@ -234,6 +252,7 @@ pub async fn set_active(db: &DatabaseConnection, actor: &Actor, id: i64, active:
     if actor.user_id == Some(user.id) && !active {
         return Err(Error::Conflict("You cannot deactivate yourself.".into()));
     }
+    check_outranks(actor, &user)?;
     let owner = zone(&txn, actor.reseller_id).await?;
     if user.active == active {
         return Ok(view(user, actor.user_id, &owner.time_zone));

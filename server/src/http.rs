@@ -306,8 +306,14 @@ fn client_addr(request: &Request, trusted_hops: Option<u8>) -> String {
 
 fn forwarded_client(entries: &[&str], hops: u8) -> Option<String> {
     let index = entries.len().checked_sub(usize::from(hops))?;
-    let entry = entries[index];
-    entry.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+    let entry = entries[index].trim();
+    // `1.2.3.4`, `::1`, and the forms some proxies write: `1.2.3.4:5678`, `[::1]`, `[::1]:5678`.
+    entry
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| entry.strip_prefix('[').and_then(|e| e.strip_suffix(']')).and_then(|e| e.parse().ok()))
+        .map(|ip| ip.to_string())
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -382,6 +388,9 @@ mod tests {
         assert_eq!(forwarded_client(&["1.1.1.1", "203.0.113.7", "10.0.0.2"], 2).as_deref(), Some("203.0.113.7"));
         assert_eq!(forwarded_client(&["203.0.113.7"], 2), None, "fewer entries than proxies: the peer");
         assert_eq!(forwarded_client(&["not-an-ip"], 1), None);
+        assert_eq!(forwarded_client(&["203.0.113.7:5678"], 1).as_deref(), Some("203.0.113.7"));
+        assert_eq!(forwarded_client(&["[2001:db8::1]:443"], 1).as_deref(), Some("2001:db8::1"));
+        assert_eq!(forwarded_client(&["[2001:db8::1]"], 1).as_deref(), Some("2001:db8::1"));
         assert_eq!(forwarded_client(&[], 1), None);
     }
 

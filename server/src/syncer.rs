@@ -38,6 +38,24 @@ pub struct Syncer {
     running: std::sync::Mutex<HashMap<i64, usize>>,
 }
 
+/// A running sync's place in [`Syncer::running`], given back when dropped.
+struct Slot {
+    syncer: Arc<Syncer>,
+    reseller: i64,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut counts = self.syncer.running.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.reseller) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.reseller);
+            }
+        }
+    }
+}
+
 impl Syncer {
     /// A worker whose requests go through `http` (the server's egress policy).
     pub fn new(settings: SyncerSettings, secrets: SecretBox, http: sync::HttpClient) -> Syncer {
@@ -67,15 +85,9 @@ impl Syncer {
                             let (this, db) = (this.clone(), db.clone());
                             *this.running.lock().unwrap_or_else(|e| e.into_inner()).entry(claim.reseller_id).or_default() += 1;
                             running.spawn(async move {
-                                let reseller = claim.reseller_id;
+                                // Counted down however the sync ends (even by a panic).
+                                let _slot = Slot { syncer: this.clone(), reseller: claim.reseller_id };
                                 this.sync_one(&db, claim).await;
-                                let mut counts = this.running.lock().unwrap_or_else(|e| e.into_inner());
-                                if let Some(n) = counts.get_mut(&reseller) {
-                                    *n = n.saturating_sub(1);
-                                    if *n == 0 {
-                                        counts.remove(&reseller);
-                                    }
-                                }
                             });
                         }
                     }

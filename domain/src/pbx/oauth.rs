@@ -68,6 +68,8 @@ struct Token {
 /// When a token fetched at `fetched` that lives `lifetime` is replaced: a fifth of its
 /// lifetime (at most a minute) early, so no request sets out with a token about to lapse.
 pub(in crate::pbx) fn renew_at(fetched: Instant, lifetime: Duration) -> Instant {
+    // Whatever a server claims, a token is kept at most a day (and no huge number overflows).
+    let lifetime = lifetime.min(Duration::from_secs(24 * 3600));
     fetched + lifetime - (lifetime / 5).min(Duration::from_secs(60))
 }
 
@@ -271,6 +273,7 @@ mod tests {
         assert_eq!(renew_at(now, Duration::from_secs(60)), now + Duration::from_secs(48), "3CX: a minute");
         assert_eq!(renew_at(now, Duration::from_secs(3599)), now + Duration::from_secs(3539), "Entra: an hour");
         assert_eq!(renew_at(now, Duration::ZERO), now, "a token without lifetime is used once");
+        assert_eq!(renew_at(now, Duration::from_secs(u64::MAX)), now + Duration::from_secs(24 * 3600 - 60), "capped, never an overflow");
     }
 
     #[test]

@@ -206,6 +206,19 @@ async fn nobody_grants_a_permission_they_lack_nor_changes_their_own() {
     let (code, body) = call::<UpdateResellerUser>(&portal, Some(&uma), json!({ "id": admin.id, "form": renamed })).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     assert_eq!(stored(DEMO_EMAIL).await.unwrap().permissions, admin.permissions.bits() as i32);
+
+    // Nor shut out, or take over, someone who holds more: deactivating the admin, or resending
+    // the activation link (readable in the demo outbox) of a more privileged newcomer.
+    let (code, body) = call::<SetResellerUserActive>(&portal, Some(&uma), json!({ "id": admin.id, "active": false })).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{body}");
+    assert!(stored(DEMO_EMAIL).await.unwrap().active, "still active");
+    let admin_session = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let (boss, _) = create(&portal, &admin_session, "Bea Boss", "bea@demo-reseller.example", Permissions::all()).await;
+    let (code, body) = call::<ResendActivation>(&portal, Some(&uma), json!({ "id": boss.id })).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{body}");
+    // Within her own rights she may.
+    let (code, body) = call::<SetResellerUserActive>(&portal, Some(&uma), json!({ "id": bob.id, "active": false })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
 }
 
 #[tokio::test]

@@ -27,11 +27,12 @@ pub struct AppContext {
     pub demo: bool,
     /// Seals and opens secrets stored in the database (PBX credentials).
     pub secrets: domain::secret::SecretBox,
-    /// Wakes the mail worker when a change queued an email.
+    /// Wakes the mail worker; registered with `domain::db::wake_on_commit`, so every committed
+    /// change wakes it (no door does it by hand).
     pub mail_queued: std::sync::Arc<tokio::sync::Notify>,
     /// The address browsers reach the portal at (links in emails), without a trailing `/`.
     pub public_url: String,
-    /// Wakes the PBX sync worker when a change scheduled a sync.
+    /// Wakes the PBX sync worker, like `mail_queued` after every commit.
     pub sync_requested: std::sync::Arc<tokio::sync::Notify>,
 }
 

@@ -105,7 +105,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str, permissi
     client_name(name).map_err(|m| Error::invalid("name", m))?;
     let permissions = grantable(actor, permissions)?;
     let name = name.trim();
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     // Two creates with one name queue up here, so the uniqueness check below cannot race.
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let active = api_client::Entity::find()
@@ -151,7 +151,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str, permissi
 /// working at once. Revoking revoked credentials changes nothing.
 pub async fn revoke(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<()> {
     actor.require(Permission::RestApiAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let client = api_client::Entity::find_by_id(id)
         .filter(api_client::Column::ResellerId.eq(actor.reseller_id))
         .one(&txn)
@@ -192,7 +192,7 @@ pub async fn issue_token(db: &DatabaseConnection, client_id: &str, secret: &str)
     }
     let token = new_token();
     let now = Utc::now();
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     // Housekeeping: the client's expired tokens are of no use to anyone.
     api_token::Entity::delete_many()
         .filter(api_token::Column::ApiClientId.eq(client.id))

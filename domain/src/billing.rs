@@ -186,7 +186,7 @@ pub async fn run(db: &DatabaseConnection, actor: &Actor, period: &str) -> Result
     let total = format_cents(total_cents(&lines)?);
     let encoded = serde_json::to_string(&lines).map_err(|e| Error::Internal(format!("encoding billing lines: {e}")))?;
 
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let inserted = billing_run::ActiveModel {
         reseller_id: Set(owner.id),
         period: Set(period.to_string()),

@@ -45,7 +45,7 @@ pub async fn view(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -
 /// chosen at creation and is kept as it is.
 pub async fn update(db: &DatabaseConnection, actor: &Actor, customer_id: &str, version: i32, form: &ConnectionForm, enabled: bool) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     // The reseller's lock serialises this with template changes (a template's type may change
     // while no customer uses it); then the customer's.
     lock_reseller(&txn, actor.reseller_id).await?;

@@ -80,7 +80,7 @@ pub struct CustomerChange {
 /// customer's version afterwards. Any refusal leaves the customer exactly as it was.
 pub async fn apply(db: &sea_orm::DatabaseConnection, actor: &Actor, id: &str, change: &CustomerChange) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     if change.details.as_ref().is_some_and(|d| d.in_house == Some(true)) {
         // Before the customer's lock, in the order `create` takes them.
         lock_reseller(&txn, actor.reseller_id).await?;

@@ -156,7 +156,7 @@ pub async fn add(
     let mut errors = form.validate();
     errors.check("roles", roles.validate());
     errors.into_result()?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let email_key = model::field::email_key(&form.email);
@@ -200,7 +200,7 @@ pub async fn add(
 pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64, version: i32, roles: Roles) -> Result<CustomerUser> {
     actor.require(Permission::CustomerAdministrator)?;
     roles.validate().map_err(|m| Error::invalid("roles", m))?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let user = user_of(&txn, &c, user_id).await?;
@@ -248,7 +248,7 @@ pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str
 /// the PBX is remembered as ignored, so the next sync does not import them again.
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let user = user_of(&txn, &c, user_id).await?;
@@ -321,7 +321,7 @@ async fn ignored_of(db: &impl ConnectionTrait, c: &customer::Model, time: impl F
 /// roles) while the PBX lists them.
 pub async fn import_again(db: &DatabaseConnection, actor: &Actor, customer_id: &str, pbx_id: &str) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let row = ignored_pbx_user::Entity::find()
@@ -343,7 +343,7 @@ pub async fn import_again(db: &DatabaseConnection, actor: &Actor, customer_id: &
 /// Queues the user's invitation again.
 pub async fn resend_invitation(db: &DatabaseConnection, actor: &Actor, customer_id: &str, user_id: i64) -> Result<CustomerUser> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let user = user_of(&txn, &c, user_id).await?;

@@ -2,7 +2,7 @@
 
 use crate::migration::Migrator;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbErr};
 
 pub use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
@@ -61,22 +61,89 @@ pub struct WriteGate(#[allow(dead_code)] Option<tokio::sync::OwnedMutexGuard<()>
 /// orders writers, it must never be able to deadlock one.
 const GATE_WAIT: Duration = Duration::from_secs(10);
 
-/// Begins a transaction that may write, behind this process's [`WriteGate`] for the database.
-/// Keep the gate until the transaction ends: `let (_gate, txn) = db::begin(db).await?;`.
-pub async fn begin(db: &DatabaseConnection) -> Result<(WriteGate, sea_orm::DatabaseTransaction), DbErr> {
-    use sea_orm::TransactionTrait;
-    static GATES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>>> =
-        std::sync::LazyLock::new(Default::default);
-    let mut gate = WriteGate(None);
-    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf();
-        let lock = GATES.lock().unwrap_or_else(|e| e.into_inner()).entry(file).or_default().clone();
-        match tokio::time::timeout(GATE_WAIT, lock.lock_owned()).await {
-            Ok(guard) => gate = WriteGate(Some(guard)),
-            Err(_) => tracing::warn!("waited {GATE_WAIT:?} for the SQLite write gate; going on without it"),
+/// A unit of work: a transaction that may write, holding this process's [`WriteGate`] for the
+/// database until it ends, so no write path can forget the gate. Every change is one service
+/// call in one `Work`; a caller that combines services hands them the same `Work`. Committing
+/// wakes the background workers (mail, PBX sync) registered with [`wake_on_commit`], so no door
+/// has to remember to; they look for due work and find it only once it is committed.
+///
+/// Dropped without [`Work::commit`], everything in it is rolled back.
+pub struct Work {
+    txn: sea_orm::DatabaseTransaction,
+    _gate: WriteGate,
+}
+
+impl Work {
+    /// Begins a unit of work on `db` (after waiting at the write gate on SQLite).
+    pub async fn begin(db: &DatabaseConnection) -> Result<Work, DbErr> {
+        use sea_orm::TransactionTrait;
+        static GATES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>>> =
+            std::sync::LazyLock::new(Default::default);
+        let mut gate = WriteGate(None);
+        if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf();
+            let lock = GATES.lock().unwrap_or_else(|e| e.into_inner()).entry(file).or_default().clone();
+            match tokio::time::timeout(GATE_WAIT, lock.lock_owned()).await {
+                Ok(guard) => gate = WriteGate(Some(guard)),
+                Err(_) => tracing::warn!("waited {GATE_WAIT:?} for the SQLite write gate; going on without it"),
+            }
         }
+        Ok(Work { txn: db.begin().await?, _gate: gate })
     }
-    Ok((gate, db.begin().await?))
+
+    /// Commits, releases the gate, then wakes the registered workers.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let Work { txn, _gate } = self;
+        txn.commit().await?;
+        drop(_gate);
+        wake_workers();
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Work {
+    fn get_database_backend(&self) -> sea_orm::DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+/// The workers woken after each commit (held weakly: a stopped server's go away).
+static WORKERS: std::sync::Mutex<Vec<std::sync::Weak<tokio::sync::Notify>>> = std::sync::Mutex::new(Vec::new());
+
+/// Wakes `worker` after every committed [`Work`] in this process (the mail worker and the PBX
+/// sync worker register here; waking is a hint to look for due work, never a promise of any).
+pub fn wake_on_commit(worker: &std::sync::Arc<tokio::sync::Notify>) {
+    let mut workers = WORKERS.lock().unwrap_or_else(|e| e.into_inner());
+    workers.retain(|w| w.strong_count() > 0);
+    workers.push(std::sync::Arc::downgrade(worker));
+}
+
+fn wake_workers() {
+    let workers = WORKERS.lock().unwrap_or_else(|e| e.into_inner());
+    for worker in workers.iter().filter_map(std::sync::Weak::upgrade) {
+        worker.notify_one();
+    }
 }
 
 /// Whether the database answers a trivial query: the readiness probe.

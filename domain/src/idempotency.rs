@@ -82,8 +82,8 @@ pub async fn earlier(db: &impl ConnectionTrait, reseller_id: i64, key: &str, bod
 /// Remembers the response to `key`. If a concurrent request stored one first, returns what
 /// that one left instead (so both answer the same).
 pub async fn remember(db: &DatabaseConnection, reseller_id: i64, key: &str, body: &[u8], status: u16, response: &str) -> Result<Earlier> {
-    // Behind the write gate like every write on the create path (see `db::begin`).
-    let (_gate, txn) = crate::db::begin(db).await?;
+    // Behind the write gate like every write on the create path (see `db::Work`).
+    let txn = crate::db::Work::begin(db).await?;
     let inserted = api_idempotency::ActiveModel {
         reseller_id: Set(reseller_id),
         key_hash: Set(digest(key.as_bytes())),

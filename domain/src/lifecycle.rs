@@ -58,7 +58,7 @@ fn status_of(c: &customer::Model) -> CustomerStatus {
 /// still collected and it is still billed. Returns the new version.
 pub async fn disable(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     let version = set_active(&txn, actor, &c, false).await?;
@@ -87,7 +87,7 @@ pub(crate) async fn set_active(txn: &impl ConnectionTrait, actor: &Actor, c: &cu
 /// Re-enables a disabled customer.
 pub async fn reenable(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     let version = set_active(&txn, actor, &c, true).await?;
@@ -108,7 +108,7 @@ fn check_confirmation(c: &customer::Model, confirm_name: &str) -> Result<()> {
 /// confirm. A terminated customer is read-only, its PBX sync stops, and nothing reinstates it.
 pub async fn terminate(db: &DatabaseConnection, actor: &Actor, id: &str, confirm_name: &str, on: Option<&str>) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     let (today, owner) = today(&txn, actor.reseller_id).await?;
@@ -191,7 +191,7 @@ async fn terminate_row(db: &impl ConnectionTrait, c: &customer::Model, zone: &st
 /// Cancels a scheduled termination (before its day).
 pub async fn cancel_termination(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     let version = cancel_scheduled(&txn, actor, &c).await?;
@@ -218,7 +218,7 @@ pub(crate) async fn cancel_scheduled(txn: &impl ConnectionTrait, actor: &Actor, 
 /// Ends a running trial: from today the customer is a paying account.
 pub async fn convert_trial(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     if c.trial_expires_on.is_none() {
@@ -248,7 +248,7 @@ async fn end_trial(db: &impl ConnectionTrait, c: &customer::Model, last_day: Nai
 /// customer's first day.
 pub async fn extend_trial(db: &DatabaseConnection, actor: &Actor, id: &str, until: &str) -> Result<i32> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&c)?;
     let Some(current) = c.trial_expires_on else {
@@ -307,7 +307,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             .await?;
         for c in due {
             let Some(day) = c.terminate_on else { continue };
-            let (_gate, txn) = crate::db::begin(db).await?;
+            let txn = crate::db::Work::begin(db).await?;
             // The claim: only the caller whose update changes the row does the rest.
             let claimed = customer::Entity::update_many()
                 .col_expr(customer::Column::Version, Expr::col(customer::Column::Version))
@@ -334,7 +334,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             .await?;
         for c in ended {
             let Some(last_day) = c.trial_expires_on else { continue };
-            let (_gate, txn) = crate::db::begin(db).await?;
+            let txn = crate::db::Work::begin(db).await?;
             let claimed = customer::Entity::update_many()
                 .col_expr(customer::Column::TrialExpiresOn, Expr::value(None::<NaiveDate>))
                 .col_expr(customer::Column::TrialEndedOn, Expr::value(Some(last_day)))
@@ -378,7 +378,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             if c.trial_warned_for == Some(last_day) {
                 continue;
             }
-            let (_gate, txn) = crate::db::begin(db).await?;
+            let txn = crate::db::Work::begin(db).await?;
             let claimed = customer::Entity::update_many()
                 .col_expr(customer::Column::TrialWarnedFor, Expr::value(Some(last_day)))
                 .filter(customer::Column::Id.eq(c.id))

@@ -70,7 +70,7 @@ fn time_zone(name: &str) -> Result<(), String> {
 
 pub async fn create_reseller(db: &DatabaseConnection, input: ResellerInput) -> Result<reseller::Model> {
     validate_reseller(&input)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let name_key = input.name.trim().to_lowercase();
     if reseller::Entity::find().filter(reseller::Column::NameKey.eq(&name_key)).one(&txn).await?.is_some() {
         return Err(Error::invalid("name", format!("A reseller named '{}' already exists.", input.name.trim())));
@@ -95,7 +95,7 @@ pub async fn create_reseller(db: &DatabaseConnection, input: ResellerInput) -> R
 }
 
 pub async fn update_reseller(db: &DatabaseConnection, name: &str, changes: ResellerChanges) -> Result<reseller::Model> {
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let current = find_reseller(&txn, name).await?;
     let current_types = product_type_codes(&txn, current.id).await?;
     let merged = ResellerInput {

@@ -163,7 +163,7 @@ pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Dur
 pub async fn mark_sent(db: &DatabaseConnection, id: i64) -> Result<()> {
     use sea_orm::ExprTrait as _;
     let now = Utc::now();
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let Some(row) = outbox::Entity::find_by_id(id).one(&txn).await? else {
         return Ok(());
     };
@@ -205,7 +205,7 @@ pub async fn mark_undeliverable(db: &DatabaseConnection, id: i64, error: &str, n
 }
 
 async fn failed_attempt(db: &DatabaseConnection, id: i64, error: &str, now: DateTime<Utc>, policy: &RetryPolicy, permanent: bool) -> Result<AfterFailure> {
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let Some(row) = outbox::Entity::find_by_id(id).one(&txn).await? else {
         return Ok(AfterFailure::Stale);
     };

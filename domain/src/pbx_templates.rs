@@ -182,7 +182,7 @@ pub async fn create(db: &DatabaseConnection, secrets: &SecretBox, actor: &Actor,
     actor.require(Permission::CustomerAdministrator)?;
     form.validate(true).into_result()?;
     let form = normalized(form);
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     lock_reseller(&txn, actor.reseller_id).await?;
     if name_taken(&txn, actor.reseller_id, &form.name, None).await? {
         return Err(name_error(&form.name));
@@ -241,7 +241,7 @@ pub async fn update(
     actor.require(Permission::CustomerAdministrator)?;
     let mut errors = form.validate(false);
     let form = normalized(form);
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     lock_reseller(&txn, actor.reseller_id).await?;
     let current = owned(&txn, actor.reseller_id, id).await?;
     let customers = customers_using(&txn, id).await?;
@@ -359,7 +359,7 @@ fn in_use(name: &str, customers: u64) -> Error {
 /// Deletes a template no customer uses.
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     lock_reseller(&txn, actor.reseller_id).await?;
     let current = owned(&txn, actor.reseller_id, id).await?;
     let customers = customers_using(&txn, id).await?;

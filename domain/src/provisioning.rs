@@ -149,7 +149,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
     if let Some(existing) = find_by_request_key(db, actor.reseller_id, key).await? {
         return Ok(existing);
     }
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     lock_reseller(&txn, actor.reseller_id).await?;
     // Everything is checked under the lock: a concurrent request may have used the last
     // in-house slot, taken the name, changed the template, or been the first click of this

@@ -69,7 +69,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, portal_url: &str, fo
     actor.require(Permission::ManageUsers)?;
     form.validate(true).into_result()?;
     check_grant(actor, Permissions::default(), form.permissions)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let email_key = field::email_key(&form.email);
     if reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(&email_key)).one(&txn).await?.is_some() {
@@ -193,7 +193,7 @@ async fn send_activation(db: &impl ConnectionTrait, owner: &reseller::Model, use
 /// Sends a new activation link to a user who has not set a password yet.
 pub async fn resend_activation(db: &DatabaseConnection, actor: &Actor, portal_url: &str, id: i64) -> Result<()> {
     actor.require(Permission::ManageUsers)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let user = owned(&txn, actor, id).await?;
     check_outranks(actor, &user)?;
     if user.password_hash.is_some() {
@@ -213,7 +213,7 @@ pub async fn resend_activation(db: &DatabaseConnection, actor: &Actor, portal_ur
 pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, form: &UserForm) -> Result<ResellerUserView> {
     actor.require(Permission::ManageUsers)?;
     form.validate(false).into_result()?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let user = owned(&txn, actor, id).await?;
     let before = Permissions::from_bits(user.permissions as u32);
@@ -246,7 +246,7 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, form: &User
 /// Deactivates (`active` false: signed out everywhere, cannot sign in) or reactivates a user.
 pub async fn set_active(db: &DatabaseConnection, actor: &Actor, id: i64, active: bool) -> Result<ResellerUserView> {
     actor.require(Permission::ManageUsers)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
     let user = owned(&txn, actor, id).await?;
     if actor.user_id == Some(user.id) && !active {
@@ -312,7 +312,7 @@ pub async fn activate(db: &DatabaseConnection, token: &str, new_password: &str) 
     let user = activation_for(db, token).await?;
     check_new_password(new_password, &[&user.email, &user.display_name]).map_err(|m| Error::invalid("password", m))?;
     let hash = password::hash(new_password).await?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     // Spending the link is the claim: of two simultaneous uses only one changes the row.
     let spent = user_token::Entity::update_many()
         .col_expr(user_token::Column::UsedAt, Expr::value(Utc::now()))
@@ -352,7 +352,7 @@ pub async fn change_password(
     }
     check_new_password(new_password, &[&user.email, &user.display_name]).map_err(|m| Error::invalid("new_password", m))?;
     let hash = password::hash(new_password).await?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     reseller_user::Entity::update_many()
         .col_expr(reseller_user::Column::PasswordHash, Expr::value(Some(hash)))
         .filter(reseller_user::Column::Id.eq(user.id))

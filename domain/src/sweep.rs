@@ -68,7 +68,7 @@ async fn sweep<E: EntityTrait>(db: &DatabaseConnection, id: E::Column, expired: 
     let mut deleted = 0;
     for _ in 0..MAX_BATCHES {
         let batch = Query::select().column(id).from(E::default()).and_where(expired.clone()).limit(BATCH).to_owned();
-        let (_gate, txn) = crate::db::begin(db).await?;
+        let txn = crate::db::Work::begin(db).await?;
         let result = E::delete_many().filter(id.in_subquery(batch)).exec(&txn).await?;
         txn.commit().await?;
         deleted += result.rows_affected;

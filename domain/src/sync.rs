@@ -123,7 +123,7 @@ pub(crate) async fn unschedule(db: &impl ConnectionTrait, connection_id: i64) ->
 /// "Sync now" on the PBX tab: schedules the customer's connection at once.
 pub async fn sync_now(db: &DatabaseConnection, actor: &Actor, customer_id: &str) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     let c = lock_owned(&txn, actor.reseller_id, customer_id).await?;
     ensure_changeable(&c)?;
     let conn = pbx_connection::Entity::find()
@@ -471,7 +471,7 @@ async fn still_ours(db: &impl ConnectionTrait, claim: &Claim) -> Result<std::res
 /// Records a failed run and schedules the retry.
 async fn fail(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, conn: &pbx_connection::Model, run_id: i64, error: &str) -> Result<()> {
     let now = Utc::now();
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     finish_run(&txn, run_id, Outcome::Failed, Counts::default(), error, now).await?;
     match still_ours(&txn, claim).await? {
         Ok(current) => {
@@ -558,7 +558,7 @@ fn cleaned(user: &PbxUser) -> std::result::Result<(String, String), String> {
 /// Stores what the PBX listed: one transaction, under the customer's row lock.
 async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, conn: &pbx_connection::Model, run_id: i64, found: Found) -> Result<RunResult> {
     let now = Utc::now();
-    let (_gate, txn) = crate::db::begin(db).await?;
+    let txn = crate::db::Work::begin(db).await?;
     // The customer's row lock first (a write before any read: see `provisioning::lock_owned`),
     // so edits on the Users tab and this sync run one after the other.
     customer::Entity::update_many()

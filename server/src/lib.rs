@@ -73,6 +73,9 @@ impl Portal {
             sync_requested: Default::default(),
             public_url: config.public_url(),
         };
+        // The workers look for due work after every commit (`domain::db::Work::commit`).
+        domain::db::wake_on_commit(&ctx.mail_queued);
+        domain::db::wake_on_commit(&ctx.sync_requested);
         let syncer = syncer::Syncer::new(
             syncer::SyncerSettings {
                 sync: domain::sync::SyncSettings {
@@ -100,7 +103,7 @@ impl Portal {
     pub async fn serve(self, listener: TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let ctx = &self.state.ctx;
-        let scheduler = self.scheduler.map(|s| tokio::spawn(s.run(ctx.db.clone(), ctx.auth.clone(), ctx.mail_queued.clone(), stopped.clone())));
+        let scheduler = self.scheduler.map(|s| tokio::spawn(s.run(ctx.db.clone(), ctx.auth.clone(), stopped.clone())));
         let syncer = self.syncer.map(|syncer| tokio::spawn(syncer.run(ctx.db.clone(), ctx.sync_requested.clone(), stopped.clone())));
         let worker = self.mailer.map(|mailer| tokio::spawn(mailer.run(ctx.db.clone(), ctx.mail_queued.clone(), stopped)));
         let router = http::router(self.state);

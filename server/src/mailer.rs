@@ -4,7 +4,7 @@
 //! Each email is claimed for a lease (`domain::outbox::claim_due`) before it is sent, so two
 //! workers on one database never send the same email; one claimed by a worker that stopped
 //! midway becomes claimable again when its lease runs out. The worker wakes when a service
-//! queued an email (`AppContext::mail_queued`) and otherwise every `poll_interval`.
+//! queued an email (`AppContext::mail_queued`, woken by every commit: `domain::db::Work`) and otherwise every `poll_interval`.
 //! Without `--smtp-url` there is no worker: emails stay queued (demo mode lists them).
 
 use chrono::Utc;

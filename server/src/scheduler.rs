@@ -6,9 +6,8 @@
 //! records, old sign-in failures), in bounded batches.
 
 use domain::db::DatabaseConnection;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 pub struct Scheduler {
     /// How often to look for due work.
@@ -22,9 +21,8 @@ impl Default for Scheduler {
 }
 
 impl Scheduler {
-    /// Runs until `stop` turns true (or its sender goes away). Wakes the mail worker when it
-    /// queued emails.
-    pub async fn run(self, db: DatabaseConnection, auth: domain::auth::AuthPolicy, mail_queued: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+    /// Runs until `stop` turns true (or its sender goes away).
+    pub async fn run(self, db: DatabaseConnection, auth: domain::auth::AuthPolicy, mut stop: watch::Receiver<bool>) {
         loop {
             match domain::sweep::run(&db, &auth, chrono::Utc::now()).await {
                 Ok(swept) if swept.total() > 0 => tracing::info!(?swept, "swept expired records"),
@@ -33,9 +31,7 @@ impl Scheduler {
             }
             match domain::lifecycle::run_due(&db).await {
                 Ok(done) => {
-                    if done.warned > 0 {
-                        mail_queued.notify_one();
-                    }
+                    // Warning emails wake the mail worker as their commit does.
                     if done != Default::default() {
                         tracing::info!(terminated = done.terminated, trials_converted = done.converted, trials_warned = done.warned, "scheduled work done");
                     }

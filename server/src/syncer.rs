@@ -1,6 +1,6 @@
 //! The PBX sync worker: runs due user syncs (`domain::sync`) — up to `workers` at once — and
 //! keeps going until the server stops. It wakes when a change scheduled a sync
-//! (`AppContext::sync_requested`) and otherwise every `poll_interval`, which is how periodic
+//! (`AppContext::sync_requested`, woken by every commit: `domain::db::Work`) and otherwise every `poll_interval`, which is how periodic
 //! re-syncs and retries fall due. Claims make it safe to run in every server process on one
 //! database: each connection syncs in one place at a time.
 

@@ -51,8 +51,6 @@ pub async fn create_customer(customer: NewCustomer) -> Result<String, AppError> 
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     let id = domain::provisioning::create(&ctx.db, &actor, &customer).await?;
-    ctx.mail_queued.notify_one();
-    ctx.sync_requested.notify_one();
     Ok(id.to_string())
 }
 
@@ -83,7 +81,6 @@ pub async fn add_customer_user(id: String, user: PrimaryUserForm, roles: Roles) 
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     let added = domain::customer_users::add(&ctx.db, &actor, &id, &user, roles, None).await?;
-    ctx.mail_queued.notify_one();
     Ok(added)
 }
 
@@ -92,7 +89,6 @@ pub async fn set_customer_user_roles(id: String, user_id: i64, version: i32, rol
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     let user = domain::customer_users::set_roles(&ctx.db, &actor, &id, user_id, version, roles).await?;
-    ctx.mail_queued.notify_one();
     Ok(user)
 }
 
@@ -117,7 +113,6 @@ pub async fn import_pbx_user_again(id: String, pbx_id: String) -> Result<(), App
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     domain::customer_users::import_again(&ctx.db, &actor, &id, &pbx_id).await?;
-    ctx.sync_requested.notify_one();
     Ok(())
 }
 
@@ -126,7 +121,6 @@ pub async fn resend_invitation(id: String, user_id: i64) -> Result<CustomerUser,
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     let user = domain::customer_users::resend_invitation(&ctx.db, &actor, &id, user_id).await?;
-    ctx.mail_queued.notify_one();
     Ok(user)
 }
 
@@ -143,7 +137,6 @@ pub async fn update_connection(id: String, version: i32, form: ConnectionForm, e
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     let version = domain::connections::update(&ctx.db, &actor, &id, version, &form, enabled).await?;
-    ctx.sync_requested.notify_one();
     Ok(version)
 }
 
@@ -161,7 +154,6 @@ pub async fn sync_customer_now(id: String) -> Result<(), AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     domain::sync::sync_now(&ctx.db, &actor, &id).await?;
-    ctx.sync_requested.notify_one();
     Ok(())
 }
 

@@ -37,7 +37,6 @@ pub async fn update_pbx_template(id: i64, version: i32, form: TemplateForm) -> R
     let ctx = crate::ssr::context()?;
     let saved = domain::pbx_templates::update(&ctx.db, &ctx.secrets, &actor, id, version, &form).await?;
     // Customers connected through it may be due for a sync now.
-    ctx.sync_requested.notify_one();
     Ok(saved)
 }
 

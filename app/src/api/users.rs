@@ -19,7 +19,6 @@ pub async fn create_reseller_user(form: UserForm) -> Result<ResellerUserView, Ap
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     let user = domain::reseller_users::create(&ctx.db, &actor, &ctx.public_url, &form).await?;
-    ctx.mail_queued.notify_one();
     Ok(user)
 }
 
@@ -43,7 +42,6 @@ pub async fn resend_activation(id: i64) -> Result<(), AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     domain::reseller_users::resend_activation(&ctx.db, &actor, &ctx.public_url, id).await?;
-    ctx.mail_queued.notify_one();
     Ok(())
 }
 

@@ -193,8 +193,6 @@ pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, 
         roles: input.roles.map(Into::into).unwrap_or_else(model::roles::Roles::primary_default),
     };
     let id = domain::provisioning::create(&ctx.db, &who.actor, &new).await?;
-    ctx.mail_queued.notify_one();
-    ctx.sync_requested.notify_one();
     let id = id.to_string();
     let customer = current(&state, &who, &id).await?;
     created(&state, &who, key, COLLECTION, &id, CustomerData { data: customer }).await

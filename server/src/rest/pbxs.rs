@@ -164,7 +164,6 @@ pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, P
     let enabled = patch.enabled.unwrap_or(view.enabled);
     // The save is conditional on the version (a change in between is a 409).
     domain::connections::update(&ctx.db, &who.actor, &id, expected.unwrap_or(view.version), &form, enabled).await?;
-    ctx.sync_requested.notify_one();
     tagged(&state, &who, &id, &pbx_id).await
 }
 
@@ -187,6 +186,5 @@ pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, P
 pub(super) async fn sync(State(state): State<RestState>, Caller(who): Caller, Path((id, pbx_id)): Path<(String, String)>) -> Result<Response, ApiError> {
     owned_view(&state, &who, &id, &pbx_id).await?;
     domain::sync::sync_now(&state.app.ctx.db, &who.actor, &id).await?;
-    state.app.ctx.sync_requested.notify_one();
     Ok(answer(StatusCode::ACCEPTED, PbxData { data: this_connection(&state, &who, &id, &pbx_id).await? }))
 }

@@ -106,7 +106,6 @@ pub(super) async fn create(State(state): State<RestState>, Caller(who): Caller, 
         }
         Err(e) => return Err(e.into()),
     };
-    ctx.mail_queued.notify_one();
     Ok(super::created_now(&path, &user.id.to_string(), render(&user)))
 }
 
@@ -144,7 +143,6 @@ pub(super) async fn patch(State(state): State<RestState>, Caller(who): Caller, P
     }
     // The save is conditional on the version (a change in between is a 409).
     let user = domain::customer_users::set_roles(&ctx.db, &who.actor, &id, current.id, expected.unwrap_or(current.version), input.roles.into()).await?;
-    ctx.mail_queued.notify_one();
     Ok(tagged(user))
 }
 
@@ -223,6 +221,5 @@ pub(super) async fn removed(State(state): State<RestState>, Caller(who): Caller,
 )]
 pub(super) async fn import_again(State(state): State<RestState>, Caller(who): Caller, Path((id, pbx_user_id)): Path<(String, String)>) -> Result<Response, ApiError> {
     domain::customer_users::import_again(&state.app.ctx.db, &who.actor, &id, &pbx_user_id).await?;
-    state.app.ctx.sync_requested.notify_one();
     Ok(StatusCode::NO_CONTENT.into_response())
 }

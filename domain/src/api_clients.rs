@@ -107,7 +107,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str, permissi
     let name = name.trim();
     let txn = crate::db::Work::begin(db).await?;
     // Two creates with one name queue up here, so the uniqueness check below cannot race.
-    crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
+    crate::scope::lock_reseller(&txn, actor.reseller_id).await?;
     let active = api_client::Entity::find()
         .filter(api_client::Column::ResellerId.eq(actor.reseller_id))
         .filter(api_client::Column::RevokedAt.is_null())

@@ -16,7 +16,7 @@
 //! `(reseller_id, period)` index settles two runs racing: the loser returns the winner's run.
 
 use crate::activity::{self, Actor};
-use crate::customers::local_date;
+use crate::common::local_date;
 use crate::entity::{billing_run, customer, in_house_change, product_type, reseller};
 use std::collections::HashMap;
 use crate::{Error, Result};

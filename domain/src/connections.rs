@@ -3,7 +3,7 @@
 
 use crate::activity::{self, Actor};
 use crate::entity::{pbx_connection, pbx_template};
-use crate::provisioning::{ensure_changeable, lock_owned, lock_reseller, owned};
+use crate::scope::{ensure_changeable, lock_owned, lock_reseller, owned};
 use crate::{Error, Result};
 use model::customer_form::ConnectionView;
 use model::pbx::{ConnectionForm, PbxKind};

@@ -6,7 +6,8 @@
 use crate::activity::Actor;
 use crate::lifecycle;
 use crate::entity::{customer, product_type};
-use crate::provisioning::{change_details, ensure_changeable, lock_owned, lock_reseller};
+use crate::provisioning::change_details;
+use crate::scope::{ensure_changeable, lock_owned, lock_reseller};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use crate::{Error, Result};
 use model::Permission;
@@ -138,5 +139,15 @@ async fn current_details(db: &impl ConnectionTrait, c: &customer::Model) -> Resu
         trial: c.trial_expires_on.is_some(),
         trial_expires_on: c.trial_expires_on.map(|d| d.to_string()).unwrap_or_default(),
         in_house: c.in_house,
+    })
+}
+
+/// Saves the Details tab: `version` is the one the user loaded; if anyone saved in between,
+/// nothing is written and the user is told (optimistic concurrency).
+pub async fn save_details(db: &sea_orm::DatabaseConnection, actor: &Actor, id: &str, version: i32, form: &DetailsForm) -> Result<i32> {
+    let change = CustomerChange { details: Some(DetailsPatch::whole(form)), expected_version: Some(version), ..Default::default() };
+    apply(db, actor, id, &change).await.map_err(|e| match e {
+        Error::PreconditionFailed => crate::provisioning::stale(),
+        e => e,
     })
 }

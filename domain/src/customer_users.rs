@@ -3,28 +3,18 @@
 
 use crate::activity::{self, Actor};
 use crate::entity::{customer, customer_user, ignored_pbx_user, reseller};
-use crate::provisioning::{ensure_changeable, lock_owned, owned};
+use crate::common::roles_of;
+use crate::scope::{ensure_changeable, lock_owned, owned};
 use crate::{outbox, Error, Result};
 use chrono::Utc;
 use model::customer_form::{CustomerUser, IgnoredPbxUser, PrimaryUserForm, USER_PAGE_SIZE, UserPage, UserQuery};
-use model::roles::{Invitation, Roles, Supervisor};
+use model::roles::{Invitation, Roles};
 use model::Permission;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set, SqlErr,
 };
-
-pub(crate) fn roles_of(u: &customer_user::Model) -> Roles {
-    Roles {
-        essential: u.essential,
-        professional: u.professional,
-        real_time: u.real_time,
-        agent: u.agent,
-        supervisor: Supervisor::parse(&u.supervisor).unwrap_or_default(),
-        user_admin: u.user_admin,
-    }
-}
 
 /// A user the reseller adds in the portal (wizard or Users tab), not yet inserted.
 pub(crate) fn portal_user(customer_id: uuid::Uuid, form: &PrimaryUserForm, roles: Roles, invitation: Invitation) -> customer_user::ActiveModel {
@@ -99,7 +89,7 @@ fn searched(users: sea_orm::Select<customer_user::Entity>, search: &str) -> sea_
     if search.is_empty() {
         return users;
     }
-    let pattern = format!("%{}%", crate::customers::escape_like(&search.to_lowercase()));
+    let pattern = format!("%{}%", crate::common::escape_like(&search.to_lowercase()));
     users.filter(
         Condition::any()
             .add(Expr::expr(Func::lower(Expr::col(customer_user::Column::DisplayName))).like(LikeExpr::new(pattern.clone()).escape('\\')))

@@ -1,6 +1,7 @@
 //! Customers: the grid's query (and, as the product grows, every rule about customers).
 
 use crate::entity::{customer, product_type, reseller, reseller_product_type};
+use crate::common::{escape_like, local_date};
 use crate::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use model::customer::{CustomerPage, CustomerRow, CustomerStatus, GridQuery, ProductTypeOption, SortColumn};
@@ -9,27 +10,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait, Select,
 };
-
-/// The lower-cased text the grid's search looks in: every visible column of the row.
-pub fn search_text(
-    name: &str,
-    created_on: NaiveDate,
-    status: CustomerStatus,
-    reference: &str,
-    product_type: &str,
-    country: &str,
-) -> String {
-    format!("{name}\u{1f}{created_on}\u{1f}{}\u{1f}{reference}\u{1f}{product_type}\u{1f}{country}", status.label())
-        .to_lowercase()
-}
-
-/// The day `at` falls on in the reseller's time zone.
-pub fn local_date(at: DateTime<Utc>, time_zone: &str) -> NaiveDate {
-    match time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => at.with_timezone(&tz).date_naive(),
-        Err(_) => at.date_naive(),
-    }
-}
 
 #[derive(FromQueryResult)]
 struct GridRow {
@@ -59,7 +39,7 @@ pub async fn grid(db: &impl ConnectionTrait, reseller_id: i64, query: &GridQuery
     Ok(CustomerPage { rows, total, product_types, trials_ending_soon })
 }
 
-/// How many of the reseller's trials end within `lifecycle::TRIAL_WARNING_DAYS` days.
+/// How many of the reseller's trials end within `model::customer::TRIAL_WARNING_DAYS` days.
 async fn trials_ending_soon(db: &impl ConnectionTrait, reseller_id: i64) -> Result<u64> {
     let owner = reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?;
     let today = local_date(Utc::now(), &owner.time_zone);
@@ -67,7 +47,7 @@ async fn trials_ending_soon(db: &impl ConnectionTrait, reseller_id: i64) -> Resu
         .filter(customer::Column::ResellerId.eq(reseller_id))
         .filter(customer::Column::Status.ne(CustomerStatus::Terminated.as_str()))
         .filter(customer::Column::TrialExpiresOn.gte(today))
-        .filter(customer::Column::TrialExpiresOn.lte(today + chrono::Duration::days(crate::lifecycle::TRIAL_WARNING_DAYS)))
+        .filter(customer::Column::TrialExpiresOn.lte(today + chrono::Duration::days(model::customer::TRIAL_WARNING_DAYS)))
         .count(db)
         .await?)
 }
@@ -188,18 +168,6 @@ pub async fn api_page(
     Ok((rows, total))
 }
 
-/// Makes `%`, `_` and `\` in the user's search match themselves.
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The product types a reseller may sell, by name.
 pub async fn product_type_options(db: &impl ConnectionTrait, reseller_id: i64) -> Result<Vec<ProductTypeOption>> {
     let types = product_type::Entity::find()
@@ -209,30 +177,4 @@ pub async fn product_type_options(db: &impl ConnectionTrait, reseller_id: i64) -
         .all(db)
         .await?;
     Ok(types.into_iter().map(|t| ProductTypeOption { code: t.code, name: t.name }).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_wildcards_in_a_search_match_literally() {
-        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
-    }
-
-    #[test]
-    fn search_text_holds_every_visible_column_lower_cased() {
-        let d = NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
-        let t = search_text("Acme Ltd", d, CustomerStatus::Disabled, "REF-9", "Call Analytics Pro", "GB");
-        for part in ["acme ltd", "2026-03-09", "disabled", "ref-9", "call analytics pro", "gb"] {
-            assert!(t.contains(part), "{part}");
-        }
-    }
-
-    #[test]
-    fn dates_are_the_resellers_calendar_day() {
-        let late = DateTime::parse_from_rfc3339("2026-06-30T23:30:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(local_date(late, "Europe/London").to_string(), "2026-07-01");
-        assert_eq!(local_date(late, "America/New_York").to_string(), "2026-06-30");
-    }
 }

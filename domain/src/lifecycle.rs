@@ -14,9 +14,9 @@
 //! database, each item is done exactly once, and a restart simply finds what is still due.
 
 use crate::activity::{self, Actor};
-use crate::customers::{local_date, search_text};
+use crate::common::{local_date, search_text};
 use crate::entity::{customer, pbx_connection, product_type, reseller, reseller_user};
-use crate::provisioning::{ensure_changeable, lock_owned};
+use crate::scope::{ensure_changeable, lock_owned};
 use crate::{Error, Result, outbox};
 use chrono::{Duration, NaiveDate, Utc};
 use model::Permission;
@@ -24,8 +24,7 @@ use model::customer::CustomerStatus;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-/// How many days before its end a trial is announced.
-pub const TRIAL_WARNING_DAYS: i64 = 7;
+pub use model::customer::TRIAL_WARNING_DAYS;
 /// How far ahead a termination can be scheduled.
 pub const LONGEST_SCHEDULE_DAYS: i64 = 3 * 366;
 

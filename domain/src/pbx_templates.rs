@@ -2,7 +2,7 @@
 //! platform, used by many of its customers' connections. The master secret is write-only: it is
 //! sealed with the installation's key on the way in and only ever opened on the server.
 
-use crate::provisioning::lock_reseller;
+use crate::scope::lock_reseller;
 use crate::activity::{self, Actor};
 use crate::entity::{pbx_connection, pbx_template};
 use crate::pbx::{Connector, DEFAULT_TIMEOUT, Pbx, Settings};
@@ -385,25 +385,15 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
     Ok(())
 }
 
-/// The associated data a template's secret is sealed with: the secret opens for this
-/// template's row only.
+/// The associated data a template's secret is sealed with (see [`SecretBox::open_template`]).
 pub fn secret_context(id: i64) -> String {
-    format!("pbx_template:{id}")
+    crate::secret::template_context(id)
 }
 
-/// The template's master secret in plain text ("" when none is stored), for the server's PBX
-/// connectors. Never send it to a browser or an API client.
-pub fn open(secrets: &SecretBox, template: &pbx_template::Model) -> Result<String> {
-    if template.secret_sealed.is_empty() {
-        return Ok(String::new());
-    }
-    secrets.open_for(&template.secret_sealed, &secret_context(template.id))
-}
-
-/// [`open`] for the reseller's template `id`.
+/// The master secret of the reseller's template `id` (see [`SecretBox::open_template`]).
 pub async fn open_secret(db: &impl ConnectionTrait, secrets: &SecretBox, reseller_id: i64, id: i64) -> Result<String> {
     let template = owned(db, reseller_id, id).await?;
-    open(secrets, &template)
+    secrets.open_template(&template)
 }
 
 /// Re-seals secrets stored before they were bound to their template (start-up, once: after it
@@ -476,7 +466,7 @@ pub async fn test_connection(
             message: format!("Too many connection tests at once: try again in {} second(s).", retry_after.as_secs()),
         });
     }
-    let secret = open(secrets, &template)?;
+    let secret = secrets.open_template(&template)?;
     let kind = PbxKind::parse(&template.kind).ok_or_else(|| Error::Internal(format!("template {id} has an unknown kind")))?;
     let settings = Settings {
         kind,

@@ -2,7 +2,8 @@
 //! optimistic-concurrency save. Every rule is checked here, whichever door the call came from.
 
 use crate::activity::{self, Actor};
-use crate::customers::{local_date, search_text};
+use crate::common::{local_date, search_text};
+use crate::scope::{lock_reseller, owned};
 use crate::entity::{customer, pbx_connection, pbx_template, product_type, reseller, reseller_product_type, reseller_user};
 use crate::{outbox, Error, Result};
 use chrono::{Duration, NaiveDate, Utc};
@@ -19,41 +20,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 pub const REQUEST_KEY_MAX: usize = 64;
-
-/// The customer `id` if it belongs to `reseller_id`. A malformed id, a missing one and another
-/// reseller's are the same `NotFound`.
-pub async fn owned(db: &impl ConnectionTrait, reseller_id: i64, id: &str) -> Result<customer::Model> {
-    let id = Uuid::parse_str(id.trim()).map_err(|_| Error::NotFound)?;
-    customer::Entity::find_by_id(id)
-        .filter(customer::Column::ResellerId.eq(reseller_id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)
-}
-
-/// Starts a change to one customer: takes its row lock (a write that changes nothing) before
-/// anything is read, so concurrent changes to one customer run one after another — rules that
-/// span rows (e.g. "at least one User Administrator") hold, and SQLite never has to upgrade a
-/// read transaction (which would fail instead of waiting). Then loads the customer, scoped to
-/// the reseller.
-pub async fn lock_owned(db: &impl ConnectionTrait, reseller_id: i64, id: &str) -> Result<customer::Model> {
-    let uuid = Uuid::parse_str(id.trim()).map_err(|_| Error::NotFound)?;
-    customer::Entity::update_many()
-        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version))
-        .filter(customer::Column::Id.eq(uuid))
-        .filter(customer::Column::ResellerId.eq(reseller_id))
-        .exec(db)
-        .await?;
-    owned(db, reseller_id, id).await
-}
-
-/// Refuses changes to a terminated customer: it is read-only.
-pub fn ensure_changeable(customer: &customer::Model) -> Result<()> {
-    if customer.status == CustomerStatus::Terminated.as_str() {
-        return Err(Error::Conflict("This customer is terminated and can no longer be changed.".into()));
-    }
-    Ok(())
-}
 
 async fn reseller_of(db: &impl ConnectionTrait, reseller_id: i64) -> Result<reseller::Model> {
     reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)
@@ -122,19 +88,6 @@ fn name_taken(name: &str) -> Error {
 
 fn parse_day(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok()
-}
-
-/// Takes the reseller's row lock for the rest of the transaction, so creates and in-house
-/// changes of one reseller happen one after another: two concurrent requests can never both
-/// take the last in-house slot. (On SQLite this write also takes the database's write lock up
-/// front, instead of failing to upgrade a read transaction later.)
-pub(crate) async fn lock_reseller(db: &impl ConnectionTrait, reseller_id: i64) -> Result<()> {
-    reseller::Entity::update_many()
-        .col_expr(reseller::Column::InHouseAllowance, Expr::col(reseller::Column::InHouseAllowance))
-        .filter(reseller::Column::Id.eq(reseller_id))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Creates the customer with its primary user, roles, PBX connection, activity entry and
@@ -310,21 +263,6 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: &str) -> Resul
         created_by: created_by.unwrap_or_else(|| "System".into()),
         version: c.version,
         rules: details_rules(db, actor.reseller_id, Some(c.id)).await?,
-    })
-}
-
-/// Saves the Details tab: `version` is the one the user loaded; if anyone saved in between,
-/// nothing is written (optimistic concurrency). One call of [`crate::customer_change::apply`],
-/// the service REST `PATCH` uses too.
-pub async fn update(db: &DatabaseConnection, actor: &Actor, id: &str, version: i32, form: &DetailsForm) -> Result<i32> {
-    let change = crate::customer_change::CustomerChange {
-        details: Some(crate::customer_change::DetailsPatch::whole(form)),
-        expected_version: Some(version),
-        ..Default::default()
-    };
-    crate::customer_change::apply(db, actor, id, &change).await.map_err(|e| match e {
-        Error::PreconditionFailed => stale(),
-        e => e,
     })
 }
 

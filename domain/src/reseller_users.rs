@@ -12,7 +12,7 @@
 
 use crate::activity::{self, Actor};
 use crate::auth::{new_token, token_hash};
-use crate::customers::local_date;
+use crate::common::local_date;
 use crate::entity::{reseller, reseller_user, session, user_token};
 use crate::{Error, Result, outbox, password};
 use chrono::{Duration, Utc};
@@ -70,7 +70,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, portal_url: &str, fo
     form.validate(true).into_result()?;
     check_grant(actor, Permissions::default(), form.permissions)?;
     let txn = crate::db::Work::begin(db).await?;
-    crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
+    crate::scope::lock_reseller(&txn, actor.reseller_id).await?;
     let email_key = field::email_key(&form.email);
     if reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(&email_key)).one(&txn).await?.is_some() {
         return Err(Error::invalid("email", "A user with this email already exists."));
@@ -214,7 +214,7 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, form: &User
     actor.require(Permission::ManageUsers)?;
     form.validate(false).into_result()?;
     let txn = crate::db::Work::begin(db).await?;
-    crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
+    crate::scope::lock_reseller(&txn, actor.reseller_id).await?;
     let user = owned(&txn, actor, id).await?;
     let before = Permissions::from_bits(user.permissions as u32);
     if actor.user_id == Some(user.id) && before != form.permissions {
@@ -247,7 +247,7 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, form: &User
 pub async fn set_active(db: &DatabaseConnection, actor: &Actor, id: i64, active: bool) -> Result<ResellerUserView> {
     actor.require(Permission::ManageUsers)?;
     let txn = crate::db::Work::begin(db).await?;
-    crate::provisioning::lock_reseller(&txn, actor.reseller_id).await?;
+    crate::scope::lock_reseller(&txn, actor.reseller_id).await?;
     let user = owned(&txn, actor, id).await?;
     if actor.user_id == Some(user.id) && !active {
         return Err(Error::Conflict("You cannot deactivate yourself.".into()));

@@ -89,6 +89,22 @@ impl SecretBox {
     }
 }
 
+/// The associated data a PBX template's secret is sealed with: it opens for that row only.
+pub fn template_context(id: i64) -> String {
+    format!("pbx_template:{id}")
+}
+
+impl SecretBox {
+    /// A template's master secret in plain text ("" when none is stored), for the server's PBX
+    /// connectors. Never send it to a browser or an API client.
+    pub fn open_template(&self, template: &crate::entity::pbx_template::Model) -> crate::Result<String> {
+        if template.secret_sealed.is_empty() {
+            return Ok(String::new());
+        }
+        self.open_for(&template.secret_sealed, &template_context(template.id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -167,7 +167,7 @@ async fn insert_customer(
     let created_at = Utc::now() - Duration::days(40 - age_days * 4);
     let status_value = model::customer::CustomerStatus::parse(status).unwrap_or_default();
     let reseller_zone = reseller::Entity::find_by_id(reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
-    let created_on = crate::customers::local_date(created_at, &reseller_zone);
+    let created_on = crate::common::local_date(created_at, &reseller_zone);
     let id = uuid::Uuid::new_v4();
     customer::ActiveModel {
         id: Set(id),
@@ -187,7 +187,7 @@ async fn insert_customer(
         created_at: Set(created_at),
         created_by: Set(created_by),
         version: Set(1),
-        search_text: Set(crate::customers::search_text(name, created_on, status_value, reference, &pt.name, country)),
+        search_text: Set(crate::common::search_text(name, created_on, status_value, reference, &pt.name, country)),
         request_key: Set(None),
         trial_ended_on: Set(None),
         trial_warned_for: Set(None),

@@ -23,7 +23,7 @@
 use crate::activity::{self, Actor};
 use crate::entity::{customer, customer_user, pbx_connection, pbx_sync_run, pbx_template, reseller};
 use crate::pbx::{Connector, Pbx, PbxError, PbxUser, Progress, Settings};
-use crate::provisioning::{ensure_changeable, lock_owned, owned};
+use crate::scope::{ensure_changeable, lock_owned, owned};
 use crate::secret::SecretBox;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -404,7 +404,7 @@ async fn discover(
     phase: &std::sync::Mutex<Phase>,
 ) -> std::result::Result<Found, Failure> {
     let template = pbx_template::Entity::find_by_id(conn.template_id).one(db).await?.ok_or(Error::NotFound)?;
-    let secret = crate::pbx_templates::open(secrets, &template)?;
+    let secret = secrets.open_template(&template)?;
     let kind = PbxKind::parse(&template.kind).ok_or_else(|| Error::Internal(format!("template {} has an unknown kind", template.id)))?;
     let tenant = if conn.directory_tenant_id.is_empty() { template.directory_tenant_id.as_str() } else { conn.directory_tenant_id.as_str() };
     let connector = Connector::new(
@@ -559,7 +559,7 @@ fn cleaned(user: &PbxUser) -> std::result::Result<(String, String), String> {
 async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, conn: &pbx_connection::Model, run_id: i64, found: Found) -> Result<RunResult> {
     let now = Utc::now();
     let txn = crate::db::Work::begin(db).await?;
-    // The customer's row lock first (a write before any read: see `provisioning::lock_owned`),
+    // The customer's row lock first (a write before any read: see `scope::lock_owned`),
     // so edits on the Users tab and this sync run one after the other.
     customer::Entity::update_many()
         .col_expr(customer::Column::Version, Expr::col(customer::Column::Version))
@@ -648,7 +648,7 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
                     changed = true;
                 }
                 if give_agent && !u.agent {
-                    let roles = crate::customer_users::roles_of(u).with(Role::Agent, true);
+                    let roles = crate::common::roles_of(u).with(Role::Agent, true);
                     change = change
                         .col_expr(customer_user::Column::Agent, Expr::value(roles.agent))
                         .col_expr(customer_user::Column::Essential, Expr::value(roles.essential));
@@ -700,7 +700,7 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
     // Imported users the PBX no longer lists go, unless somebody gave them a role.
     let gone: Vec<i64> = existing
         .iter()
-        .filter(|u| u.source == "pbx" && u.pbx_id.as_ref().is_some_and(|id| !listed.contains(id)) && crate::customer_users::roles_of(u) == Roles::default())
+        .filter(|u| u.source == "pbx" && u.pbx_id.as_ref().is_some_and(|id| !listed.contains(id)) && crate::common::roles_of(u) == Roles::default())
         .map(|u| u.id)
         .collect();
     for chunk in gone.chunks(500) {

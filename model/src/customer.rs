@@ -79,6 +79,9 @@ impl SortColumn {
 }
 
 pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
+
+/// How many days before its end a trial is announced (and counted as "ending soon").
+pub const TRIAL_WARNING_DAYS: i64 = 7;
 pub const SEARCH_MAX: usize = 100;
 
 /// Everything that decides which customers the grid shows. It lives in the URL, so a reload,

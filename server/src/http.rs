@@ -2,10 +2,12 @@
 //! sessions) and the health probes.
 
 use crate::config::Config;
+use crate::state::{panic_text, request_id_of};
+pub use crate::state::AppState;
 use app::ssr::{AppContext, ClientAddr, Session};
 use app::{shell, App};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRef, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,16 +22,6 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-
-/// What the handlers share.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub ctx: AppContext,
-    pub public_origin: String,
-    /// The REST API's per-client request budget.
-    pub api_limit: crate::rest::RateLimit,
-}
 
 /// Builds the whole application: pages, server functions, probes, static files, middleware.
 pub fn router(state: AppState) -> Router {
@@ -119,20 +111,6 @@ fn log_response(response: &Response, latency: Duration, _span: &tracing::Span) {
 
 /// The largest request body a server function reads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// The request id [`SetRequestIdLayer`] gave the request.
-pub fn request_id_of(request: &Request) -> String {
-    request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned()
-}
-
-/// What a panic said, for the log.
-pub fn panic_text(panic: &Box<dyn std::any::Any + Send + 'static>) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_else(|| "unknown panic".into())
-}
 
 /// A bug must never leave the browser with a dropped connection or a blank page: the panic is
 /// logged with the request id and the user gets a readable page quoting it.

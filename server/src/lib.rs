@@ -11,6 +11,7 @@ pub mod mailer;
 pub mod rest;
 pub mod scheduler;
 pub mod simulator;
+pub mod state;
 pub mod syncer;
 
 use app::ssr::AppContext;

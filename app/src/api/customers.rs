@@ -66,7 +66,7 @@ pub async fn load_customer(id: String) -> Result<CustomerDetail, AppError> {
 pub async fn update_customer(id: String, version: i32, details: DetailsForm) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::provisioning::update(&ctx.db, &actor, &id, version, &details).await?)
+    Ok(domain::customer_change::save_details(&ctx.db, &actor, &id, version, &details).await?)
 }
 
 #[server(input = Json)]
@@ -161,7 +161,7 @@ pub async fn sync_customer_now(id: String) -> Result<(), AppError> {
 pub async fn customer_activity(id: String) -> Result<Vec<ActivityEntry>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    let customer = domain::provisioning::owned(&ctx.db, actor.reseller_id, &id).await?;
+    let customer = domain::scope::owned(&ctx.db, actor.reseller_id, &id).await?;
     Ok(domain::activity::for_customer(&ctx.db, actor.reseller_id, customer.id, 200).await?)
 }
 

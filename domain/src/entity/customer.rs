@@ -25,7 +25,7 @@ pub struct Model {
     pub created_by: Option<i64>,
     /// Bumped on every change: optimistic concurrency for edits.
     pub version: i32,
-    /// Lower-cased text of every grid column, kept up to date by `customers::search_text`,
+    /// Lower-cased text of every grid column, kept up to date by `common::search_text`,
     /// so the grid's search is one substring test per row.
     pub search_text: String,
     /// The wizard's request key: a second submission of the same wizard finds this customer

@@ -77,7 +77,7 @@ pub async fn seed(db: &sea_orm::DatabaseConnection, reseller_name: &str, count: 
                     created_at: Set(created_at),
                     created_by: Set(None),
                     version: Set(1),
-                    search_text: Set(domain::customers::search_text(&name, created_at.date_naive(), status, &reference, &pt.name, country)),
+                    search_text: Set(domain::common::search_text(&name, created_at.date_naive(), status, &reference, &pt.name, country)),
                     request_key: Set(None),
                     trial_ended_on: Set(None),
                     trial_warned_for: Set(None),

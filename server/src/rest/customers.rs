@@ -37,7 +37,7 @@ async fn current(state: &RestState, who: &ApiCaller, id: &str) -> Result<Custome
 }
 
 async fn owned(state: &RestState, who: &ApiCaller, id: &str) -> Result<domain::entity::customer::Model, ApiError> {
-    Ok(domain::provisioning::owned(&state.app.ctx.db, who.actor.reseller_id, id).await?)
+    Ok(domain::scope::owned(&state.app.ctx.db, who.actor.reseller_id, id).await?)
 }
 
 /// List customers, by name.

@@ -30,7 +30,7 @@ mod pbxs;
 pub mod schema;
 mod users;
 
-use crate::http::AppState;
+use crate::state::AppState;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -39,12 +39,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::api_clients::ApiCaller;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use schema::{ErrorBody, OAuthError, TokenResponse};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::num::NonZeroU32;
-use std::sync::Arc;
 
 /// The largest page a list returns.
 pub const MAX_PAGE_SIZE: u64 = 1000;
@@ -52,16 +49,7 @@ pub const MAX_PAGE_SIZE: u64 = 1000;
 pub const MAX_PAGE_INDEX: u64 = 1_000_000;
 const DEFAULT_PAGE_SIZE: u64 = 50;
 
-/// Requests per minute per API client.
-#[derive(Clone)]
-pub struct RateLimit(Arc<DefaultKeyedRateLimiter<String>>);
-
-impl RateLimit {
-    pub fn per_minute(n: u32) -> RateLimit {
-        let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
-        RateLimit(Arc::new(RateLimiter::keyed(Quota::per_minute(n))))
-    }
-}
+pub use crate::state::RateLimit;
 
 #[derive(Clone)]
 struct RestState {
@@ -270,11 +258,11 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// under; the connection is never just dropped.
 pub async fn catch_panics(request: Request, next: Next) -> Response {
     use futures::FutureExt;
-    let request_id = crate::http::request_id_of(&request);
+    let request_id = crate::state::request_id_of(&request);
     match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => {
-            tracing::error!(%request_id, detail = crate::http::panic_text(&panic), "API handler panicked");
+            tracing::error!(%request_id, detail = crate::state::panic_text(&panic), "API handler panicked");
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

@@ -91,7 +91,7 @@ async fn insert(portal: &TestPortal, c: NewCustomer<'_>) -> uuid::Uuid {
     let db = portal.database().await;
     let owner = demo_reseller(portal).await;
     let pt = product_type::Entity::find().filter(product_type::Column::Code.eq(c.product_type)).one(&db).await.unwrap().unwrap();
-    let created_on = domain::customers::local_date(c.created_at, &owner.time_zone);
+    let created_on = domain::common::local_date(c.created_at, &owner.time_zone);
     let id = uuid::Uuid::new_v4();
     customer::ActiveModel {
         id: Set(id),
@@ -110,7 +110,7 @@ async fn insert(portal: &TestPortal, c: NewCustomer<'_>) -> uuid::Uuid {
         created_at: Set(c.created_at),
         created_by: Set(None),
         version: Set(1),
-        search_text: Set(domain::customers::search_text(c.name, created_on, c.status, c.reference, &pt.name, "GB")),
+        search_text: Set(domain::common::search_text(c.name, created_on, c.status, c.reference, &pt.name, "GB")),
         request_key: Set(None),
         trial_ended_on: Set(c.trial_ended_on),
         trial_warned_for: Set(None),
@@ -123,7 +123,7 @@ async fn insert(portal: &TestPortal, c: NewCustomer<'_>) -> uuid::Uuid {
 
 /// The demo reseller's previous month (London): always ended.
 fn previous_month() -> Period {
-    let today = domain::customers::local_date(Utc::now(), "Europe/London");
+    let today = domain::common::local_date(Utc::now(), "Europe/London");
     Period::new(today.year(), today.month()).unwrap().previous()
 }
 
@@ -215,7 +215,7 @@ async fn a_past_month_is_billed_by_day_with_the_operators_prices() {
 async fn only_ended_months_can_be_run() {
     let portal = spawn().await;
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
-    let today = domain::customers::local_date(Utc::now(), "Europe/London");
+    let today = domain::common::local_date(Utc::now(), "Europe/London");
     let current = Period::new(today.year(), today.month()).unwrap();
     let next = Period::new(today.year() + 1, 1).unwrap();
     for period in [current.to_string(), next.to_string(), "2025-6".into(), "June 2025".into(), "2025-13".into(), String::new()] {
@@ -256,7 +256,7 @@ async fn a_month_runs_once_and_every_download_of_it_is_the_same() {
         .unwrap()
         .into_iter()
         .filter(|c| {
-            let created = domain::customers::local_date(c.created_at, &owner.time_zone);
+            let created = domain::common::local_date(c.created_at, &owner.time_zone);
             let created_month = Period::new(created.year(), created.month()).unwrap();
             created_month <= month && c.terminate_on.is_none_or(|t| t > first_day)
         })

@@ -46,7 +46,7 @@ async fn add_bulk_customers(portal: &TestPortal, count: usize) {
                 created_at: Set(now),
                 created_by: Set(None),
                 version: Set(1),
-                search_text: Set(domain::customers::search_text(&name, now.date_naive(), model::customer::CustomerStatus::Active, &format!("B-{i}"), &pt.name, "GB")),
+                search_text: Set(domain::common::search_text(&name, now.date_naive(), model::customer::CustomerStatus::Active, &format!("B-{i}"), &pt.name, "GB")),
                 request_key: Set(None),
                 trial_ended_on: Set(None),
                 trial_warned_for: Set(None),

@@ -36,7 +36,7 @@ async fn actions(portal: &TestPortal, id: uuid::Uuid, action: &str) -> Vec<activ
 
 /// Today in the demo reseller's time zone.
 fn today() -> chrono::NaiveDate {
-    domain::customers::local_date(Utc::now(), "Europe/London")
+    domain::common::local_date(Utc::now(), "Europe/London")
 }
 
 #[tokio::test]
@@ -164,7 +164,7 @@ async fn trials_are_converted_extended_warned_about_and_run_out_once() {
     let id = delta.id.to_string();
     let end = delta.trial_expires_on.expect("Delta is on a trial");
     let db = portal.database().await;
-    let latest = domain::customers::local_date(delta.created_at, "Europe/London") + Duration::days(60);
+    let latest = domain::common::local_date(delta.created_at, "Europe/London") + Duration::days(60);
 
     // The grid announces it (it ends within a week).
     let (_, page) = call::<ListCustomers>(&portal, &s, json!({ "query": model::customer::GridQuery::default() })).await;

@@ -22,7 +22,6 @@ use std::collections::HashMap;
 use crate::{Error, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, SecondsFormat, Utc};
 use model::billing::{format_cents, BillingLine, BillingOverview, BillingRun, BillingRunSummary, BillingStart, Period, MONTHS_OFFERED};
-use model::customer::CustomerStatus;
 use model::Permission;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -324,7 +323,7 @@ async fn billable_customers(db: &impl ConnectionTrait, reseller_id: i64, period:
             Ok(BillableCustomer {
                 in_house_changes: changes.remove(&c.id).unwrap_or_default(),
                 id: c.id,
-                terminated: CustomerStatus::parse(&c.status) == Some(CustomerStatus::Terminated),
+                terminated: c.status == customer::Status::Terminated,
                 trial_last_day: c.trial_expires_on.or(c.trial_ended_on),
                 name: c.name,
                 reference: c.reference,

@@ -45,7 +45,7 @@ async fn trials_ending_soon(db: &impl ConnectionTrait, reseller_id: i64) -> Resu
     let today = local_date(Utc::now(), &owner.time_zone);
     Ok(customer::Entity::find()
         .filter(customer::Column::ResellerId.eq(reseller_id))
-        .filter(customer::Column::Status.ne(CustomerStatus::Terminated.as_str()))
+        .filter(customer::Column::Status.ne(customer::Status::Terminated))
         .filter(customer::Column::TrialExpiresOn.gte(today))
         .filter(customer::Column::TrialExpiresOn.lte(today + chrono::Duration::days(model::customer::TRIAL_WARNING_DAYS)))
         .count(db)
@@ -115,7 +115,7 @@ fn filtered(reseller_id: i64, query: &GridQuery) -> Select<customer::Entity> {
         select = select.filter(Expr::col((customer::Entity, customer::Column::SearchText)).like(LikeExpr::new(pattern).escape('\\')));
     }
     if let Some(status) = query.status {
-        select = select.filter(customer::Column::Status.eq(status.as_str()));
+        select = select.filter(customer::Column::Status.eq(customer::Status::from(status)));
     }
     if let Some(code) = &query.product_type {
         let ids = Query::select()

@@ -39,7 +39,7 @@ async fn set_status(db: &impl ConnectionTrait, c: &customer::Model, zone: &str, 
     let pt = product_type::Entity::find_by_id(c.product_type_id).one(db).await?.ok_or(Error::NotFound)?;
     let text = search_text(&c.name, local_date(c.created_at, zone), status, &c.reference, &pt.name, &c.country);
     customer::Entity::update_many()
-        .col_expr(customer::Column::Status, Expr::value(status.as_str()))
+        .col_expr(customer::Column::Status, Expr::value(customer::Status::from(status)))
         .col_expr(customer::Column::TerminateOn, Expr::value(terminate_on))
         .col_expr(customer::Column::SearchText, Expr::value(text))
         .col_expr(customer::Column::Version, Expr::value(c.version + 1))
@@ -50,7 +50,7 @@ async fn set_status(db: &impl ConnectionTrait, c: &customer::Model, zone: &str, 
 }
 
 fn status_of(c: &customer::Model) -> CustomerStatus {
-    CustomerStatus::parse(&c.status).unwrap_or_default()
+    c.status.into()
 }
 
 /// Disables an active customer: its users are locked out of the analytics service, its data is
@@ -300,7 +300,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
 
         let due = customer::Entity::find()
             .filter(customer::Column::ResellerId.eq(owner.id))
-            .filter(customer::Column::Status.ne(CustomerStatus::Terminated.as_str()))
+            .filter(customer::Column::Status.ne(customer::Status::Terminated))
             .filter(customer::Column::TerminateOn.lte(today))
             .all(db)
             .await?;
@@ -311,7 +311,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             let claimed = customer::Entity::update_many()
                 .col_expr(customer::Column::Version, Expr::col(customer::Column::Version))
                 .filter(customer::Column::Id.eq(c.id))
-                .filter(customer::Column::Status.ne(CustomerStatus::Terminated.as_str()))
+                .filter(customer::Column::Status.ne(customer::Status::Terminated))
                 .filter(customer::Column::TerminateOn.eq(day))
                 .exec(&txn)
                 .await?;
@@ -327,7 +327,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
 
         let ended = customer::Entity::find()
             .filter(customer::Column::ResellerId.eq(owner.id))
-            .filter(customer::Column::Status.ne(CustomerStatus::Terminated.as_str()))
+            .filter(customer::Column::Status.ne(customer::Status::Terminated))
             .filter(customer::Column::TrialExpiresOn.lt(today))
             .all(db)
             .await?;
@@ -353,7 +353,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
 
         let ending = customer::Entity::find()
             .filter(customer::Column::ResellerId.eq(owner.id))
-            .filter(customer::Column::Status.ne(CustomerStatus::Terminated.as_str()))
+            .filter(customer::Column::Status.ne(customer::Status::Terminated))
             .filter(customer::Column::TrialExpiresOn.gte(today))
             .filter(customer::Column::TrialExpiresOn.lte(today + Duration::days(TRIAL_WARNING_DAYS)))
             .all(db)

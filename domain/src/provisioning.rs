@@ -158,7 +158,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
         notes: Set(d.notes.trim().to_owned()),
         trial_expires_on: Set(trial),
         in_house: Set(d.in_house),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status.into()),
         terminate_on: Set(None),
         created_at: Set(now),
         created_by: Set(actor.user_id),
@@ -257,7 +257,7 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: &str) -> Resul
         product_type_name: pt.name,
         product_type_locked: pt.locked,
         time_zone: c.time_zone,
-        status: CustomerStatus::parse(&c.status).unwrap_or_default(),
+        status: c.status.into(),
         terminate_on: c.terminate_on.map(|d| d.to_string()),
         created_at: activity::local_time(c.created_at, &owner.time_zone),
         created_by: created_by.unwrap_or_else(|| "System".into()),
@@ -297,7 +297,7 @@ pub(crate) async fn change_details(txn: &impl ConnectionTrait, actor: &Actor, cu
     let name = form.name.trim().to_owned();
     let reference = form.reference.trim().to_owned();
     let notes = form.notes.trim().to_owned();
-    let status = CustomerStatus::parse(&current.status).unwrap_or_default();
+    let status: CustomerStatus = current.status.into();
     let created_on = local_date(current.created_at, &owner.time_zone);
 
     let mut changes = Vec::new();

@@ -5,7 +5,6 @@
 
 use crate::entity::{customer, reseller};
 use crate::{Error, Result};
-use model::customer::CustomerStatus;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -39,7 +38,7 @@ pub async fn lock_owned(db: &impl ConnectionTrait, reseller_id: i64, id: &str) -
 
 /// Refuses changes to a terminated customer: it is read-only.
 pub fn ensure_changeable(customer: &customer::Model) -> Result<()> {
-    if customer.status == CustomerStatus::Terminated.as_str() {
+    if customer.status == customer::Status::Terminated {
         return Err(Error::Conflict("This customer is terminated and can no longer be changed.".into()));
     }
     Ok(())

@@ -181,7 +181,7 @@ async fn insert_customer(
         notes: Set(String::new()),
         trial_expires_on: Set(trial_days.map(|d| (Utc::now() + Duration::days(d)).date_naive())),
         in_house: Set(in_house),
-        status: Set(status.to_owned()),
+        status: Set(model::customer::CustomerStatus::parse(status).unwrap_or_default().into()),
         // A terminated demo customer stopped two days ago (billing reads the day).
         terminate_on: Set((status == "terminated").then(|| (Utc::now() - Duration::days(2)).date_naive())),
         created_at: Set(created_at),

@@ -28,7 +28,6 @@ use crate::secret::SecretBox;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use model::Permission;
-use model::customer::CustomerStatus;
 use model::pbx::PbxKind;
 use model::roles::{Invitation, Role, Roles};
 use model::sync::{Counts, Outcome, Phase, Reason, SyncRun, SyncState, SyncStatus};
@@ -276,7 +275,7 @@ pub async fn run(db: &DatabaseConnection, secrets: &SecretBox, http: &HttpClient
         return Ok(RunResult::Skipped);
     };
     let customer = customer::Entity::find_by_id(conn.customer_id).one(db).await?.ok_or(Error::NotFound)?;
-    if customer.status == CustomerStatus::Terminated.as_str() || !conn.enabled {
+    if customer.status == customer::Status::Terminated || !conn.enabled {
         pbx_connection::Entity::update_many()
             .col_expr(pbx_connection::Column::SyncDueAt, Expr::value(None::<DateTime<Utc>>))
             .col_expr(pbx_connection::Column::SyncClaim, Expr::value(None::<String>))
@@ -818,7 +817,7 @@ async fn status_of(db: &impl ConnectionTrait, c: &customer::Model, time: impl Fn
         Some(r) if r.outcome == Outcome::Succeeded => SyncState::Synced { at: r.finished_at.clone().unwrap_or_default() },
         Some(r) => SyncState::Failed { at: r.finished_at.clone().unwrap_or_default(), error: r.error.clone() },
     };
-    let terminated = c.status == CustomerStatus::Terminated.as_str();
+    let terminated = c.status == customer::Status::Terminated;
     let scheduled = conn.enabled && !terminated && !running;
     Ok(Some(SyncStatus {
         next_at: conn.sync_due_at.filter(|_| scheduled).map(|at| time(at.max(now))),

@@ -18,8 +18,8 @@ pub struct Model {
     pub notes: String,
     pub trial_expires_on: Option<Date>,
     pub in_house: bool,
-    /// `active`, `disabled` or `terminated`.
-    pub status: String,
+    /// Stored as `active`, `disabled` or `terminated`; never compared as text.
+    pub status: Status,
     pub terminate_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub created_by: Option<i64>,
@@ -66,3 +66,36 @@ impl Related<super::reseller::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A customer's life-cycle state as the database stores it (the browser's twin is
+/// [`model::customer::CustomerStatus`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Status {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "disabled")]
+    Disabled,
+    #[sea_orm(string_value = "terminated")]
+    Terminated,
+}
+
+impl From<Status> for model::customer::CustomerStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Active => model::customer::CustomerStatus::Active,
+            Status::Disabled => model::customer::CustomerStatus::Disabled,
+            Status::Terminated => model::customer::CustomerStatus::Terminated,
+        }
+    }
+}
+
+impl From<model::customer::CustomerStatus> for Status {
+    fn from(s: model::customer::CustomerStatus) -> Self {
+        match s {
+            model::customer::CustomerStatus::Active => Status::Active,
+            model::customer::CustomerStatus::Disabled => Status::Disabled,
+            model::customer::CustomerStatus::Terminated => Status::Terminated,
+        }
+    }
+}

@@ -72,7 +72,7 @@ pub async fn seed(db: &sea_orm::DatabaseConnection, reseller_name: &str, count: 
                     notes: Set(String::new()),
                     trial_expires_on: Set(None),
                     in_house: Set(false),
-                    status: Set(status.as_str().into()),
+                    status: Set(status.into()),
                     terminate_on: Set(None),
                     created_at: Set(created_at),
                     created_by: Set(None),

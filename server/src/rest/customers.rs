@@ -17,7 +17,7 @@ fn customer_json(c: domain::entity::customer::Model, product_type: &str) -> Cust
         product_type: product_type.to_owned(),
         country: c.country,
         time_zone: c.time_zone,
-        status: c.status,
+        status: model::customer::CustomerStatus::from(c.status).as_str().to_owned(),
         in_house: c.in_house,
         trial_expires_on: c.trial_expires_on.map(|d| d.to_string()),
         terminate_on: c.terminate_on.map(|d| d.to_string()),

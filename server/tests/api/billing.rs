@@ -105,7 +105,7 @@ async fn insert(portal: &TestPortal, c: NewCustomer<'_>) -> uuid::Uuid {
         notes: Set(String::new()),
         trial_expires_on: Set(None),
         in_house: Set(c.in_house),
-        status: Set(c.status.as_str().into()),
+        status: Set(c.status.into()),
         terminate_on: Set(c.terminate_on),
         created_at: Set(c.created_at),
         created_by: Set(None),

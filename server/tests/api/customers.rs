@@ -41,7 +41,7 @@ async fn add_bulk_customers(portal: &TestPortal, count: usize) {
                 notes: Set(String::new()),
                 trial_expires_on: Set(None),
                 in_house: Set(false),
-                status: Set("active".into()),
+                status: Set(domain::entity::customer::Status::Active),
                 terminate_on: Set(None),
                 created_at: Set(now),
                 created_by: Set(None),

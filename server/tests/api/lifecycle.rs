@@ -48,7 +48,7 @@ async fn disable_and_reenable_change_the_status_everywhere_and_are_logged() {
     let (code, body) = call::<DisableCustomer>(&portal, &s, json!({ "id": id })).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     let after = row(&portal, "Acme Logistics").await;
-    assert_eq!(after.status, "disabled");
+    assert_eq!(after.status, domain::entity::customer::Status::Disabled);
     assert!(after.search_text.contains("disabled"), "the grid finds it by its new status");
     assert_eq!(after.version, acme.version + 1);
     // Disabling again changes nothing.
@@ -59,7 +59,7 @@ async fn disable_and_reenable_change_the_status_everywhere_and_are_logged() {
     let (code, body) = call::<ReenableCustomer>(&portal, &s, json!({ "id": id })).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     let again = row(&portal, "Acme Logistics").await;
-    assert_eq!(again.status, "active");
+    assert_eq!(again.status, domain::entity::customer::Status::Active);
     assert!(again.search_text.contains("active"));
     assert_eq!(actions(&portal, acme.id, "customer.reenabled").await[0].actor, "Dana Demo");
 
@@ -79,7 +79,7 @@ async fn disable_and_reenable_change_the_status_everywhere_and_are_logged() {
     user.update(&db).await.unwrap();
     let (code, _) = call::<DisableCustomer>(&portal, &s, json!({ "id": id })).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
-    assert_eq!(row(&portal, "Acme Logistics").await.status, "active");
+    assert_eq!(row(&portal, "Acme Logistics").await.status, domain::entity::customer::Status::Active);
 }
 
 #[tokio::test]
@@ -96,7 +96,7 @@ async fn terminating_now_needs_the_name_and_makes_the_customer_read_only() {
     let (code, body) = call::<TerminateCustomer>(&portal, &s, json!({ "id": id, "confirm_name": "  acme LOGISTICS ", "on": null })).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     let gone = row(&portal, "Acme Logistics").await;
-    assert_eq!((gone.status.as_str(), gone.terminate_on), ("terminated", Some(today())));
+    assert_eq!((gone.status, gone.terminate_on), (domain::entity::customer::Status::Terminated, Some(today())));
     let db = portal.database().await;
     let conn = pbx_connection::Entity::find().filter(pbx_connection::Column::CustomerId.eq(acme.id)).one(&db).await.unwrap().unwrap();
     assert_eq!(conn.sync_due_at, None, "its PBX sync stops");
@@ -130,7 +130,7 @@ async fn a_scheduled_termination_can_be_cancelled_and_otherwise_happens_once_on_
     let (code, body) = call::<TerminateCustomer>(&portal, &s, json!({ "id": id, "confirm_name": "Acme Logistics", "on": day.to_string() })).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     let scheduled = row(&portal, "Acme Logistics").await;
-    assert_eq!((scheduled.status.as_str(), scheduled.terminate_on), ("active", Some(day)));
+    assert_eq!((scheduled.status, scheduled.terminate_on), (domain::entity::customer::Status::Active, Some(day)));
     let (_, detail) = call::<LoadCustomer>(&portal, &s, json!({ "id": id })).await;
     assert_eq!(detail["terminate_on"], json!(day.to_string()));
 
@@ -149,7 +149,7 @@ async fn a_scheduled_termination_can_be_cancelled_and_otherwise_happens_once_on_
     let (a, b) = tokio::join!(domain::lifecycle::run_due(&db), domain::lifecycle::run_due(&other));
     assert_eq!(a.unwrap().terminated + b.unwrap().terminated, 1);
     let done = row(&portal, "Acme Logistics").await;
-    assert_eq!((done.status.as_str(), done.terminate_on), ("terminated", Some(today())));
+    assert_eq!((done.status, done.terminate_on), (domain::entity::customer::Status::Terminated, Some(today())));
     let log = actions(&portal, acme.id, "customer.terminated").await;
     assert_eq!(log.len(), 1);
     assert_eq!((log[0].actor.as_str(), log[0].summary.clone()), ("System", format!("Terminated as scheduled for {}.", today())));

@@ -108,7 +108,7 @@ async fn connect_customer(portal: &TestPortal, template_id: i64, name: &str) {
         notes: Set(String::new()),
         trial_expires_on: Set(None),
         in_house: Set(false),
-        status: Set("active".into()),
+        status: Set(domain::entity::customer::Status::Active),
         terminate_on: Set(None),
         created_at: Set(now),
         created_by: Set(None),

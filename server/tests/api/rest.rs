@@ -136,7 +136,7 @@ async fn delete_terminates_once_and_the_log_names_the_client() {
     let res = portal.client.delete(portal.url(&format!("/api/v1/customers/{}", brightwater.id))).bearer_auth(&other).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let still = customer::Entity::find_by_id(brightwater.id).one(&db).await.unwrap().unwrap();
-    assert_eq!(still.status, "active");
+    assert_eq!(still.status, domain::entity::customer::Status::Active);
 }
 
 #[tokio::test]

@@ -1,0 +1,273 @@
+//! The customer page's PBX tab: the connection's settings and its live sync status.
+
+use crate::api::customers::{
+    customer_connection, customer_sync_status, sync_customer_now, update_connection,
+};
+use crate::components::error_panel::ErrorPanel;
+use crate::components::form::{CheckField, SelectField, TextField};
+use crate::AppError;
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use model::customer_form::ConnectionView;
+use model::pbx::PbxKind;
+use model::sync::{Outcome, Phase, SyncRun, SyncState, SyncStatus};
+use model::FieldErrors;
+use super::Problem;
+
+#[component]
+pub(super) fn PbxTab(id: String, read_only: bool) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let connection = LocalResource::new(move || customer_connection(id.get_value()));
+    // Bumped when the connection is saved, so the sync panel shows the new schedule at once.
+    let changed = RwSignal::new(0u32);
+    view! {
+        <h2>"PBX connection"</h2>
+        <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match connection.await {
+                    Ok(Some(view)) => EitherOf3::A(view! {
+                        <SyncPanel id=id.get_value() changed read_only />
+                        <ConnectionEditor id=id.get_value() view read_only changed />
+                    }),
+                    Ok(None) => EitherOf3::B(view! { <p class="empty-state">"This customer has no PBX connection."</p> }),
+                    Err(error) => EitherOf3::C(view! { <ErrorPanel error /> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ConnectionEditor(id: String, view: ConnectionView, read_only: bool, changed: RwSignal<u32>) -> impl IntoView {
+    let form = RwSignal::new(view.form.clone());
+    let enabled = RwSignal::new(view.enabled);
+    let version = RwSignal::new(view.version);
+    let templates = StoredValue::new(view.templates.clone());
+    let kind = Memo::new(move |_| {
+        let chosen = form.with(|f| f.template_id);
+        templates.with_value(|ts| ts.iter().find(|t| Some(t.id) == chosen).map(|t| t.kind))
+    });
+    let attempted = RwSignal::new(false);
+    let server_errors = RwSignal::new(FieldErrors::new());
+    let errors = Memo::new(move |_| form.with(|f| f.validate(kind.get())));
+    let error_for = move |key: &'static str| {
+        Signal::derive(move || {
+            attempted.get().then(|| errors.with(|e| e.get(key).map(str::to_owned))).flatten().or_else(|| server_errors.with(|e| e.get(key).map(str::to_owned)))
+        })
+    };
+    let save = Action::new(move |(id, v, f, e): &(String, i32, model::pbx::ConnectionForm, bool)| update_connection(id.clone(), *v, f.clone(), *e));
+    let saved = RwSignal::new(false);
+    // Any edit makes earlier verdicts stale.
+    Effect::new(move |first: Option<()>| {
+        form.track();
+        enabled.track();
+        if first.is_some() {
+            saved.set(false);
+            server_errors.set(FieldErrors::new());
+        }
+    });
+    let problem = RwSignal::new(None::<(String, bool)>);
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(v)) => {
+            version.set(v);
+            saved.set(true);
+            changed.update(|n| *n += 1);
+        }
+        Some(Err(AppError::Invalid(found))) => server_errors.set(found),
+        Some(Err(AppError::Refused(m))) => problem.set(Some((m, true))),
+        Some(Err(e)) => problem.set(Some((e.to_string(), false))),
+        None => {}
+    });
+    let template_options: Vec<(String, String)> =
+        view.templates.iter().map(|t| (t.id.to_string(), format!("{} ({})", t.name, t.kind.label()))).collect();
+    let sub_accounts = if view.form.auto_provision_sub_accounts { "Yes (set at creation)" } else { "No (set at creation)" };
+    view! {
+        <form class="stack" novalidate on:submit=move |ev| {
+            ev.prevent_default();
+            attempted.set(true);
+            saved.set(false);
+            problem.set(None);
+            if errors.with_untracked(|e| e.is_empty()) {
+                save.dispatch((id.clone(), version.get_untracked(), form.get_untracked(), enabled.get_untracked()));
+            }
+        }>
+            <h3>"Settings"</h3>
+            <fieldset class="plain" disabled=read_only>
+                <div class="stack">
+                    <CheckField id="pbx-enabled" label="Connection enabled" checked=enabled on_change=Callback::new(move |v| enabled.set(v))
+                        hint=Signal::derive(|| Some("When enabled, the portal connects to the PBX and imports its users.".to_string())) />
+                    <SelectField id="pbx-edit-template" label="PBX Template" required=true
+                        value=Signal::derive(move || form.with(|f| f.template_id.map(|i| i.to_string()).unwrap_or_default()))
+                        on_change=Callback::new(move |v: String| form.update(|f| f.template_id = v.parse().ok()))
+                        options=Signal::derive(move || template_options.clone()) error=error_for("template_id") />
+                    <div hidden=move || kind.get() != Some(PbxKind::Kazoo)>
+                        <TextField id="pbx-edit-account" label="Account ID" autocomplete="off"
+                            value=Signal::derive(move || form.with(|f| f.account_id.clone()))
+                            on_input=Callback::new(move |v| form.update(|f| f.account_id = v)) error=error_for("account_id") />
+                    </div>
+                    <div hidden=move || kind.get() != Some(PbxKind::Teams)>
+                        <TextField id="pbx-edit-tenant" label="Directory Tenant ID" autocomplete="off"
+                            value=Signal::derive(move || form.with(|f| f.directory_tenant_id.clone()))
+                            on_input=Callback::new(move |v| form.update(|f| f.directory_tenant_id = v)) error=error_for("directory_tenant_id") />
+                    </div>
+                    <CheckField id="pbx-edit-agent" label="Give PBX agents the Agent add-on"
+                        checked=Signal::derive(move || form.with(|f| f.auto_agent_addon))
+                        on_change=Callback::new(move |v| form.update(|f| f.auto_agent_addon = v)) />
+                    <div class="field"><span class="label">"Auto provision sub accounts"</span><p class="read-only">{sub_accounts}</p></div>
+                    <p class="hint">"The template's credentials are kept on the server and never shown here."</p>
+                </div>
+            </fieldset>
+            {move || problem.get().map(|(m, reload)| view! { <Problem message=m reload /> })}
+            {move || saved.get().then(|| view! { <p class="notice success" role="status">"Saved."</p> })}
+            {(!read_only).then(|| view! {
+                <div class="form-actions"><button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button></div>
+            })}
+        </form>
+    }
+}
+
+/// The user sync: its state (updated live while a run goes), "Sync now", and recent runs.
+#[component]
+fn SyncPanel(id: String, changed: RwSignal<u32>, read_only: bool) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let tick = RwSignal::new(0u32);
+    let status = LocalResource::new(move || {
+        tick.track();
+        changed.track();
+        customer_sync_status(id.get_value())
+    });
+    // Poll every second while a run is going or about to start, every ten seconds otherwise.
+    let busy = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(Some(s))) = status.get() {
+            busy.set(s.is_busy());
+        }
+    });
+    let seconds = StoredValue::new(0u32);
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            seconds.update_value(|n| *n += 1);
+            if busy.get_untracked() || seconds.get_value().is_multiple_of(10) {
+                tick.update(|n| *n += 1);
+            }
+        },
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let sync_now = Action::new(move |id: &String| sync_customer_now(id.clone()));
+    let problem = RwSignal::new(None::<String>);
+    Effect::new(move |_| match sync_now.value().get() {
+        Some(Ok(())) => {
+            problem.set(None);
+            busy.set(true);
+            tick.update(|n| *n += 1);
+        }
+        Some(Err(e)) => problem.set(Some(e.to_string())),
+        None => {}
+    });
+    view! {
+        <section class="sync-panel" aria-labelledby="sync-heading">
+            <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading sync status…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(Some(s)) => Either::Left(view! {
+                            <div class="tab-header">
+                                <h3 id="sync-heading">"User sync"</h3>
+                                {(!read_only).then(|| {
+                                    let can = s.can_sync_now;
+                                    view! {
+                                        <button type="button" class="link-button" disabled=move || !can || sync_now.pending().get()
+                                            on:click=move |_| { sync_now.dispatch(id.get_value()); }>
+                                            {move || if sync_now.pending().get() { "Asking…" } else { "Sync now" }}
+                                        </button>
+                                    }
+                                })}
+                            </div>
+                            <SyncSummary status=s />
+                        }.into_any()),
+                        Ok(None) => Either::Left(().into_any()),
+                        Err(error) => Either::Right(view! { <ErrorPanel error /> }),
+                    }
+                })}
+            </Transition>
+            {move || problem.get().map(|m| view! { <Problem message=m /> })}
+        </section>
+    }
+}
+
+#[component]
+fn SyncSummary(status: SyncStatus) -> impl IntoView {
+    let (class, line) = match &status.state {
+        SyncState::Disabled => ("sync-state disabled", "Connection disabled: no users are imported until it is enabled.".to_string()),
+        SyncState::NeverSynced => ("sync-state waiting", "Never synced. The first sync starts in a moment.".to_string()),
+        SyncState::Syncing { phase: Phase::Connecting, .. } => ("sync-state running", "Syncing: connecting to the PBX…".to_string()),
+        SyncState::Syncing { phase: Phase::Listing, found } => ("sync-state running", format!("Syncing: {found} users found so far…")),
+        SyncState::Syncing { phase: Phase::Saving, found } => ("sync-state running", format!("Syncing: saving {found} users…")),
+        SyncState::Synced { at } => ("sync-state ok", format!("Synced at {at}")),
+        SyncState::Failed { error, .. } => ("sync-state failed", format!("Failed: {error}")),
+    };
+    let running = matches!(status.state, SyncState::Syncing { .. });
+    let last = status.runs.iter().find(|r| r.outcome != Outcome::Running).cloned();
+    let next = status.next_at.clone().map(|at| if status.due_now { "Next sync: starting now".to_string() } else { format!("Next sync: {at}") });
+    let runs = status.runs.clone();
+    view! {
+        <p class=class role="status" aria-live="polite" data-testid="sync-state">
+            <strong>{line}</strong>
+            {running.then(|| view! { <progress aria-label="Sync progress"></progress> })}
+        </p>
+        {next.map(|n| view! { <p class="muted">{n}</p> })}
+        {last.map(|r| view! {
+            <dl class="sync-counts" aria-label="Last sync">
+                <div><dt>"Found"</dt><dd>{r.counts.found}</dd></div>
+                <div><dt>"Added"</dt><dd>{r.counts.added}</dd></div>
+                <div><dt>"Updated"</dt><dd>{r.counts.updated}</dd></div>
+                <div><dt>"Unchanged"</dt><dd>{r.counts.unchanged}</dd></div>
+                <div><dt>"Failed"</dt><dd>{r.counts.failed}</dd></div>
+                <div><dt>"Removed"</dt><dd>{r.counts.removed}</dd></div>
+            </dl>
+            {(!r.error.is_empty() && r.outcome == Outcome::Succeeded).then(|| view! { <p class="hint">{r.error.clone()}</p> })}
+        })}
+        {(!runs.is_empty()).then(|| view! {
+            <details class="sync-runs">
+                <summary>"Recent runs"</summary>
+                <div class="table-wrap">
+                    <table class="grid">
+                        <thead><tr>
+                            <th scope="col">"Started"</th><th scope="col">"Why"</th><th scope="col">"Result"</th><th scope="col">"Took"</th>
+                            <th scope="col">"Found"</th><th scope="col">"Added"</th><th scope="col">"Updated"</th><th scope="col">"Failed"</th><th scope="col">"Removed"</th>
+                        </tr></thead>
+                        <tbody>{runs.into_iter().map(|r| view! { <RunRow run=r /> }).collect_view()}</tbody>
+                    </table>
+                </div>
+            </details>
+        })}
+    }
+}
+
+#[component]
+fn RunRow(run: SyncRun) -> impl IntoView {
+    let result = match run.outcome {
+        Outcome::Running => "Running".to_string(),
+        Outcome::Succeeded => "Succeeded".to_string(),
+        Outcome::Failed => format!("Failed: {}", run.error),
+    };
+    let took = match run.duration_ms {
+        ms if ms < 1000 => format!("{ms} ms"),
+        ms if ms < 120_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        ms => format!("{} min", ms / 60_000),
+    };
+    view! {
+        <tr>
+            <td>{run.started_at}</td>
+            <td>{run.reason.label()}</td>
+            <td>{result}</td>
+            <td>{took}</td>
+            <td>{run.counts.found}</td>
+            <td>{run.counts.added}</td>
+            <td>{run.counts.updated}</td>
+            <td>{run.counts.failed}</td>
+            <td>{run.counts.removed}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,310 @@
+//! The customer page's Users tab: the customer's users and roles, invitations, removed PBX users.
+
+use crate::api::customers::{
+    add_customer_user, customer_users, ignored_pbx_users, import_pbx_user_again, remove_customer_user,
+    resend_invitation, set_customer_user_roles,
+};
+use crate::components::error_panel::ErrorPanel;
+use crate::components::form::TextField;
+use crate::components::roles::RolesEditor;
+use crate::AppError;
+use leptos::either::Either;
+use leptos::prelude::*;
+use model::customer_form::{CustomerUser, IgnoredPbxUser, PrimaryUserForm, UserQuery};
+use model::roles::{Invitation, Roles};
+use model::FieldErrors;
+use super::Problem;
+
+// The tabs below render only in the browser (see `in_browser`), so their data are local
+// resources.
+#[component]
+pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
+    let id = StoredValue::new(id);
+    // A customer synced from a big PBX has thousands of users: the tab searches and pages on
+    // the server.
+    let query = RwSignal::new(UserQuery { search: String::new(), page: 1 });
+    let users = LocalResource::new(move || customer_users(id.get_value(), query.get()));
+    let mut search = debounce(std::time::Duration::from_millis(250), move |text: String| {
+        query.set(UserQuery { search: text, page: 1 });
+    });
+    let adding = RwSignal::new(false);
+    let problem = RwSignal::new(None::<(String, bool)>);
+    let notice = RwSignal::new(None::<String>);
+    let ignored = LocalResource::new(move || ignored_pbx_users(id.get_value()));
+    let refresh = move || {
+        users.refetch();
+        ignored.refetch();
+    };
+    view! {
+        <div class="tab-header">
+            <h2>"Users"</h2>
+            {(!read_only).then(|| view! {
+                <button type="button" class="primary" on:click=move |_| adding.update(|a| *a = !*a) aria-expanded=move || adding.get().to_string()>
+                    "+ Add User"
+                </button>
+            })}
+        </div>
+        {move || notice.get().map(|n| view! { <p class="notice success" role="status">{n}</p> })}
+        {move || problem.get().map(|(m, reload)| view! { <Problem message=m reload /> })}
+        {move || adding.get().then(|| view! { <AddUser id=id.get_value() on_done=Callback::new(move |added: Option<String>| {
+            adding.set(false);
+            if let Some(name) = added {
+                notice.set(Some(format!("{name} was added.")));
+                refresh();
+            }
+        }) /> })}
+        <div class="field search-field">
+            <label for="user-search">"Search users"</label>
+            <input id="user-search" type="search" autocomplete="off" maxlength="200" placeholder="Name or email"
+                prop:value=move || query.with(|q| q.search.clone())
+                on:input=move |ev| search(event_target_value(&ev)) />
+        </div>
+        <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(page) if page.total == 0 => Either::Left(view! { <p class="empty-state">"No users yet."</p> }.into_any()),
+                    Ok(page) if page.matching == 0 => Either::Left(view! { <p class="empty-state">"No user matches this search."</p> }.into_any()),
+                    Ok(page) => {
+                        let (current, pages) = (page.page, page.pages());
+                        let first = u64::from(current - 1) * u64::from(page.page_size) + 1;
+                        let last = first + page.users.len() as u64 - 1;
+                        let count = if page.matching == page.total {
+                            format!("{first}–{last} of {} users", page.total)
+                        } else {
+                            format!("{first}–{last} of {} matching users ({} in all)", page.matching, page.total)
+                        };
+                        let go = move |to: u32| query.update(|q| q.page = to);
+                        Either::Left(view! {
+                            <div class="table-wrap">
+                                <table class="grid">
+                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Roles"</th><th scope="col">"Invitation"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                                    <tbody>
+                                        {page.users.into_iter().map(|user| view! {
+                                            <UserRow id=id.get_value() user read_only problem notice refresh=Callback::new(move |_| refresh()) />
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <nav class="pager" aria-label="User pages">
+                                <span class="pager-count">{count}</span>
+                                {(pages > 1).then(|| view! {
+                                    <span class="pager-pages">
+                                        <button type="button" class="link-button" disabled=current <= 1 on:click=move |_| go(current - 1)>"Previous"</button>
+                                        <span>{format!("Page {current} of {pages}")}</span>
+                                        <button type="button" class="link-button" disabled=current >= pages on:click=move |_| go(current + 1)>"Next"</button>
+                                    </span>
+                                })}
+                            </nav>
+                        }.into_any())
+                    }
+                    Err(error) => Either::Right(view! { <ErrorPanel error /> }),
+                }
+            })}
+        </Transition>
+        <Transition>
+            {move || Suspend::new(async move {
+                match ignored.await {
+                    Ok(list) if !list.is_empty() => Some(view! {
+                        <RemovedPbxUsers id=id.get_value() list read_only problem notice refresh=Callback::new(move |_| refresh()) />
+                    }),
+                    _ => None,
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// PBX users removed from the customer: the sync leaves them out until one is imported again.
+#[component]
+fn RemovedPbxUsers(
+    id: String,
+    list: Vec<IgnoredPbxUser>,
+    read_only: bool,
+    problem: RwSignal<Option<(String, bool)>>,
+    notice: RwSignal<Option<String>>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let import = Action::new(move |user: &IgnoredPbxUser| {
+        let user = user.clone();
+        async move { import_pbx_user_again(id.get_value(), user.pbx_id.clone()).await.map(|_| user.display_name) }
+    });
+    Effect::new(move |_| match import.value().get() {
+        Some(Ok(name)) => {
+            problem.set(None);
+            notice.set(Some(format!("{name} will be imported again at the next sync, which has been asked for.")));
+            refresh.run(());
+        }
+        Some(Err(e)) => problem.set(Some((e.to_string(), false))),
+        None => {}
+    });
+    view! {
+        <section class="removed-pbx-users" aria-labelledby="removed-pbx-users-heading">
+            <h3 id="removed-pbx-users-heading">{format!("Removed PBX users ({})", list.len())}</h3>
+            <p class="muted">"The PBX sync does not import these users again while they are listed here."</p>
+            <div class="table-wrap">
+                <table class="grid">
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Removed"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|user| {
+                            let label = format!("Import {} again", user.display_name);
+                            let removed = format!("{} by {}", user.removed_at, user.removed_by);
+                            view! {
+                                <tr>
+                                    <td class="name">{user.display_name.clone()}</td>
+                                    <td>{user.email.clone()}</td>
+                                    <td>{removed}</td>
+                                    <td>{(!read_only).then(|| view! {
+                                        <button type="button" class="link-button" aria-label=label disabled=move || import.pending().get()
+                                            on:click=move |_| { import.dispatch(user.clone()); }>"Import again"</button>
+                                    })}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn UserRow(
+    id: String,
+    user: CustomerUser,
+    read_only: bool,
+    problem: RwSignal<Option<(String, bool)>>,
+    notice: RwSignal<Option<String>>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let roles = RwSignal::new(user.roles);
+    let user = StoredValue::new(user);
+    let id = StoredValue::new(id);
+    let report = move |result: Result<String, AppError>| match result {
+        Ok(message) => {
+            problem.set(None);
+            notice.set(Some(message));
+            refresh.run(());
+        }
+        Err(AppError::Refused(m)) => problem.set(Some((m, true))),
+        Err(AppError::Invalid(e)) => problem.set(Some((e.0.first().map(|f| f.message.clone()).unwrap_or_default(), false))),
+        Err(e) => problem.set(Some((e.to_string(), false))),
+    };
+    let save_roles = Action::new(move |_: &()| {
+        let (uid, version, name) = user.with_value(|u| (u.id, u.version, u.display_name.clone()));
+        let roles = roles.get_untracked();
+        async move { set_customer_user_roles(id.get_value(), uid, version, roles).await.map(|_| format!("Roles of {name} saved.")) }
+    });
+    let resend = Action::new(move |_: &()| {
+        let (uid, name) = user.with_value(|u| (u.id, u.display_name.clone()));
+        async move { resend_invitation(id.get_value(), uid).await.map(|_| format!("Invitation to {name} queued.")) }
+    });
+    let remove = Action::new(move |_: &()| {
+        let (uid, name, from_pbx) = user.with_value(|u| (u.id, u.display_name.clone(), u.from_pbx));
+        let after = if from_pbx { " The PBX sync no longer imports them." } else { "" };
+        async move { remove_customer_user(id.get_value(), uid).await.map(|_| format!("{name} was removed.{after}")) }
+    });
+    for action in [save_roles, resend, remove] {
+        Effect::new(move |_| {
+            if let Some(result) = action.value().get() {
+                report(result);
+            }
+        });
+    }
+    let u = user.get_value();
+    let editor_id = format!("user-{}-roles", u.id);
+    let invitation = u.invitation;
+    view! {
+        <tr>
+            <td class="name">{u.display_name.clone()}{u.from_pbx.then(|| view! { <span class="tag">"From PBX"</span> })}</td>
+            <td>{u.email.clone()}</td>
+            <td class="wrap">{u.roles.summary()}</td>
+            <td><span class=format!("invitation invitation-{}", invitation.as_str())>{invitation.label()}</span></td>
+            <td><div class="row-actions">
+                {(!read_only).then(|| view! {
+                    <button type="button" class="link-button" aria-expanded=move || editing.get().to_string()
+                        on:click=move |_| editing.update(|e| *e = !*e)>"Edit roles"<span class="visually-hidden">{format!(" of {}", u.display_name)}</span></button>
+                    {(invitation != Invitation::NotInvited || u.roles.grants_access()).then(|| view! {
+                        <button type="button" class="link-button" disabled=move || resend.pending().get() on:click=move |_| { resend.dispatch(()); }>
+                            {if invitation == Invitation::NotInvited { "Send invitation" } else { "Resend invitation" }}
+                        </button>
+                    })}
+                    <button type="button" class="link-button danger" on:click=move |_| confirming.set(true)>"Remove"</button>
+                })}
+            </div></td>
+        </tr>
+        {move || confirming.get().then(|| view! {
+            <tr class="confirm-row"><td colspan="5">
+                <div class="confirm" role="alertdialog" aria-label="Confirm removal">
+                    <p>{user.with_value(|u| if u.from_pbx {
+                        format!("Remove {} from this customer? They lose access to the analytics service, and the PBX sync no longer imports them (until you choose “Import again” under Removed PBX users).", u.display_name)
+                    } else {
+                        format!("Remove {} from this customer? They lose access to the analytics service.", u.display_name)
+                    })}</p>
+                    <button type="button" class="danger-button" on:click=move |_| { confirming.set(false); remove.dispatch(()); }>"Remove user"</button>
+                    <button type="button" class="link-button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+            </td></tr>
+        })}
+        {move || editing.get().then(|| view! {
+            <tr class="editor-row"><td colspan="5">
+                <RolesEditor id=editor_id.clone() roles />
+                <div class="form-actions">
+                    <button type="button" class="primary" disabled=move || save_roles.pending().get()
+                        on:click=move |_| { editing.set(false); save_roles.dispatch(()); }>"Save roles"</button>
+                    <button type="button" class="link-button" on:click=move |_| { roles.set(user.with_value(|u| u.roles)); editing.set(false); }>"Cancel"</button>
+                </div>
+            </td></tr>
+        })}
+    }
+}
+
+#[component]
+fn AddUser(id: String, on_done: Callback<Option<String>>) -> impl IntoView {
+    let form = RwSignal::new(PrimaryUserForm::default());
+    let roles = RwSignal::new(Roles { essential: true, ..Roles::default() });
+    let attempted = RwSignal::new(false);
+    let server_errors = RwSignal::new(FieldErrors::new());
+    let problem = RwSignal::new(None::<String>);
+    let errors = Memo::new(move |_| form.with(|f| f.validate()));
+    let error_for = move |key: &'static str| {
+        Signal::derive(move || {
+            attempted.get().then(|| errors.with(|e| e.get(key).map(str::to_owned))).flatten().or_else(|| server_errors.with(|e| e.get(key).map(str::to_owned)))
+        })
+    };
+    let add = Action::new(move |(id, f, r): &(String, PrimaryUserForm, Roles)| add_customer_user(id.clone(), f.clone(), *r));
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(user)) => on_done.run(Some(user.display_name)),
+        Some(Err(AppError::Invalid(found))) => server_errors.set(found),
+        Some(Err(e)) => problem.set(Some(e.to_string())),
+        None => {}
+    });
+    let id = StoredValue::new(id);
+    view! {
+        <form class="stack add-user card inset" novalidate on:submit=move |ev| {
+            ev.prevent_default();
+            attempted.set(true);
+            if errors.with_untracked(|e| e.is_empty()) {
+                add.dispatch((id.get_value(), form.get_untracked(), roles.get_untracked()));
+            }
+        }>
+            <h3>"Add a user"</h3>
+            <TextField id="new-user-name" label="Display Name" required=true autocomplete="off"
+                value=Signal::derive(move || form.with(|f| f.display_name.clone()))
+                on_input=Callback::new(move |v| { form.update(|f| f.display_name = v); server_errors.set(FieldErrors::new()); })
+                error=error_for("display_name") />
+            <TextField id="new-user-email" label="Email" kind="email" required=true autocomplete="off"
+                value=Signal::derive(move || form.with(|f| f.email.clone()))
+                on_input=Callback::new(move |v| { form.update(|f| f.email = v); server_errors.set(FieldErrors::new()); })
+                error=error_for("email") />
+            <RolesEditor id="new-user-roles" roles error=Signal::derive(move || server_errors.with(|e| e.get("roles").map(str::to_owned))) />
+            {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+            <div class="form-actions">
+                <button type="submit" class="primary" disabled=move || add.pending().get()>"Add user"</button>
+                <button type="button" class="link-button" on:click=move |_| on_done.run(None)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}

@@ -72,6 +72,25 @@ pub async fn for_customer(db: &impl ConnectionTrait, reseller_id: i64, customer_
 }
 
 /// `2026-11-26 09:14` in the given IANA zone (UTC when the zone is unknown).
+/// How a door shows times: the browser in the reseller's time zone (`2026-11-27 09:14`), the
+/// REST API as RFC 3339 in UTC (`2026-11-27T09:14:03Z`). Read functions take it, so each view
+/// has one of them and the formatting happens at the edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Times {
+    ResellerLocal,
+    Utc,
+}
+
+impl Times {
+    /// `at` as this door shows it, for a reseller in `zone`.
+    pub fn show(self, at: chrono::DateTime<Utc>, zone: &str) -> String {
+        match self {
+            Times::ResellerLocal => local_time(at, zone),
+            Times::Utc => at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+}
+
 pub fn local_time(at: chrono::DateTime<Utc>, zone: &str) -> String {
     match zone.parse::<chrono_tz::Tz>() {
         Ok(tz) => at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),

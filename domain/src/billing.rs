@@ -154,9 +154,10 @@ pub async fn start(db: &impl ConnectionTrait, actor: &Actor, wanted: Option<Stri
 }
 
 /// The reseller's stored runs, newest month first.
-pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<BillingRunSummary>> {
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor, times: activity::Times) -> Result<Vec<BillingRunSummary>> {
     actor.require(Permission::BillingAdministrator)?;
-    summaries(db, &owner(db, actor).await?).await
+    let owner = owner(db, actor).await?;
+    summaries_with(db, &owner, |at| times.show(at, &owner.time_zone)).await
 }
 
 /// The stored run of `period`, if the month was run.
@@ -263,12 +264,6 @@ fn record(row: &billing_run::Model) -> Result<BillingRun> {
         total: format_cents(total_cents(&lines)?),
         lines,
     })
-}
-
-/// [`list`] with run times as RFC 3339 in UTC, for the REST API.
-pub async fn list_utc(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<BillingRunSummary>> {
-    actor.require(Permission::BillingAdministrator)?;
-    summaries_with(db, &owner(db, actor).await?, |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).await
 }
 
 async fn summaries(db: &impl ConnectionTrait, owner: &reseller::Model) -> Result<Vec<BillingRunSummary>> {

@@ -275,20 +275,12 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, u
     Ok(())
 }
 
-/// The PBX users removed from the customer, whom the sync does not import, newest first.
-pub async fn ignored(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Vec<IgnoredPbxUser>> {
+/// The PBX users removed from the customer, whom the sync does not import, newest first, with
+/// times as the door shows them.
+pub async fn ignored(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, times: activity::Times) -> Result<Vec<IgnoredPbxUser>> {
     let c = owned(db, actor.reseller_id, customer_id).await?;
     let zone = reseller::Entity::find_by_id(c.reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
-    ignored_of(db, &c, |at| activity::local_time(at, &zone)).await
-}
-
-/// [`ignored`] with times as RFC 3339 in UTC, for the REST API.
-pub async fn ignored_utc(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Vec<IgnoredPbxUser>> {
-    let c = owned(db, actor.reseller_id, customer_id).await?;
-    ignored_of(db, &c, |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).await
-}
-
-async fn ignored_of(db: &impl ConnectionTrait, c: &customer::Model, time: impl Fn(chrono::DateTime<Utc>) -> String) -> Result<Vec<IgnoredPbxUser>> {
+    let time = |at| times.show(at, &zone);
     let rows = ignored_pbx_user::Entity::find()
         .filter(ignored_pbx_user::Column::CustomerId.eq(c.id))
         .order_by_desc(ignored_pbx_user::Column::IgnoredAt)

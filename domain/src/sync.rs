@@ -743,18 +743,12 @@ fn summarize_problems(problems: &[String]) -> String {
 /// After how long a "running" run without a live claim is shown as interrupted.
 const STALE_RUN_MINUTES: i64 = 10;
 
-/// The sync state of a customer's connection for the PBX tab (times in the reseller's time
-/// zone), or `None` without a connection.
-pub async fn status(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Option<SyncStatus>> {
+/// The sync state of a customer's connection (the PBX tab, the REST API's connection), with
+/// times as the door shows them, or `None` without a connection.
+pub async fn status(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, times: activity::Times) -> Result<Option<SyncStatus>> {
     let c = owned(db, actor.reseller_id, customer_id).await?;
     let zone = reseller::Entity::find_by_id(c.reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
-    status_of(db, &c, |at| activity::local_time(at, &zone)).await
-}
-
-/// [`status`] with times as RFC 3339 in UTC (`2026-11-27T09:14:03Z`), for the REST API.
-pub async fn status_utc(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -> Result<Option<SyncStatus>> {
-    let c = owned(db, actor.reseller_id, customer_id).await?;
-    status_of(db, &c, |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).await
+    status_of(db, &c, |at| times.show(at, &zone)).await
 }
 
 async fn status_of(db: &impl ConnectionTrait, c: &customer::Model, time: impl Fn(DateTime<Utc>) -> String) -> Result<Option<SyncStatus>> {

@@ -104,7 +104,7 @@ pub async fn remove_customer_user(id: String, user_id: i64) -> Result<(), AppErr
 pub async fn ignored_pbx_users(id: String) -> Result<Vec<model::customer_form::IgnoredPbxUser>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::customer_users::ignored(&ctx.db, &actor, &id).await?)
+    Ok(domain::customer_users::ignored(&ctx.db, &actor, &id, domain::activity::Times::ResellerLocal).await?)
 }
 
 /// Lets the sync import a removed PBX user again (a sync is asked for at once).
@@ -145,7 +145,7 @@ pub async fn update_connection(id: String, version: i32, form: ConnectionForm, e
 pub async fn customer_sync_status(id: String) -> Result<Option<SyncStatus>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::sync::status(&ctx.db, &actor, &id).await?)
+    Ok(domain::sync::status(&ctx.db, &actor, &id, domain::activity::Times::ResellerLocal).await?)
 }
 
 /// "Sync now": schedules the customer's PBX sync at once.

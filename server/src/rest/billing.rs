@@ -15,7 +15,7 @@ use axum::response::Response;
     security(("bearer" = []))
 )]
 pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller) -> Result<Response, ApiError> {
-    let runs = domain::billing::list_utc(&state.app.ctx.db, &who.actor).await?;
+    let runs = domain::billing::list(&state.app.ctx.db, &who.actor, domain::activity::Times::Utc).await?;
     let data = runs
         .into_iter()
         .map(|r| BillingRunSummary { period: r.period, created_at: r.created_at, created_by: r.created_by, lines: r.lines, total: r.total })

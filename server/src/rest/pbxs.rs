@@ -11,7 +11,7 @@ use model::sync::SyncState;
 
 /// The connection as the API shows it, with its sync state.
 async fn describe(state: &RestState, who: &ApiCaller, id: &str, view: ConnectionView) -> Result<Pbx, ApiError> {
-    let status = domain::sync::status_utc(&state.app.ctx.db, &who.actor, id).await?;
+    let status = domain::sync::status(&state.app.ctx.db, &who.actor, id, domain::activity::Times::Utc).await?;
     let sync = match status {
         None => Sync { state: "disabled".into(), next_at: None, runs: Vec::new() },
         Some(s) => Sync {

@@ -195,7 +195,7 @@ pub(super) async fn remove(State(state): State<RestState>, Caller(who): Caller, 
     security(("bearer" = []))
 )]
 pub(super) async fn removed(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let list = domain::customer_users::ignored_utc(&state.app.ctx.db, &who.actor, &id).await?;
+    let list = domain::customer_users::ignored(&state.app.ctx.db, &who.actor, &id, domain::activity::Times::Utc).await?;
     let data = list
         .into_iter()
         .map(|u| RemovedPbxUser { pbx_user_id: u.pbx_id, display_name: u.display_name, email: u.email, removed_by: u.removed_by, removed_at: u.removed_at })

@@ -136,6 +136,53 @@ fn filtered(reseller_id: i64, query: &GridQuery) -> Select<customer::Entity> {
     select
 }
 
+/// A customer as the REST API shows it: the domain's view, so no door maps database rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerView {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub reference: String,
+    /// The product type's code.
+    pub product_type: String,
+    pub country: String,
+    pub time_zone: String,
+    pub status: CustomerStatus,
+    pub in_house: bool,
+    pub trial_expires_on: Option<NaiveDate>,
+    pub terminate_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    /// For optimistic concurrency (the REST API's `ETag`).
+    pub version: i32,
+}
+
+/// `rows` as views, with their product types' codes.
+async fn views(db: &impl ConnectionTrait, rows: Vec<customer::Model>) -> Result<Vec<CustomerView>> {
+    let codes: std::collections::HashMap<i64, String> = product_type::Entity::find().all(db).await?.into_iter().map(|p| (p.id, p.code)).collect();
+    Ok(rows
+        .into_iter()
+        .map(|c| CustomerView {
+            product_type: codes.get(&c.product_type_id).cloned().unwrap_or_default(),
+            id: c.id,
+            name: c.name,
+            reference: c.reference,
+            country: c.country,
+            time_zone: c.time_zone,
+            status: c.status.into(),
+            in_house: c.in_house,
+            trial_expires_on: c.trial_expires_on,
+            terminate_on: c.terminate_on,
+            created_at: c.created_at,
+            version: c.version,
+        })
+        .collect())
+}
+
+/// The reseller's customer `id` (another reseller's is `NotFound`, like a missing one).
+pub async fn view(db: &impl ConnectionTrait, reseller_id: i64, id: &str) -> Result<CustomerView> {
+    let c = crate::scope::owned(db, reseller_id, id).await?;
+    Ok(views(db, vec![c]).await?.remove(0))
+}
+
 /// One page of the reseller's customers for the REST API: `filter` matches part of the name or
 /// the reference (ignoring case); ordered by name. Returns the page and the matching total.
 pub async fn api_page(
@@ -144,7 +191,7 @@ pub async fn api_page(
     page_index: u64,
     page_size: u64,
     filter: &str,
-) -> Result<(Vec<customer::Model>, u64)> {
+) -> Result<(Vec<CustomerView>, u64)> {
     let mut select = customer::Entity::find().filter(customer::Column::ResellerId.eq(reseller_id));
     let filter = filter.trim().to_lowercase();
     if !filter.is_empty() {
@@ -165,7 +212,7 @@ pub async fn api_page(
         .limit(page_size)
         .all(db)
         .await?;
-    Ok((rows, total))
+    Ok((views(db, rows).await?, total))
 }
 
 /// The product types a reseller may sell, by name.

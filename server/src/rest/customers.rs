@@ -7,17 +7,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::api_clients::ApiCaller;
 use domain::customer_change::{CustomerChange, DetailsPatch};
+use domain::customers::CustomerView;
 use std::collections::HashMap;
 
-fn customer_json(c: domain::entity::customer::Model, product_type: &str) -> Customer {
+fn customer_json(c: CustomerView) -> Customer {
     Customer {
         id: c.id.to_string(),
         name: c.name,
         reference: c.reference,
-        product_type: product_type.to_owned(),
+        product_type: c.product_type,
         country: c.country,
         time_zone: c.time_zone,
-        status: model::customer::CustomerStatus::from(c.status).as_str().to_owned(),
+        status: c.status.as_str().to_owned(),
         in_house: c.in_house,
         trial_expires_on: c.trial_expires_on.map(|d| d.to_string()),
         terminate_on: c.terminate_on.map(|d| d.to_string()),
@@ -25,19 +26,9 @@ fn customer_json(c: domain::entity::customer::Model, product_type: &str) -> Cust
     }
 }
 
-async fn product_codes(db: &domain::db::DatabaseConnection) -> Result<HashMap<i64, String>, ApiError> {
-    Ok(domain::operator::all_product_types(db).await?.into_iter().map(|p| (p.id, p.code)).collect())
-}
-
 /// The caller's customer `id` as the API shows it (404 for another reseller's).
 async fn current(state: &RestState, who: &ApiCaller, id: &str) -> Result<Customer, ApiError> {
-    let c = owned(state, who, id).await?;
-    let code = product_codes(&state.app.ctx.db).await?.remove(&c.product_type_id).unwrap_or_default();
-    Ok(customer_json(c, &code))
-}
-
-async fn owned(state: &RestState, who: &ApiCaller, id: &str) -> Result<domain::entity::customer::Model, ApiError> {
-    Ok(domain::scope::owned(&state.app.ctx.db, who.actor.reseller_id, id).await?)
+    Ok(customer_json(domain::customers::view(&state.app.ctx.db, who.actor.reseller_id, id).await?))
 }
 
 /// List customers, by name.
@@ -56,14 +47,7 @@ pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller, Qu
     let page = Paging::read(&query)?;
     let db = &state.app.ctx.db;
     let (rows, total) = domain::customers::api_page(db, who.actor.reseller_id, page.index, page.size, &page.filter).await?;
-    let codes = product_codes(db).await?;
-    let items = rows
-        .into_iter()
-        .map(|c| {
-            let code = codes.get(&c.product_type_id).cloned().unwrap_or_default();
-            customer_json(c, &code)
-        })
-        .collect();
+    let items = rows.into_iter().map(customer_json).collect();
     Ok(answer(StatusCode::OK, CustomerPageData { data: CustomerPage { items, page_index: page.index, page_size: page.size, total } }))
 }
 
@@ -85,10 +69,9 @@ pub(super) async fn get(State(state): State<RestState>, Caller(who): Caller, Pat
 
 /// `200` with the customer as it is now and its `ETag`.
 async fn tagged(state: &RestState, who: &ApiCaller, id: &str) -> Result<Response, ApiError> {
-    let c = owned(state, who, id).await?;
+    let c = domain::customers::view(&state.app.ctx.db, who.actor.reseller_id, id).await?;
     let version = c.version;
-    let code = product_codes(&state.app.ctx.db).await?.remove(&c.product_type_id).unwrap_or_default();
-    let mut response = answer(StatusCode::OK, CustomerData { data: customer_json(c, &code) });
+    let mut response = answer(StatusCode::OK, CustomerData { data: customer_json(c) });
     response.headers_mut().insert(axum::http::header::ETAG, super::etag(version));
     Ok(response)
 }

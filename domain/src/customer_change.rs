@@ -88,8 +88,12 @@ pub async fn apply(db: &sea_orm::DatabaseConnection, actor: &Actor, id: &str, ch
     }
     let current = lock_owned(&txn, actor.reseller_id, id).await?;
     ensure_changeable(&current)?;
+    // The reseller's calendar day, read once if a termination needs it.
+    let needs_day = matches!(change.terminate_on, Some(Some(_))) || change.terminate_now;
+    let day = if needs_day { Some(lifecycle::reseller_day(&txn, actor.reseller_id).await?) } else { None };
+    let reseller_day = || day.clone().ok_or_else(|| Error::Internal("the reseller's day was not read".into()));
     let termination = match &change.terminate_on {
-        Some(Some(day)) => Some(Some(lifecycle::termination_day(day, lifecycle::reseller_today(&txn, actor.reseller_id).await?)?)),
+        Some(Some(text)) => Some(Some(lifecycle::termination_day(text, reseller_day()?.0)?)),
         Some(None) => Some(None),
         None => None,
     };
@@ -120,7 +124,7 @@ pub async fn apply(db: &sea_orm::DatabaseConnection, actor: &Actor, id: &str, ch
     }
     if change.terminate_now {
         let row = lock_owned(&txn, actor.reseller_id, id).await?;
-        let (today, zone) = lifecycle::reseller_day(&txn, actor.reseller_id).await?;
+        let (today, zone) = reseller_day()?;
         version = lifecycle::terminate_now(&txn, actor, &row, &zone, today).await?;
     }
     txn.commit().await?;

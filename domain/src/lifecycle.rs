@@ -151,11 +151,6 @@ pub(crate) fn termination_day(text: &str, today: NaiveDate) -> Result<NaiveDate>
     Ok(day)
 }
 
-/// The reseller's today.
-pub(crate) async fn reseller_today(db: &impl ConnectionTrait, reseller_id: i64) -> Result<NaiveDate> {
-    Ok(today(db, reseller_id).await?.0)
-}
-
 /// Schedules (or moves) the termination of the locked customer `c` to `day`, inside the
 /// caller's transaction, with its activity entry. Returns the new version.
 pub(crate) async fn schedule_termination(txn: &impl ConnectionTrait, actor: &Actor, c: &customer::Model, day: NaiveDate) -> Result<i32> {

@@ -386,9 +386,7 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
 }
 
 /// The associated data a template's secret is sealed with (see [`SecretBox::open_template`]).
-pub fn secret_context(id: i64) -> String {
-    crate::secret::template_context(id)
-}
+pub use crate::secret::template_context as secret_context;
 
 /// The master secret of the reseller's template `id` (see [`SecretBox::open_template`]).
 pub async fn open_secret(db: &impl ConnectionTrait, secrets: &SecretBox, reseller_id: i64, id: i64) -> Result<String> {

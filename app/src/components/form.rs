@@ -125,7 +125,7 @@ pub fn SelectField(
     #[prop(into)] value: Signal<String>,
     #[prop(into)] on_change: Callback<String>,
     #[prop(into)] options: Signal<Vec<(String, String)>>,
-    #[prop(into, optional)] placeholder: Option<&'static str>,
+    #[prop(optional_no_strip)] placeholder: Option<&'static str>,
     #[prop(into, optional)] disabled: Signal<bool>,
     #[prop(into, optional)] hint: Signal<Option<String>>,
     #[prop(into, optional)] error: Signal<Option<String>>,

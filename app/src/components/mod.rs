@@ -1,6 +1,8 @@
 //! Reusable widgets shared by the pages.
 
+pub mod customer_fields;
 pub mod error_panel;
 pub mod form;
+pub mod form_state;
 pub mod roles;
 pub mod shell;

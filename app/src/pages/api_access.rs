@@ -4,6 +4,7 @@
 use crate::api::api_clients::{create_api_client, list_api_clients, revoke_api_client};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, TextField};
+use crate::components::form_state::FormState;
 use crate::AppError;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -83,42 +84,43 @@ pub fn ApiAccessPage() -> impl IntoView {
     }
 }
 
+/// What "Create credentials" asks for.
+#[derive(Clone)]
+struct Request {
+    name: String,
+    permissions: Permissions,
+}
+
 /// "Name" and "Create credentials".
 #[component]
 fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<String>>, problem: RwSignal<Option<String>>, refresh: Callback<()>) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let granted = RwSignal::new(API_PERMISSIONS.into_iter().fold(Permissions::default().with(Permission::WebsiteAccess), Permissions::with));
-    let attempted = RwSignal::new(false);
-    let server_errors = RwSignal::new(FieldErrors::new());
-    let busy = RwSignal::new(false);
-    let error = Signal::derive(move || {
-        server_errors
-            .with(|e| e.get("name").map(str::to_owned))
-            .or_else(|| if attempted.get() { name.with(|n| client_name(n).err()) } else { None })
+    let all = API_PERMISSIONS.into_iter().fold(Permissions::default().with(Permission::WebsiteAccess), Permissions::with);
+    let form = FormState::new(Request { name: String::new(), permissions: all }, |r: &Request| {
+        let mut e = FieldErrors::new();
+        e.check("name", client_name(&r.name));
+        e
     });
+    let busy = RwSignal::new(false);
+    let (name, on_name) = form.text("name", |r| &r.name, |r| &mut r.name);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        attempted.set(true);
-        if busy.get_untracked() || name.with_untracked(|n| client_name(n).is_err()) {
+        if !form.attempt() || busy.get_untracked() {
             return;
         }
         busy.set(true);
         notice.set(None);
         problem.set(None);
-        server_errors.set(FieldErrors::new());
-        let requested = name.get_untracked();
-        let permissions = granted.get_untracked();
+        let Request { name, permissions } = form.get_untracked();
         spawn_local(async move {
-            let result = create_api_client(requested, permissions).await;
+            let result = create_api_client(name, permissions).await;
             busy.set(false);
             match result {
                 Ok(new) => {
-                    name.set(String::new());
-                    attempted.set(false);
+                    form.reset(Request { name: String::new(), permissions });
                     created.set(Some(new));
                     refresh.run(());
                 }
-                Err(AppError::Invalid(found)) => server_errors.set(found),
+                Err(AppError::Invalid(found)) => form.refuse(found),
                 Err(e) => problem.set(Some(e.to_string())),
             }
         });
@@ -128,25 +130,23 @@ fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<S
             <h2 id="api-create-title">"New credentials"</h2>
             <form class="api-create-form" novalidate on:submit=submit>
                 <TextField id="api-client-name" label="Name" required=true
-                    value=Signal::derive(move || name.get())
-                    on_input=Callback::new(move |v| { server_errors.set(FieldErrors::new()); name.set(v) })
-                    error hint="Which system will use them, e.g. \u{201c}Billing system\u{201d}." />
+                    value=name on_input=on_name error=form.error("name") hint="Which system will use them, e.g. \u{201c}Billing system\u{201d}." />
                 <fieldset class="plain permissions">
                     <legend>"What they may do"</legend>
                     {API_PERMISSIONS.into_iter().map(|p| view! {
                         <CheckField id=format!("api-perm-{}", p.slug()) label=p.label()
-                            checked=Signal::derive(move || granted.with(|g| g.contains(p)))
-                            on_change=Callback::new(move |on: bool| {
-                                server_errors.set(FieldErrors::new());
-                                granted.update(|g| *g = if on { g.with(p) } else { Permissions::from_bits(g.bits() & !Permissions::default().with(p).bits()) })
-                            })
+                            checked=form.read(move |r| r.permissions.contains(p))
+                            on_change=Callback::new(move |on: bool| form.edit("permissions", |r| {
+                                let g = r.permissions;
+                                r.permissions = if on { g.with(p) } else { Permissions::from_bits(g.bits() & !Permissions::default().with(p).bits()) };
+                            }))
                             hint=Signal::derive(move || Some(match p {
                                 Permission::CustomerAdministrator => "Create, change, disable and terminate customers, their users and PBX connections.".to_string(),
                                 _ => "Read billing and bill ended months.".to_string(),
                             })) />
                     }).collect_view()}
                     <p class="hint">"At most what you may do yourself; they stop working if you are deactivated."</p>
-                    {move || server_errors.with(|e| e.get("permissions").map(str::to_owned)).map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    {move || form.error("permissions").get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 </fieldset>
                 <div class="form-actions">
                     <button type="submit" class="primary" aria-busy=move || busy.get().to_string()>"Create credentials"</button>

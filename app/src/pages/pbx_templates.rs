@@ -5,6 +5,7 @@
 use crate::api::pbx_templates::{create_pbx_template, delete_pbx_template, pbx_templates_page, test_pbx_template, update_pbx_template};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, SelectField, TextField};
+use crate::components::form_state::FormState;
 use crate::AppError;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
@@ -267,42 +268,20 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
     let Editing { id, version, name: stored_name, kind: stored_kind, customers, has_secret } = editing;
     let creating = id.is_none();
     let original = StoredValue::new(initial.clone());
-    let form = RwSignal::new(initial);
+    let form = FormState::new(initial, move |f: &TemplateForm| f.validate(creating));
     // The stored secret was given for these addresses; on a new one it is not kept.
     let moved = Memo::new(move |_| {
         original.with_value(|o| {
-            form.with(|f| f.api_url.trim() != o.api_url.trim() || f.websocket_url.trim() != o.websocket_url.trim() || f.client_id.trim() != o.client_id.trim() || f.directory_tenant_id.trim() != o.directory_tenant_id.trim())
+            form.with_value(|f| f.api_url.trim() != o.api_url.trim() || f.websocket_url.trim() != o.websocket_url.trim() || f.client_id.trim() != o.client_id.trim() || f.directory_tenant_id.trim() != o.directory_tenant_id.trim())
         })
     });
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let submitted = RwSignal::new(false);
-    let server_errors = RwSignal::new(FieldErrors::new());
     let alert = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let kind = Memo::new(move |_| form.with(|f| f.kind));
-    let rules = Memo::new(move |_| form.with(|f| f.validate(creating)));
+    let kind = Memo::new(move |_| form.with_value(|f| f.kind));
 
-    let error = move |field: &'static str| {
-        Signal::derive(move || {
-            let shown = submitted.get() || touched.with(|t| t.contains(&field));
-            shown
-                .then(|| rules.with(|r| r.get(field).map(str::to_owned)))
-                .flatten()
-                .or_else(|| server_errors.with(|e| e.get(field).map(str::to_owned)))
-        })
-    };
-    let value = move |get: fn(&TemplateForm) -> &String| Signal::derive(move || form.with(|f| get(f).clone()));
-    let edit = move |field: &'static str, change: fn(&mut TemplateForm, String)| {
-        Callback::new(move |input: String| {
-            form.update(|f| change(f, input));
-            touched.update(|t| {
-                if !t.contains(&field) {
-                    t.push(field);
-                }
-            });
-            server_errors.update(|e| e.0.retain(|x| x.field != field));
-        })
-    };
+    let error = move |field: &'static str| form.error(field);
+    let value = move |get: fn(&TemplateForm) -> &String| form.read(move |f| get(f).clone());
+    let edit = move |field: &'static str, change: fn(&mut TemplateForm, String)| Callback::new(move |input: String| form.edit(field, |f| change(f, input)));
     let focus_first = |errors: &FieldErrors, kind: PbxKind| {
         if let Some((_, id)) = fields(kind).into_iter().find(|(field, _)| errors.get(field).is_some()) {
             focus_later(id);
@@ -316,13 +295,11 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
         if busy.get_untracked() {
             return;
         }
-        submitted.set(true);
         alert.set(None);
         let current = form.get_untracked();
         let current_kind = current.kind;
-        let problems = current.validate(creating);
-        if !problems.is_empty() {
-            focus_first(&problems, current_kind);
+        if !form.attempt() {
+            focus_first(&form.verdict().get_untracked(), current_kind);
             return;
         }
         busy.set(true);
@@ -349,7 +326,7 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
                         unplaced.join(" ")
                     }));
                     focus_first(&errors, current_kind);
-                    server_errors.set(errors);
+                    form.refuse(errors);
                 }
                 Err(e) => alert.set(Some(e.to_string())),
             }
@@ -386,7 +363,7 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
                     value=Signal::derive(move || kind.get().as_str().to_owned())
                     on_change=Callback::new(move |v: String| {
                         if let Some(k) = PbxKind::parse(&v) {
-                            form.update(|f| {
+                            form.edit("kind", |f| {
                                 if (f.kind == PbxKind::Teams) != (k == PbxKind::Teams) {
                                     // On Teams the URLs are optional cloud URLs, not the PBX's: a
                                     // Kazoo or 3CX address must not carry over (nor back).
@@ -395,7 +372,7 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
                                 }
                                 f.kind = k;
                             });
-                            server_errors.update(|e| e.0.retain(|x| x.field != "kind" && x.field != "secret"));
+                            form.forget_refusal("secret");
                         }
                     })
                     options=kinds
@@ -459,8 +436,8 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
                 <CheckField
                     id="template-default"
                     label="Default"
-                    checked=Signal::derive(move || form.with(|f| f.is_default))
-                    on_change=Callback::new(move |on: bool| form.update(|f| f.is_default = on))
+                    checked=form.read(|f| f.is_default)
+                    on_change=Callback::new(move |on: bool| form.edit("is_default", |f| f.is_default = on))
                     hint=Signal::derive(|| Some("New customers get this template unless another is chosen. Making it the default replaces the current default.".to_owned()))
                     error=error("is_default")
                 />

@@ -4,13 +4,14 @@
 use crate::api::users::{create_reseller_user, list_reseller_users, resend_activation, set_reseller_user_active, update_reseller_user};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, TextField};
+use crate::components::form_state::FormState;
 use crate::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use model::users::{ResellerUserView, UserForm};
-use model::{FieldErrors, Permission, Permissions};
+use model::{Permission, Permissions};
 
 #[component]
 pub fn ResellerUsersPage() -> impl IntoView {
@@ -158,25 +159,16 @@ fn UserEditor(user: Option<ResellerUserView>, mine: Signal<Permissions>, done: C
     let creating = user.is_none();
     let id = user.as_ref().map(|u| u.id);
     let is_you = user.as_ref().is_some_and(|u| u.is_you);
-    let form = RwSignal::new(user.as_ref().map_or_else(
+    let form_value = user.as_ref().map_or_else(
         || UserForm { permissions: Permissions::default().with(Permission::WebsiteAccess), ..UserForm::default() },
         |u| UserForm { display_name: u.display_name.clone(), email: u.email.clone(), permissions: u.permissions },
-    ));
-    let attempted = RwSignal::new(false);
-    let server_errors = RwSignal::new(FieldErrors::new());
+    );
+    let form = FormState::new(form_value, move |f: &UserForm| f.validate(creating));
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let errors = Memo::new(move |_| form.with(|f| f.validate(creating)));
-    let error_for = move |key: &'static str| {
-        Signal::derive(move || {
-            let typed = errors.with(|e| e.get(key).map(str::to_owned));
-            // Shown as soon as the user typed into the field's form; server verdicts always.
-            server_errors.with(|e| e.get(key).map(str::to_owned)).or(if attempted.get() { typed } else { None })
-        })
-    };
-    let website = Signal::derive(move || form.with(|f| f.permissions.contains(Permission::WebsiteAccess)));
+    let website = form.read(|f| f.permissions.contains(Permission::WebsiteAccess));
     let toggle = move |p: Permission, on: bool| {
-        form.update(|f| {
+        form.edit("permissions", |f| {
             f.permissions = if on { f.permissions.with(p) } else { Permissions::from_bits(f.permissions.bits() & !Permissions::default().with(p).bits()) };
             if p == Permission::WebsiteAccess && !on {
                 // The others need it: they go with it.
@@ -184,15 +176,15 @@ fn UserEditor(user: Option<ResellerUserView>, mine: Signal<Permissions>, done: C
             }
         })
     };
+    let (name, on_name) = form.text("display_name", |f| &f.display_name, |f| &mut f.display_name);
+    let (email, on_email) = form.text("email", |f| &f.email, |f| &mut f.email);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        attempted.set(true);
-        if busy.get_untracked() || !errors.with_untracked(|e| e.is_empty()) {
+        if !form.attempt() || busy.get_untracked() {
             return;
         }
         busy.set(true);
         problem.set(None);
-        server_errors.set(FieldErrors::new());
         let f = form.get_untracked();
         spawn_local(async move {
             let result = match id {
@@ -203,7 +195,7 @@ fn UserEditor(user: Option<ResellerUserView>, mine: Signal<Permissions>, done: C
             match result {
                 Ok(saved) if creating => done.run(Some(format!("{} was added; an activation email is on its way to {}.", saved.display_name, saved.email))),
                 Ok(saved) => done.run(Some(format!("{} was saved.", saved.display_name))),
-                Err(AppError::Invalid(found)) => server_errors.set(found),
+                Err(AppError::Invalid(found)) => form.refuse(found),
                 Err(e) => problem.set(Some(e.to_string())),
             }
         });
@@ -213,12 +205,10 @@ fn UserEditor(user: Option<ResellerUserView>, mine: Signal<Permissions>, done: C
             <h2 id="user-editor-title">{if creating { "New user".to_string() } else { format!("Edit {}", user.as_ref().map(|u| u.display_name.clone()).unwrap_or_default()) }}</h2>
             <form class="stack" novalidate on:submit=submit>
                 <TextField id="user-name" label="Display Name" required=true autocomplete="name"
-                    value=Signal::derive(move || form.with(|f| f.display_name.clone()))
-                    on_input=Callback::new(move |v| form.update(|f| f.display_name = v)) error=error_for("display_name") />
+                    value=name on_input=on_name error=form.error("display_name") />
                 {creating.then(|| view! {
                     <TextField id="user-email" label="Email" kind="email" required=true autocomplete="email"
-                        value=Signal::derive(move || form.with(|f| f.email.clone()))
-                        on_input=Callback::new(move |v| form.update(|f| f.email = v)) error=error_for("email")
+                        value=email on_input=on_email error=form.error("email")
                         hint="They get an activation link at this address to choose their password." />
                 })}
                 <fieldset class="plain permissions">
@@ -235,12 +225,12 @@ fn UserEditor(user: Option<ResellerUserView>, mine: Signal<Permissions>, done: C
                         });
                         view! {
                             <CheckField id=format!("perm-{}", p.slug()) label=p.label()
-                                checked=Signal::derive(move || form.with(|f| f.permissions.contains(p)))
+                                checked=form.read(move |f| f.permissions.contains(p))
                                 disabled=Signal::derive(move || is_you || not_mine.get() || (p != Permission::WebsiteAccess && !website.get()))
                                 on_change=Callback::new(move |on| toggle(p, on)) hint />
                         }
                     }).collect_view()}
-                    {move || error_for("permissions").get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    {move || form.error("permissions").get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 </fieldset>
                 {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
                 <div class="form-actions">

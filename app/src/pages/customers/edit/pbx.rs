@@ -4,14 +4,15 @@ use crate::api::customers::{
     customer_connection, customer_sync_status, sync_customer_now, update_connection,
 };
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{CheckField, SelectField, TextField};
+use crate::components::customer_fields::ConnectionFields;
+use crate::components::form::CheckField;
+use crate::components::form_state::FormState;
 use crate::AppError;
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use model::customer_form::ConnectionView;
-use model::pbx::PbxKind;
+use model::pbx::ConnectionForm;
 use model::sync::{Outcome, Phase, SyncRun, SyncState, SyncStatus};
-use model::FieldErrors;
 use super::Problem;
 
 #[component]
@@ -39,86 +40,49 @@ pub(super) fn PbxTab(id: String, read_only: bool) -> impl IntoView {
 
 #[component]
 fn ConnectionEditor(id: String, view: ConnectionView, read_only: bool, changed: RwSignal<u32>) -> impl IntoView {
-    let form = RwSignal::new(view.form.clone());
+    let templates = StoredValue::new(view.templates.clone());
+    let kind_of = move |chosen: Option<i64>| templates.with_value(|ts| ts.iter().find(|t| Some(t.id) == chosen).map(|t| t.kind));
+    let form = FormState::new(view.form.clone(), move |f: &ConnectionForm| f.validate(kind_of(f.template_id)));
+    let kind = form.read(move |f| kind_of(f.template_id));
     let enabled = RwSignal::new(view.enabled);
     let version = RwSignal::new(view.version);
-    let templates = StoredValue::new(view.templates.clone());
-    let kind = Memo::new(move |_| {
-        let chosen = form.with(|f| f.template_id);
-        templates.with_value(|ts| ts.iter().find(|t| Some(t.id) == chosen).map(|t| t.kind))
-    });
-    let attempted = RwSignal::new(false);
-    let server_errors = RwSignal::new(FieldErrors::new());
-    let errors = Memo::new(move |_| form.with(|f| f.validate(kind.get())));
-    let error_for = move |key: &'static str| {
-        Signal::derive(move || {
-            attempted.get().then(|| errors.with(|e| e.get(key).map(str::to_owned))).flatten().or_else(|| server_errors.with(|e| e.get(key).map(str::to_owned)))
-        })
-    };
-    let save = Action::new(move |(id, v, f, e): &(String, i32, model::pbx::ConnectionForm, bool)| update_connection(id.clone(), *v, f.clone(), *e));
-    let saved = RwSignal::new(false);
-    // Any edit makes earlier verdicts stale.
-    Effect::new(move |first: Option<()>| {
-        form.track();
-        enabled.track();
-        if first.is_some() {
-            saved.set(false);
-            server_errors.set(FieldErrors::new());
-        }
-    });
+    let save = Action::new(move |(id, v, f, e): &(String, i32, ConnectionForm, bool)| update_connection(id.clone(), *v, f.clone(), *e));
     let problem = RwSignal::new(None::<(String, bool)>);
     Effect::new(move |_| match save.value().get() {
         Some(Ok(v)) => {
             version.set(v);
-            saved.set(true);
+            form.mark_saved();
             changed.update(|n| *n += 1);
         }
-        Some(Err(AppError::Invalid(found))) => server_errors.set(found),
+        Some(Err(AppError::Invalid(found))) => form.refuse(found),
         Some(Err(AppError::Refused(m))) => problem.set(Some((m, true))),
         Some(Err(e)) => problem.set(Some((e.to_string(), false))),
         None => {}
     });
-    let template_options: Vec<(String, String)> =
-        view.templates.iter().map(|t| (t.id.to_string(), format!("{} ({})", t.name, t.kind.label()))).collect();
-    let sub_accounts = if view.form.auto_provision_sub_accounts { "Yes (set at creation)" } else { "No (set at creation)" };
     view! {
         <form class="stack" novalidate on:submit=move |ev| {
             ev.prevent_default();
-            attempted.set(true);
-            saved.set(false);
             problem.set(None);
-            if errors.with_untracked(|e| e.is_empty()) {
+            if form.attempt() {
                 save.dispatch((id.clone(), version.get_untracked(), form.get_untracked(), enabled.get_untracked()));
             }
         }>
             <h3>"Settings"</h3>
             <fieldset class="plain" disabled=read_only>
                 <div class="stack">
-                    <CheckField id="pbx-enabled" label="Connection enabled" checked=enabled on_change=Callback::new(move |v| enabled.set(v))
+                    <CheckField id="pbx-enabled" label="Connection enabled" checked=enabled
+                        on_change=Callback::new(move |v| {
+                            enabled.set(v);
+                            // Not part of the form's value, but an edit all the same.
+                            form.edit("enabled", |_| {});
+                        })
                         hint=Signal::derive(|| Some("When enabled, the portal connects to the PBX and imports its users.".to_string())) />
-                    <SelectField id="pbx-edit-template" label="PBX Template" required=true
-                        value=Signal::derive(move || form.with(|f| f.template_id.map(|i| i.to_string()).unwrap_or_default()))
-                        on_change=Callback::new(move |v: String| form.update(|f| f.template_id = v.parse().ok()))
-                        options=Signal::derive(move || template_options.clone()) error=error_for("template_id") />
-                    <div hidden=move || kind.get() != Some(PbxKind::Kazoo)>
-                        <TextField id="pbx-edit-account" label="Account ID" autocomplete="off"
-                            value=Signal::derive(move || form.with(|f| f.account_id.clone()))
-                            on_input=Callback::new(move |v| form.update(|f| f.account_id = v)) error=error_for("account_id") />
-                    </div>
-                    <div hidden=move || kind.get() != Some(PbxKind::Teams)>
-                        <TextField id="pbx-edit-tenant" label="Directory Tenant ID" autocomplete="off"
-                            value=Signal::derive(move || form.with(|f| f.directory_tenant_id.clone()))
-                            on_input=Callback::new(move |v| form.update(|f| f.directory_tenant_id = v)) error=error_for("directory_tenant_id") />
-                    </div>
-                    <CheckField id="pbx-edit-agent" label="Give PBX agents the Agent add-on"
-                        checked=Signal::derive(move || form.with(|f| f.auto_agent_addon))
-                        on_change=Callback::new(move |v| form.update(|f| f.auto_agent_addon = v)) />
-                    <div class="field"><span class="label">"Auto provision sub accounts"</span><p class="read-only">{sub_accounts}</p></div>
+                    <ConnectionFields form templates=view.templates.clone() kind id="pbx-edit" />
                     <p class="hint">"The template's credentials are kept on the server and never shown here."</p>
                 </div>
             </fieldset>
             {move || problem.get().map(|(m, reload)| view! { <Problem message=m reload /> })}
-            {move || saved.get().then(|| view! { <p class="notice success" role="status">"Saved."</p> })}
+            {move || form.saved().get().then(|| view! { <p class="notice success" role="status">"Saved."</p> })}
             {(!read_only).then(|| view! {
                 <div class="form-actions"><button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button></div>
             })}

@@ -6,13 +6,13 @@ use crate::api::customers::{
 };
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::TextField;
+use crate::components::form_state::FormState;
 use crate::components::roles::RolesEditor;
 use crate::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
 use model::customer_form::{CustomerUser, IgnoredPbxUser, PrimaryUserForm, UserQuery};
 use model::roles::{Invitation, Roles};
-use model::FieldErrors;
 use super::Problem;
 
 // The tabs below render only in the browser (see `in_browser`), so their data are local
@@ -263,43 +263,32 @@ fn UserRow(
 
 #[component]
 fn AddUser(id: String, on_done: Callback<Option<String>>) -> impl IntoView {
-    let form = RwSignal::new(PrimaryUserForm::default());
+    let form = FormState::new(PrimaryUserForm::default(), PrimaryUserForm::validate);
     let roles = RwSignal::new(Roles { essential: true, ..Roles::default() });
-    let attempted = RwSignal::new(false);
-    let server_errors = RwSignal::new(FieldErrors::new());
     let problem = RwSignal::new(None::<String>);
-    let errors = Memo::new(move |_| form.with(|f| f.validate()));
-    let error_for = move |key: &'static str| {
-        Signal::derive(move || {
-            attempted.get().then(|| errors.with(|e| e.get(key).map(str::to_owned))).flatten().or_else(|| server_errors.with(|e| e.get(key).map(str::to_owned)))
-        })
-    };
     let add = Action::new(move |(id, f, r): &(String, PrimaryUserForm, Roles)| add_customer_user(id.clone(), f.clone(), *r));
     Effect::new(move |_| match add.value().get() {
         Some(Ok(user)) => on_done.run(Some(user.display_name)),
-        Some(Err(AppError::Invalid(found))) => server_errors.set(found),
+        Some(Err(AppError::Invalid(found))) => form.refuse(found),
         Some(Err(e)) => problem.set(Some(e.to_string())),
         None => {}
     });
     let id = StoredValue::new(id);
+    let (name, on_name) = form.text("display_name", |f| &f.display_name, |f| &mut f.display_name);
+    let (email, on_email) = form.text("email", |f| &f.email, |f| &mut f.email);
     view! {
         <form class="stack add-user card inset" novalidate on:submit=move |ev| {
             ev.prevent_default();
-            attempted.set(true);
-            if errors.with_untracked(|e| e.is_empty()) {
+            if form.attempt() {
                 add.dispatch((id.get_value(), form.get_untracked(), roles.get_untracked()));
             }
         }>
             <h3>"Add a user"</h3>
-            <TextField id="new-user-name" label="Display Name" required=true autocomplete="off"
-                value=Signal::derive(move || form.with(|f| f.display_name.clone()))
-                on_input=Callback::new(move |v| { form.update(|f| f.display_name = v); server_errors.set(FieldErrors::new()); })
-                error=error_for("display_name") />
-            <TextField id="new-user-email" label="Email" kind="email" required=true autocomplete="off"
-                value=Signal::derive(move || form.with(|f| f.email.clone()))
-                on_input=Callback::new(move |v| { form.update(|f| f.email = v); server_errors.set(FieldErrors::new()); })
-                error=error_for("email") />
-            <RolesEditor id="new-user-roles" roles error=Signal::derive(move || server_errors.with(|e| e.get("roles").map(str::to_owned))) />
+            <TextField id="new-user-name" label="Display Name" required=true autocomplete="off" value=name on_input=on_name
+                error=form.error("display_name") />
+            <TextField id="new-user-email" label="Email" kind="email" required=true autocomplete="off" value=email on_input=on_email
+                error=form.error("email") />
+            <RolesEditor id="new-user-roles" roles error=form.error("roles") />
             {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=move || add.pending().get()>"Add user"</button>

@@ -41,6 +41,8 @@ pub struct AppContext {
 pub struct Session {
     pub token: String,
     pub user: CurrentUser,
+    /// Who the user acts as in the services: the only source of a browser request's reseller.
+    pub actor: domain::activity::Actor,
 }
 
 /// The client's address, placed in the request's extensions by the server.
@@ -70,7 +72,10 @@ pub fn require_user() -> Result<CurrentUser, AppError> {
 /// The signed-in user as the domain's [`domain::activity::Actor`]: services check its
 /// permissions and record it in the activity log.
 pub fn actor() -> Result<domain::activity::Actor, AppError> {
-    require_user().map(|user| domain::activity::Actor::user(&user))
+    session().map(|s| s.actor).ok_or_else(|| {
+        respond_with(http::StatusCode::UNAUTHORIZED);
+        AppError::Unauthorized
+    })
 }
 
 /// Sets the HTTP status of the server function's response, so clients other than the app

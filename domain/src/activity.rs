@@ -1,19 +1,20 @@
 //! Who is acting, and the activity log that remembers what they did.
 
-use crate::entity::{activity, reseller};
+use crate::entity::{activity, reseller, reseller_user};
+use crate::scope::ResellerId;
 use crate::{Error, Result};
 use chrono::Utc;
 use model::customer_form::ActivityEntry;
-use model::{CurrentUser, Permission, Permissions};
+use model::{Permission, Permissions};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
-/// The caller of a service: a signed-in reseller user (later also an API client or the system).
-/// Services take it instead of a bare reseller id so every change knows its author and every
-/// action its permission.
+/// The caller of a service: a signed-in reseller user, an API client, an operator command or
+/// the system. Services take it instead of a bare reseller id so every change knows its author
+/// and every action its permission; its [`ResellerId`] can only have come from the domain.
 #[derive(Clone, Debug)]
 pub struct Actor {
-    pub reseller_id: i64,
+    pub reseller_id: ResellerId,
     pub user_id: Option<i64>,
     /// How the activity log names them.
     pub name: String,
@@ -21,13 +22,20 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn user(user: &CurrentUser) -> Actor {
+    /// A reseller user acting with the permissions they hold now (none when deactivated).
+    pub(crate) fn of_user(user: &reseller_user::Model) -> Actor {
         Actor {
-            reseller_id: user.reseller_id,
-            user_id: Some(user.user_id),
+            reseller_id: ResellerId::of_row(user.reseller_id),
+            user_id: Some(user.id),
             name: user.display_name.clone(),
-            permissions: user.permissions,
+            permissions: if user.active { Permissions::from_bits(user.permissions as u32) } else { Permissions::default() },
         }
+    }
+
+    /// The system acting for `reseller_id` (a worker, the scheduler): it is named in the log
+    /// and holds no permission.
+    pub(crate) fn system(reseller_id: i64, name: &str) -> Actor {
+        Actor { reseller_id: ResellerId::of_row(reseller_id), user_id: None, name: name.into(), permissions: Permissions::default() }
     }
 
     /// `Forbidden` unless the actor holds `permission`.
@@ -39,7 +47,7 @@ impl Actor {
 /// Appends one entry; call it inside the transaction of the change it describes.
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, customer_id: Option<Uuid>, action: &str, summary: impl Into<String>) -> Result<()> {
     activity::ActiveModel {
-        reseller_id: Set(actor.reseller_id),
+        reseller_id: Set(actor.reseller_id.get()),
         customer_id: Set(customer_id),
         actor_user_id: Set(actor.user_id),
         actor: Set(actor.name.chars().take(200).collect()),
@@ -55,7 +63,7 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, customer_id: Optio
 
 /// The newest `limit` entries about one customer (already checked to be the caller's), with
 /// times in the reseller's time zone.
-pub async fn for_customer(db: &impl ConnectionTrait, reseller_id: i64, customer_id: Uuid, limit: u64) -> Result<Vec<ActivityEntry>> {
+pub async fn for_customer(db: &impl ConnectionTrait, reseller_id: ResellerId, customer_id: Uuid, limit: u64) -> Result<Vec<ActivityEntry>> {
     let zone = reseller::Entity::find_by_id(reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
     let rows = activity::Entity::find()
         .filter(activity::Column::ResellerId.eq(reseller_id))

@@ -10,6 +10,7 @@
 //! not something a person chose, so there is no dictionary to try and a slow hash would only
 //! cost every API request time without making a guess any less hopeless.
 
+use crate::scope::ResellerId;
 use crate::activity::{self, Actor, local_time};
 use crate::auth::{new_token, token_hash};
 use crate::entity::{api_client, api_token, reseller, reseller_user};
@@ -119,7 +120,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str, permissi
     }
     let secret = new_token();
     let client = api_client::ActiveModel {
-        reseller_id: Set(actor.reseller_id),
+        reseller_id: Set(actor.reseller_id.get()),
         name: Set(name.to_owned()),
         client_id: Set(new_client_id()),
         secret_hash: Set(token_hash(&secret)),
@@ -256,7 +257,7 @@ pub async fn resolve_token(db: &DatabaseConnection, token: &str) -> Result<Optio
             .await?;
     }
     Ok(Some(ApiCaller {
-        actor: Actor { reseller_id: client.reseller_id, user_id: None, name: format!("API client {}", client.client_id), permissions },
+        actor: Actor { reseller_id: ResellerId::of_row(client.reseller_id), user_id: None, name: format!("API client {}", client.client_id), permissions },
         client_id: client.client_id,
         api_client_id: client.id,
     }))
@@ -298,7 +299,7 @@ fn new_client_id() -> String {
     format!("rp_{}", hex::encode(bytes))
 }
 
-async fn time_zone(db: &impl ConnectionTrait, reseller_id: i64) -> Result<String> {
+async fn time_zone(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<String> {
     Ok(reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?.time_zone)
 }
 

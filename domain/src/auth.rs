@@ -1,5 +1,6 @@
 //! Signing in and out, server-side sessions and brute-force throttling.
 
+use crate::activity::Actor;
 use crate::entity::{reseller, reseller_user, session, sign_in_failure};
 use crate::{password, Error, Result};
 use chrono::{DateTime, Utc};
@@ -218,9 +219,17 @@ fn permissions_of(user: &reseller_user::Model) -> Permissions {
     Permissions::from_bits(user.permissions as u32)
 }
 
+/// A resolved session: the user as the browser is told about them, and the [`Actor`] the
+/// services take (the only way a browser request gets a reseller to act for).
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: CurrentUser,
+    pub actor: Actor,
+}
+
 /// Resolves a cookie token to its user, or None when the session is unknown, expired, or its
 /// user lost access. Expired sessions are deleted; an active one has its idle clock reset.
-pub async fn resolve_session(db: &DatabaseConnection, policy: &AuthPolicy, token: &str) -> Result<Option<CurrentUser>> {
+pub async fn resolve_session(db: &DatabaseConnection, policy: &AuthPolicy, token: &str) -> Result<Option<Caller>> {
     if token.len() != 64 {
         return Ok(None);
     }
@@ -256,7 +265,7 @@ pub async fn resolve_session(db: &DatabaseConnection, policy: &AuthPolicy, token
         active.update(db).await?;
         tracing::trace!(session_id = id, "session touched");
     }
-    Ok(Some(current))
+    Ok(Some(Caller { actor: Actor::of_user(&user), user: current }))
 }
 
 /// Ends the session behind `token` on the server; the cookie alone is then worthless.

@@ -15,6 +15,7 @@
 //! is byte for byte the same, whatever changed in the customer list since. The unique
 //! `(reseller_id, period)` index settles two runs racing: the loser returns the winner's run.
 
+use crate::scope::ResellerId;
 use crate::activity::{self, Actor};
 use crate::common::local_date;
 use crate::entity::{billing_run, customer, in_house_change, product_type, reseller};
@@ -179,10 +180,10 @@ pub async fn run(db: &DatabaseConnection, actor: &Actor, period: &str) -> Result
             format!("{} has not ended yet. A month can be billed from the first day of the next month.", period.label()),
         ));
     }
-    if let Some(done) = stored(db, owner.id, period).await? {
+    if let Some(done) = stored(db, ResellerId::of_row(owner.id), period).await? {
         return Ok(done);
     }
-    let lines = lines(period, &owner.time_zone, &billable_customers(db, owner.id, period).await?);
+    let lines = lines(period, &owner.time_zone, &billable_customers(db, ResellerId::of_row(owner.id), period).await?);
     let total = format_cents(total_cents(&lines)?);
     let encoded = serde_json::to_string(&lines).map_err(|e| Error::Internal(format!("encoding billing lines: {e}")))?;
 
@@ -202,7 +203,7 @@ pub async fn run(db: &DatabaseConnection, actor: &Actor, period: &str) -> Result
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             // Another run of this month committed first: its record is the month's.
             drop(txn);
-            return stored(db, owner.id, period).await?.ok_or_else(|| Error::Internal(format!("the billing run of {period} vanished")));
+            return stored(db, ResellerId::of_row(owner.id), period).await?.ok_or_else(|| Error::Internal(format!("the billing run of {period} vanished")));
         }
         Err(e) => return Err(e.into()),
     };
@@ -243,7 +244,7 @@ async fn owner(db: &impl ConnectionTrait, actor: &Actor) -> Result<reseller::Mod
     reseller::Entity::find_by_id(actor.reseller_id).one(db).await?.ok_or(Error::NotFound)
 }
 
-async fn stored(db: &impl ConnectionTrait, reseller_id: i64, period: Period) -> Result<Option<BillingRun>> {
+async fn stored(db: &impl ConnectionTrait, reseller_id: ResellerId, period: Period) -> Result<Option<BillingRun>> {
     billing_run::Entity::find()
         .filter(billing_run::Column::ResellerId.eq(reseller_id))
         .filter(billing_run::Column::Period.eq(period.to_string()))
@@ -292,7 +293,7 @@ async fn summaries_with(db: &impl ConnectionTrait, owner: &reseller::Model, time
 
 /// The reseller's customers that may have existed during the month. Narrowed generously in SQL
 /// (no time zone is more than a day from UTC); [`lines`] decides by the reseller's calendar day.
-async fn billable_customers(db: &impl ConnectionTrait, reseller_id: i64, period: Period) -> Result<Vec<BillableCustomer>> {
+async fn billable_customers(db: &impl ConnectionTrait, reseller_id: ResellerId, period: Period) -> Result<Vec<BillableCustomer>> {
     let (first, last) = month_days(period);
     let created_before = (last + Duration::days(2)).and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
     let rows = customer::Entity::find()

@@ -1,5 +1,6 @@
 //! Customers: the grid's query (and, as the product grows, every rule about customers).
 
+use crate::scope::ResellerId;
 use crate::entity::{customer, product_type, reseller, reseller_product_type};
 use crate::common::{escape_like, local_date};
 use crate::{Error, Result};
@@ -26,7 +27,7 @@ struct GridRow {
 
 /// One page of a reseller's customers, searched, filtered and sorted, with the total count.
 /// Only rows of `reseller_id` are ever read.
-pub async fn grid(db: &impl ConnectionTrait, reseller_id: i64, query: &GridQuery) -> Result<CustomerPage> {
+pub async fn grid(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &GridQuery) -> Result<CustomerPage> {
     // Whatever the caller sent: a page size from the allowed ones, a bounded search.
     let query = &query.clamped();
     // Three independent reads: run them side by side on separate pool connections.
@@ -40,7 +41,7 @@ pub async fn grid(db: &impl ConnectionTrait, reseller_id: i64, query: &GridQuery
 }
 
 /// How many of the reseller's trials end within `model::customer::TRIAL_WARNING_DAYS` days.
-async fn trials_ending_soon(db: &impl ConnectionTrait, reseller_id: i64) -> Result<u64> {
+async fn trials_ending_soon(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<u64> {
     let owner = reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?;
     let today = local_date(Utc::now(), &owner.time_zone);
     Ok(customer::Entity::find()
@@ -53,7 +54,7 @@ async fn trials_ending_soon(db: &impl ConnectionTrait, reseller_id: i64) -> Resu
 }
 
 /// `limit` rows of the grid's view from `offset`, in the grid's order (for pages and exports).
-pub async fn rows(db: &impl ConnectionTrait, reseller_id: i64, query: &GridQuery, offset: u64, limit: u64) -> Result<Vec<CustomerRow>> {
+pub async fn rows(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &GridQuery, offset: u64, limit: u64) -> Result<Vec<CustomerRow>> {
     let owner = reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?;
     let today = local_date(Utc::now(), &owner.time_zone);
     let direction = if query.descending { Order::Desc } else { Order::Asc };
@@ -107,7 +108,7 @@ pub async fn rows(db: &impl ConnectionTrait, reseller_id: i64, query: &GridQuery
 
 /// The reseller's customers matching the search and filters (no order, no paging). No join:
 /// counting 100,000 rows through a join to product types costs ten times the count itself.
-fn filtered(reseller_id: i64, query: &GridQuery) -> Select<customer::Entity> {
+fn filtered(reseller_id: ResellerId, query: &GridQuery) -> Select<customer::Entity> {
     let mut select = customer::Entity::find().filter(customer::Column::ResellerId.eq(reseller_id));
     let search = query.search.trim().to_lowercase();
     if !search.is_empty() {
@@ -178,7 +179,7 @@ async fn views(db: &impl ConnectionTrait, rows: Vec<customer::Model>) -> Result<
 }
 
 /// The reseller's customer `id` (another reseller's is `NotFound`, like a missing one).
-pub async fn view(db: &impl ConnectionTrait, reseller_id: i64, id: &str) -> Result<CustomerView> {
+pub async fn view(db: &impl ConnectionTrait, reseller_id: ResellerId, id: &str) -> Result<CustomerView> {
     let c = crate::scope::owned(db, reseller_id, id).await?;
     Ok(views(db, vec![c]).await?.remove(0))
 }
@@ -187,7 +188,7 @@ pub async fn view(db: &impl ConnectionTrait, reseller_id: i64, id: &str) -> Resu
 /// the reference (ignoring case); ordered by name. Returns the page and the matching total.
 pub async fn api_page(
     db: &impl ConnectionTrait,
-    reseller_id: i64,
+    reseller_id: ResellerId,
     page_index: u64,
     page_size: u64,
     filter: &str,
@@ -216,7 +217,7 @@ pub async fn api_page(
 }
 
 /// The product types a reseller may sell, by name.
-pub async fn product_type_options(db: &impl ConnectionTrait, reseller_id: i64) -> Result<Vec<ProductTypeOption>> {
+pub async fn product_type_options(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<Vec<ProductTypeOption>> {
     let types = product_type::Entity::find()
         .join(JoinType::InnerJoin, product_type::Relation::ResellerProductType.def())
         .filter(reseller_product_type::Column::ResellerId.eq(reseller_id))

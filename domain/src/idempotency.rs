@@ -2,6 +2,7 @@
 //! of its request body; the same key and body get that response again, the same key with
 //! another body is refused. Keys are per reseller and stored hashed.
 
+use crate::scope::ResellerId;
 use crate::entity::api_idempotency;
 use crate::Result;
 use chrono::Utc;
@@ -28,7 +29,7 @@ pub enum Earlier {
 /// does the work: the key is stored with the first answer if and only if the work commits, so
 /// a retry after a lost answer always replays it.
 pub struct Answer<'a, T: ?Sized> {
-    pub reseller_id: i64,
+    pub reseller_id: ResellerId,
     pub key: &'a str,
     /// What identifies the request (method, path, body): the same key with another is refused.
     pub fingerprint: &'a [u8],
@@ -44,7 +45,7 @@ impl<T: ?Sized> Answer<'_, T> {
     /// transaction must then be rolled back, and that answer replayed.
     pub async fn store(&self, txn: &impl ConnectionTrait, made: &T) -> Result<()> {
         let inserted = api_idempotency::ActiveModel {
-            reseller_id: Set(self.reseller_id),
+            reseller_id: Set(self.reseller_id.get()),
             key_hash: Set(digest(self.key.as_bytes())),
             body_hash: Set(digest(self.fingerprint)),
             status: Set(i32::from(self.status)),
@@ -63,7 +64,7 @@ impl<T: ?Sized> Answer<'_, T> {
 }
 
 /// Looks `key` up for `reseller_id`, comparing `body`.
-pub async fn earlier(db: &impl ConnectionTrait, reseller_id: i64, key: &str, body: &[u8]) -> Result<Earlier> {
+pub async fn earlier(db: &impl ConnectionTrait, reseller_id: ResellerId, key: &str, body: &[u8]) -> Result<Earlier> {
     let found = api_idempotency::Entity::find()
         .filter(api_idempotency::Column::ResellerId.eq(reseller_id))
         .filter(api_idempotency::Column::KeyHash.eq(digest(key.as_bytes())))
@@ -81,11 +82,11 @@ pub async fn earlier(db: &impl ConnectionTrait, reseller_id: i64, key: &str, bod
 
 /// Remembers the response to `key`. If a concurrent request stored one first, returns what
 /// that one left instead (so both answer the same).
-pub async fn remember(db: &DatabaseConnection, reseller_id: i64, key: &str, body: &[u8], status: u16, response: &str) -> Result<Earlier> {
+pub async fn remember(db: &DatabaseConnection, reseller_id: ResellerId, key: &str, body: &[u8], status: u16, response: &str) -> Result<Earlier> {
     // Behind the write gate like every write on the create path (see `db::Work`).
     let txn = crate::db::Work::begin(db).await?;
     let inserted = api_idempotency::ActiveModel {
-        reseller_id: Set(reseller_id),
+        reseller_id: Set(reseller_id.get()),
         key_hash: Set(digest(key.as_bytes())),
         body_hash: Set(digest(body)),
         status: Set(i32::from(status)),

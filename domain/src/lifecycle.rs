@@ -16,7 +16,7 @@
 use crate::activity::{self, Actor};
 use crate::common::{local_date, search_text};
 use crate::entity::{customer, pbx_connection, product_type, reseller, reseller_user};
-use crate::scope::{ensure_changeable, lock_owned};
+use crate::scope::{ensure_changeable, lock_owned, ResellerId};
 use crate::{Error, Result, outbox};
 use chrono::{Duration, NaiveDate, Utc};
 use model::Permission;
@@ -29,7 +29,7 @@ pub use model::customer::TRIAL_WARNING_DAYS;
 pub const LONGEST_SCHEDULE_DAYS: i64 = 3 * 366;
 
 /// The reseller's today.
-async fn today(db: &impl ConnectionTrait, reseller_id: i64) -> Result<(NaiveDate, reseller::Model)> {
+async fn today(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<(NaiveDate, reseller::Model)> {
     let owner = reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?;
     Ok((local_date(Utc::now(), &owner.time_zone), owner))
 }
@@ -133,7 +133,7 @@ pub(crate) async fn terminate_now(txn: &impl ConnectionTrait, actor: &Actor, c: 
 }
 
 /// The reseller's today and time zone.
-pub(crate) async fn reseller_day(db: &impl ConnectionTrait, reseller_id: i64) -> Result<(NaiveDate, String)> {
+pub(crate) async fn reseller_day(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<(NaiveDate, String)> {
     let (day, owner) = today(db, reseller_id).await?;
     Ok((day, owner.time_zone))
 }
@@ -291,7 +291,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
     let mut done = DueWork::default();
     for owner in reseller::Entity::find().all(db).await? {
         let today = local_date(Utc::now(), &owner.time_zone);
-        let system = Actor { reseller_id: owner.id, user_id: None, name: "System".into(), permissions: Default::default() };
+        let system = Actor::system(owner.id, "System");
 
         let due = customer::Entity::find()
             .filter(customer::Column::ResellerId.eq(owner.id))

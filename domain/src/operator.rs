@@ -286,20 +286,22 @@ pub async fn set_product_type_price(db: &impl ConnectionTrait, code: &str, month
     Ok(updated)
 }
 
-/// Creates REST API credentials on behalf of the reseller user with `email` (see
-/// [`crate::api_clients::create`]: the user must be a REST API Administrator and can give no
-/// more than they hold).
-pub async fn create_api_client(db: &DatabaseConnection, email: &str, name: &str, permissions: Permissions) -> Result<model::api::NewApiClient> {
+/// The operator acting as the reseller user with `email`, with exactly the permissions that
+/// user holds now: how a command (or a test) run by whoever runs the server gets an
+/// [`Actor`](crate::activity::Actor) without a browser session or an API token.
+pub async fn act_as(db: &impl ConnectionTrait, email: &str) -> Result<crate::activity::Actor> {
     let user = reseller_user::Entity::find()
         .filter(reseller_user::Column::EmailKey.eq(field::email_key(email)))
         .one(db)
         .await?
         .ok_or_else(|| Error::invalid("user", format!("There is no reseller user {email}.")))?;
-    let actor = crate::activity::Actor {
-        reseller_id: user.reseller_id,
-        user_id: Some(user.id),
-        name: user.display_name.clone(),
-        permissions: if user.active { Permissions::from_bits(user.permissions as u32) } else { Permissions::default() },
-    };
+    Ok(crate::activity::Actor::of_user(&user))
+}
+
+/// Creates REST API credentials on behalf of the reseller user with `email` (see
+/// [`crate::api_clients::create`]: the user must be a REST API Administrator and can give no
+/// more than they hold).
+pub async fn create_api_client(db: &DatabaseConnection, email: &str, name: &str, permissions: Permissions) -> Result<model::api::NewApiClient> {
+    let actor = act_as(db, email).await?;
     crate::api_clients::create(db, &actor, name, permissions.with(model::Permission::WebsiteAccess)).await
 }

@@ -2,6 +2,7 @@
 //! them, so none is lost and none is sent for a change that was rolled back. A worker (in the
 //! server crate) delivers them.
 
+use crate::scope::ResellerId;
 use crate::entity::{customer_user, outbox, reseller};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -266,7 +267,7 @@ pub struct Listed {
 
 /// The newest `limit` emails of one reseller, newest first (demo mode shows them instead of
 /// sending them).
-pub async fn list_for_demo(db: &impl ConnectionTrait, reseller_id: i64, limit: u64) -> Result<Vec<Listed>> {
+pub async fn list_for_demo(db: &impl ConnectionTrait, reseller_id: ResellerId, limit: u64) -> Result<Vec<Listed>> {
     let zone = reseller::Entity::find_by_id(reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
     let rows = outbox::Entity::find()
         .filter(outbox::Column::ResellerId.eq(reseller_id))

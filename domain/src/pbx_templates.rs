@@ -2,6 +2,7 @@
 //! platform, used by many of its customers' connections. The master secret is write-only: it is
 //! sealed with the installation's key on the way in and only ever opened on the server.
 
+use crate::scope::ResellerId;
 use crate::scope::lock_reseller;
 use crate::activity::{self, Actor};
 use crate::entity::{pbx_connection, pbx_template};
@@ -56,7 +57,7 @@ fn summary(t: pbx_template::Model, customers: u64) -> TemplateSummary {
 
 /// The template `id` if it belongs to `reseller_id`; another reseller's is `NotFound`, like a
 /// missing one.
-async fn owned(db: &impl ConnectionTrait, reseller_id: i64, id: i64) -> Result<pbx_template::Model> {
+async fn owned(db: &impl ConnectionTrait, reseller_id: ResellerId, id: i64) -> Result<pbx_template::Model> {
     pbx_template::Entity::find_by_id(id)
         .filter(pbx_template::Column::ResellerId.eq(reseller_id))
         .one(db)
@@ -70,7 +71,7 @@ async fn customers_using(db: &impl ConnectionTrait, id: i64) -> Result<u64> {
 }
 
 /// Whether another of the reseller's templates (other than `except`) has this name, ignoring case.
-async fn name_taken(db: &impl ConnectionTrait, reseller_id: i64, name: &str, except: Option<i64>) -> Result<bool> {
+async fn name_taken(db: &impl ConnectionTrait, reseller_id: ResellerId, name: &str, except: Option<i64>) -> Result<bool> {
     let mut select = pbx_template::Entity::find()
         .filter(pbx_template::Column::ResellerId.eq(reseller_id))
         .filter(pbx_template::Column::NameKey.eq(name.trim().to_lowercase()));
@@ -105,7 +106,7 @@ pub fn stale() -> Error {
 }
 
 /// Clears the reseller's default (except on `keep`), so another template can become it.
-async fn clear_default(db: &impl ConnectionTrait, reseller_id: i64, keep: Option<i64>) -> Result<Option<String>> {
+async fn clear_default(db: &impl ConnectionTrait, reseller_id: ResellerId, keep: Option<i64>) -> Result<Option<String>> {
     let mut select = pbx_template::Entity::find()
         .filter(pbx_template::Column::ResellerId.eq(reseller_id))
         .filter(pbx_template::Column::IsDefault.eq(true));
@@ -163,7 +164,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Templa
 }
 
 /// The templates the create wizard offers: the default first, then by name.
-pub async fn options(db: &impl ConnectionTrait, reseller_id: i64) -> Result<Vec<TemplateOption>> {
+pub async fn options(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<Vec<TemplateOption>> {
     let templates = pbx_template::Entity::find()
         .filter(pbx_template::Column::ResellerId.eq(reseller_id))
         .order_by_desc(pbx_template::Column::IsDefault)
@@ -189,7 +190,7 @@ pub async fn create(db: &DatabaseConnection, secrets: &SecretBox, actor: &Actor,
     }
     let old_default = if form.is_default { clear_default(&txn, actor.reseller_id, None).await? } else { None };
     let created = pbx_template::ActiveModel {
-        reseller_id: Set(actor.reseller_id),
+        reseller_id: Set(actor.reseller_id.get()),
         name: Set(form.name.clone()),
         name_key: Set(form.name.to_lowercase()),
         kind: Set(form.kind.as_str().to_owned()),
@@ -389,7 +390,7 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
 pub use crate::secret::template_context as secret_context;
 
 /// The master secret of the reseller's template `id` (see [`SecretBox::open_template`]).
-pub async fn open_secret(db: &impl ConnectionTrait, secrets: &SecretBox, reseller_id: i64, id: i64) -> Result<String> {
+pub async fn open_secret(db: &impl ConnectionTrait, secrets: &SecretBox, reseller_id: ResellerId, id: i64) -> Result<String> {
     let template = owned(db, reseller_id, id).await?;
     secrets.open_template(&template)
 }
@@ -456,7 +457,7 @@ pub async fn test_connection(
 ) -> Result<String> {
     actor.require(Permission::CustomerAdministrator)?;
     let template = owned(db, actor.reseller_id, id).await?;
-    if let Err(not_until) = limit.0.check_key(&actor.reseller_id) {
+    if let Err(not_until) = limit.0.check_key(&actor.reseller_id.get()) {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
         let retry_after = wait.max(std::time::Duration::from_secs(1));
         return Err(Error::TooManyRequests {

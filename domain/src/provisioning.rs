@@ -3,7 +3,7 @@
 
 use crate::activity::{self, Actor};
 use crate::common::{local_date, search_text};
-use crate::scope::{lock_reseller, owned};
+use crate::scope::{lock_reseller, owned, ResellerId};
 use crate::entity::{customer, pbx_connection, pbx_template, product_type, reseller, reseller_product_type, reseller_user};
 use crate::{outbox, Error, Result};
 use chrono::{Duration, NaiveDate, Utc};
@@ -21,11 +21,11 @@ use uuid::Uuid;
 
 pub const REQUEST_KEY_MAX: usize = 64;
 
-async fn reseller_of(db: &impl ConnectionTrait, reseller_id: i64) -> Result<reseller::Model> {
+async fn reseller_of(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<reseller::Model> {
     reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)
 }
 
-async fn product_types(db: &impl ConnectionTrait, reseller_id: i64) -> Result<Vec<product_type::Model>> {
+async fn product_types(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<Vec<product_type::Model>> {
     Ok(product_type::Entity::find()
         .join(JoinType::InnerJoin, product_type::Relation::ResellerProductType.def())
         .filter(reseller_product_type::Column::ResellerId.eq(reseller_id))
@@ -35,7 +35,7 @@ async fn product_types(db: &impl ConnectionTrait, reseller_id: i64) -> Result<Ve
 }
 
 /// In-house customers that count against the allowance (not terminated), except `except`.
-async fn in_house_used(db: &impl ConnectionTrait, reseller_id: i64, except: Option<Uuid>) -> Result<u64> {
+async fn in_house_used(db: &impl ConnectionTrait, reseller_id: ResellerId, except: Option<Uuid>) -> Result<u64> {
     let mut q = customer::Entity::find()
         .filter(customer::Column::ResellerId.eq(reseller_id))
         .filter(customer::Column::InHouse.eq(true))
@@ -47,7 +47,7 @@ async fn in_house_used(db: &impl ConnectionTrait, reseller_id: i64, except: Opti
 }
 
 /// The rules the details must meet for this reseller now (`except`: the customer being edited).
-pub async fn details_rules(db: &impl ConnectionTrait, reseller_id: i64, except: Option<Uuid>) -> Result<DetailsRules> {
+pub async fn details_rules(db: &impl ConnectionTrait, reseller_id: ResellerId, except: Option<Uuid>) -> Result<DetailsRules> {
     let owner = reseller_of(db, reseller_id).await?;
     let today = local_date(Utc::now(), &owner.time_zone);
     let types = product_types(db, reseller_id).await?;
@@ -72,7 +72,7 @@ pub async fn wizard_options(db: &impl ConnectionTrait, actor: &Actor) -> Result<
 }
 
 /// Whether `name` is free among the reseller's customers (`except`: the one being edited).
-pub async fn name_available(db: &impl ConnectionTrait, reseller_id: i64, name: &str, except: Option<Uuid>) -> Result<bool> {
+pub async fn name_available(db: &impl ConnectionTrait, reseller_id: ResellerId, name: &str, except: Option<Uuid>) -> Result<bool> {
     let mut q = customer::Entity::find()
         .filter(customer::Column::ResellerId.eq(reseller_id))
         .filter(customer::Column::NameKey.eq(name.trim().to_lowercase()));
@@ -148,7 +148,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
     let trial = if d.trial { parse_day(&d.trial_expires_on) } else { None };
     let inserted = customer::ActiveModel {
         id: Set(id),
-        reseller_id: Set(actor.reseller_id),
+        reseller_id: Set(actor.reseller_id.get()),
         name: Set(name.clone()),
         name_key: Set(name.to_lowercase()),
         product_type_id: Set(pt.id),
@@ -218,11 +218,11 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
     activity::record(&txn, actor, Some(id), "customer.created", summary).await?;
     outbox::queue(&txn, outbox::invitation(&owner.name, &name, primary.id, &primary.display_name, &primary.email, owner.id)).await?;
     txn.commit().await?;
-    tracing::info!(customer = %id, reseller = actor.reseller_id, "customer created");
+    tracing::info!(customer = %id, reseller = actor.reseller_id.get(), "customer created");
     Ok(id)
 }
 
-async fn find_by_request_key(db: &impl ConnectionTrait, reseller_id: i64, key: &str) -> Result<Option<Uuid>> {
+async fn find_by_request_key(db: &impl ConnectionTrait, reseller_id: ResellerId, key: &str) -> Result<Option<Uuid>> {
     Ok(customer::Entity::find()
         .filter(customer::Column::ResellerId.eq(reseller_id))
         .filter(customer::Column::RequestKey.eq(key))

@@ -10,6 +10,7 @@
 //! hash is stored. Passwords are 12–128 characters and refused when easy to guess (zxcvbn:
 //! common passwords, dictionary words, keyboard patterns, the user's own name or email).
 
+use crate::scope::ResellerId;
 use crate::activity::{self, Actor};
 use crate::auth::{new_token, token_hash};
 use crate::common::local_date;
@@ -38,7 +39,7 @@ fn view(u: reseller_user::Model, me: Option<i64>, zone: &str) -> ResellerUserVie
     }
 }
 
-async fn zone(db: &impl ConnectionTrait, reseller_id: i64) -> Result<reseller::Model> {
+async fn zone(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<reseller::Model> {
     reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)
 }
 
@@ -76,7 +77,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, portal_url: &str, fo
         return Err(Error::invalid("email", "A user with this email already exists."));
     }
     let user = reseller_user::ActiveModel {
-        reseller_id: Set(actor.reseller_id),
+        reseller_id: Set(actor.reseller_id.get()),
         display_name: Set(form.display_name.trim().to_owned()),
         email: Set(form.email.trim().to_owned()),
         email_key: Set(email_key),
@@ -328,7 +329,7 @@ pub async fn activate(db: &DatabaseConnection, token: &str, new_password: &str) 
         .filter(reseller_user::Column::Id.eq(user.id))
         .exec(&txn)
         .await?;
-    let actor = Actor { reseller_id: user.reseller_id, user_id: Some(user.id), name: user.display_name.clone(), permissions: Default::default() };
+    let actor = Actor { permissions: Default::default(), ..Actor::of_user(&user) };
     activity::record(&txn, &actor, None, "user.activated", format!("{} set their password and activated their account.", user.display_name)).await?;
     txn.commit().await?;
     Ok(user.email)

@@ -86,12 +86,7 @@ pub async fn demo(db: &DatabaseConnection, secrets: &crate::secret::SecretBox, p
         ("Demo Reseller (in-house)", "professional", "INTERNAL", "GB", "Europe/London", None, true, "active"),
         ("Granite Legal LLP", "essentials", "GL-12", "GB", "Europe/London", None, false, "terminated"),
     ];
-    let actor = crate::activity::Actor {
-        reseller_id: demo.id,
-        user_id: Some(admin.id),
-        name: admin.display_name.clone(),
-        permissions: Permissions::all(),
-    };
+    let actor = crate::activity::Actor { permissions: Permissions::all(), ..crate::activity::Actor::of_user(&admin) };
     let template = crate::pbx_templates::create(
         db,
         secrets,

@@ -540,7 +540,7 @@ async fn release_claim_only(db: &impl ConnectionTrait, claim: &Claim) -> Result<
 
 async fn system_actor(db: &impl ConnectionTrait, customer_id: Uuid) -> Result<Actor> {
     let c = customer::Entity::find_by_id(customer_id).one(db).await?.ok_or(Error::NotFound)?;
-    Ok(Actor { reseller_id: c.reseller_id, user_id: None, name: "PBX sync".into(), permissions: Default::default() })
+    Ok(Actor::system(c.reseller_id, "PBX sync"))
 }
 
 /// A PBX user as it would be stored, or why it cannot be.

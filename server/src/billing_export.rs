@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use domain::activity::Actor;
 
 /// The route, mounted by `http::router`. The router cannot match a parameter followed by a
 /// suffix in one segment, so the handler splits `2026-10.csv` itself.
@@ -22,7 +21,7 @@ pub async fn download(State(ctx): State<AppContext>, session: Option<Extension<S
     let Some((period, format)) = file.rsplit_once('.').and_then(|(period, ext)| Format::parse(ext).map(|f| (period, f))) else {
         return not_found();
     };
-    let actor = Actor::user(&session.user);
+    let actor = session.actor.clone();
     let run = match domain::billing::get(&ctx.db, &actor, period).await {
         Ok(Some(run)) => run,
         Ok(None) | Err(domain::Error::NotFound | domain::Error::Invalid(_)) => return not_found(),

@@ -21,7 +21,7 @@ pub async fn customers_csv(
         return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
     };
     let query = GridQuery::from_pairs(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let reseller_id = session.user.reseller_id;
+    let reseller_id = session.actor.reseller_id;
     let first = encode(&[HEADER.map(str::to_owned).to_vec()]);
 
     // Offsets advance in the grid's total order (name, then id), so chunks neither overlap

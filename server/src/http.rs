@@ -221,8 +221,8 @@ async fn sessions(State(state): State<AppState>, mut request: Request, next: Nex
     let mut stale_cookie = false;
     if let Some(token) = token {
         match domain::auth::resolve_session(&ctx.db, &ctx.auth, &token).await {
-            Ok(Some(user)) => {
-                request.extensions_mut().insert(Session { token, user });
+            Ok(Some(caller)) => {
+                request.extensions_mut().insert(Session { token, user: caller.user, actor: caller.actor });
             }
             Ok(None) => stale_cookie = true,
             Err(e) => {

@@ -15,17 +15,17 @@ use model::sync::SyncStatus;
 /// One page of the signed-in reseller's customers.
 #[server(input = Json)]
 pub async fn list_customers(query: GridQuery) -> Result<CustomerPage, AppError> {
-    let user = crate::ssr::require_user()?;
+    let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::customers::grid(&ctx.db, user.reseller_id, &query).await?)
+    Ok(domain::customers::grid(&ctx.db, actor.reseller_id, &query).await?)
 }
 
 /// The product types the reseller may sell (the grid's filter).
 #[server(input = Json)]
 pub async fn list_product_types() -> Result<Vec<model::customer::ProductTypeOption>, AppError> {
-    let user = crate::ssr::require_user()?;
+    let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
-    Ok(domain::customers::product_type_options(&ctx.db, user.reseller_id).await?)
+    Ok(domain::customers::product_type_options(&ctx.db, actor.reseller_id).await?)
 }
 
 /// Product types, trial and in-house rules and PBX templates for the create wizard.

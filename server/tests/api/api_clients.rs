@@ -97,7 +97,7 @@ async fn tokens_are_issued_only_for_the_right_secret_of_active_credentials() {
 
     let caller = resolve_token(&db, &issued.access_token).await.unwrap().expect("a fresh token resolves");
     let demo = reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(DEMO_EMAIL)).one(&db).await.unwrap().unwrap();
-    assert_eq!(caller.actor.reseller_id, demo.reseller_id);
+    assert_eq!(caller.actor.reseller_id.get(), demo.reseller_id);
     assert_eq!(caller.actor.user_id, None);
     assert_eq!(caller.actor.name, format!("API client {client_id}"));
     assert_eq!((caller.client_id.as_str(), caller.api_client_id), (client_id, new.client.id));
@@ -154,7 +154,7 @@ async fn another_resellers_credentials_behave_like_missing_ones() {
     let token = issue_token(&db, &theirs.client.client_id, &theirs.secret).await.unwrap();
     let caller = resolve_token(&db, &token.access_token).await.unwrap().unwrap();
     let nora = reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(OTHER_EMAIL)).one(&db).await.unwrap().unwrap();
-    assert_eq!(caller.actor.reseller_id, nora.reseller_id);
+    assert_eq!(caller.actor.reseller_id.get(), nora.reseller_id);
     assert!(matches!(issue_token(&db, &ours.client.client_id, &theirs.secret).await, Err(domain::Error::Unauthenticated)), "secrets are not interchangeable");
 }
 

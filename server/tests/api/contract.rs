@@ -12,23 +12,10 @@ use std::sync::Mutex;
 
 /// Credentials for the reseller whose administrator signs in with `email`.
 pub async fn credentials(portal: &TestPortal, email: &str) -> (String, String) {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let db = portal.database().await;
-    let user = domain::entity::reseller_user::Entity::find()
-        .filter(domain::entity::reseller_user::Column::EmailKey.eq(email))
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
-    let actor = domain::activity::Actor {
-        reseller_id: user.reseller_id,
-        user_id: Some(user.id),
-        name: user.display_name,
-        permissions: model::Permissions::all(),
-    };
-    let created = domain::api_clients::create(
+    let created = domain::operator::create_api_client(
         &db,
-        &actor,
+        email,
         &format!("Provisioning robot {}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
         domain::api_clients::api_permissions(),
     )

@@ -292,11 +292,9 @@ async fn every_rest_operation_checks_token_permission_and_reseller() {
     };
 
     // Credentials of the demo reseller with one permission each.
-    let demo = reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(DEMO_EMAIL)).one(&db).await.unwrap().unwrap();
-    let actor = domain::activity::Actor { reseller_id: demo.reseller_id, user_id: Some(demo.id), name: demo.display_name.clone(), permissions: Permissions::all() };
     let mut tokens = std::collections::HashMap::new();
     for p in [Permission::CustomerAdministrator, Permission::BillingAdministrator] {
-        let new = domain::api_clients::create(&db, &actor, p.label(), Permissions::default().with(Permission::WebsiteAccess).with(p)).await.unwrap();
+        let new = domain::operator::create_api_client(&db, DEMO_EMAIL, p.label(), Permissions::default().with(p)).await.unwrap();
         tokens.insert(p, crate::contract::token(&portal, &new.client.client_id, &new.secret).await);
     }
 

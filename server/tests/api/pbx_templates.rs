@@ -166,9 +166,11 @@ async fn templates_are_created_and_listed_without_their_secret() {
     // Bound to its row: copied onto another template, the ciphertext does not open.
     assert!(secrets.open_for(&row.secret_sealed, &domain::pbx_templates::secret_context(row.id + 1)).is_err());
     let db = portal.database().await;
-    let opened = domain::pbx_templates::open_secret(&db, &secrets, row.reseller_id, created.id).await.unwrap();
+    let (ours, theirs) = (domain::operator::act_as(&db, DEMO_EMAIL).await.unwrap(), domain::operator::act_as(&db, OTHER_EMAIL).await.unwrap());
+    assert_eq!(ours.reseller_id.get(), row.reseller_id);
+    let opened = domain::pbx_templates::open_secret(&db, &secrets, ours.reseller_id, created.id).await.unwrap();
     assert_eq!(opened, KAZOO_KEY);
-    assert!(matches!(domain::pbx_templates::open_secret(&db, &secrets, row.reseller_id + 1, created.id).await, Err(domain::Error::NotFound)));
+    assert!(matches!(domain::pbx_templates::open_secret(&db, &secrets, theirs.reseller_id, created.id).await, Err(domain::Error::NotFound)));
 
     // Teams keeps its own fields: the optional Graph and sign-in URLs (a national cloud's),
     // trimmed; Kazoo keeps no client id.
@@ -270,7 +272,7 @@ async fn only_one_template_is_the_default() {
 
     // The wizard offers the default first.
     let db = portal.database().await;
-    let options = domain::pbx_templates::options(&db, stored(&portal, a.id).await.reseller_id).await.unwrap();
+    let options = domain::pbx_templates::options(&db, domain::operator::act_as(&db, DEMO_EMAIL).await.unwrap().reseller_id).await.unwrap();
     let order: Vec<&str> = options.iter().map(|o| o.name.as_str()).filter(|n| ["Alpha", "Bravo", "Charlie"].contains(n)).collect();
     assert_eq!(order, ["Alpha", "Bravo", "Charlie"]);
     assert!(options[0].is_default && options[0].name == "Alpha" && options.iter().filter(|o| o.is_default).count() == 1);

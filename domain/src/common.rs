@@ -4,7 +4,7 @@
 use crate::entity::customer_user;
 use chrono::{DateTime, NaiveDate, Utc};
 use model::customer::CustomerStatus;
-use model::roles::{Roles, Supervisor};
+use model::roles::Roles;
 
 /// The lower-cased text the grid's search looks in: every visible column of the row.
 pub fn search_text(
@@ -46,7 +46,7 @@ pub fn roles_of(u: &customer_user::Model) -> Roles {
         professional: u.professional,
         real_time: u.real_time,
         agent: u.agent,
-        supervisor: Supervisor::parse(&u.supervisor).unwrap_or_default(),
+        supervisor: u.supervisor,
         user_admin: u.user_admin,
     }
 }

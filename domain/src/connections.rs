@@ -26,7 +26,7 @@ pub async fn view(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str) -
         id: conn.id,
         template_id: template.id,
         template_name: template.name,
-        kind: PbxKind::parse(&template.kind).unwrap_or_default(),
+        kind: template.kind,
         form: ConnectionForm {
             template_id: Some(conn.template_id),
             account_id: conn.account_id,
@@ -56,7 +56,7 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, customer_id: &str, v
         Some(id) => pbx_template::Entity::find_by_id(id).filter(pbx_template::Column::ResellerId.eq(actor.reseller_id)).one(&txn).await?,
         None => None,
     };
-    let kind = template.as_ref().and_then(|t| PbxKind::parse(&t.kind));
+    let kind = template.as_ref().map(|t| t.kind);
     form.validate(kind).into_result()?;
     let template = template.ok_or_else(|| Error::invalid("template_id", "Choose a PBX template."))?;
     let account_id = if kind == Some(PbxKind::Kazoo) { form.account_id.trim().to_lowercase() } else { String::new() };

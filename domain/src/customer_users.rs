@@ -27,11 +27,11 @@ pub(crate) fn portal_user(customer_id: uuid::Uuid, form: &PrimaryUserForm, roles
         professional: Set(roles.professional),
         real_time: Set(roles.real_time),
         agent: Set(roles.agent),
-        supervisor: Set(roles.supervisor.as_str().to_owned()),
+        supervisor: Set(roles.supervisor),
         user_admin: Set(roles.user_admin),
-        source: Set("portal".into()),
+        source: Set(customer_user::Source::Portal),
         pbx_id: Set(None),
-        invitation: Set(invitation.as_str().into()),
+        invitation: Set(invitation),
         invited_at: Set(None),
         created_at: Set(Utc::now()),
         version: Set(1),
@@ -43,8 +43,8 @@ fn view(u: customer_user::Model) -> CustomerUser {
     CustomerUser {
         id: u.id,
         roles: roles_of(&u),
-        from_pbx: u.source == "pbx",
-        invitation: Invitation::parse(&u.invitation),
+        from_pbx: u.source == customer_user::Source::Pbx,
+        invitation: u.invitation,
         display_name: u.display_name,
         email: u.email,
         version: u.version,
@@ -124,7 +124,7 @@ async fn queue_invitation(db: &impl ConnectionTrait, customer: &customer::Model,
     let owner = reseller::Entity::find_by_id(customer.reseller_id).one(db).await?.ok_or(Error::NotFound)?;
     outbox::queue(db, outbox::invitation(&owner.name, &customer.name, user.id, &user.display_name, &user.email, owner.id)).await?;
     customer_user::Entity::update_many()
-        .col_expr(customer_user::Column::Invitation, Expr::value(Invitation::Queued.as_str()))
+        .col_expr(customer_user::Column::Invitation, Expr::value(Invitation::Queued))
         .filter(customer_user::Column::Id.eq(user.id))
         .exec(db)
         .await?;
@@ -206,7 +206,7 @@ pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str
         .col_expr(customer_user::Column::Professional, Expr::value(roles.professional))
         .col_expr(customer_user::Column::RealTime, Expr::value(roles.real_time))
         .col_expr(customer_user::Column::Agent, Expr::value(roles.agent))
-        .col_expr(customer_user::Column::Supervisor, Expr::value(roles.supervisor.as_str()))
+        .col_expr(customer_user::Column::Supervisor, Expr::value(roles.supervisor))
         .col_expr(customer_user::Column::UserAdmin, Expr::value(roles.user_admin))
         .col_expr(customer_user::Column::Version, Expr::value(version + 1))
         .filter(customer_user::Column::Id.eq(user.id))
@@ -218,7 +218,7 @@ pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str
             "Someone else changed this user's roles after you opened them. Nothing was saved: reload and try again.".into(),
         ));
     }
-    if roles.grants_access() && Invitation::parse(&user.invitation) == Invitation::NotInvited {
+    if roles.grants_access() && user.invitation == Invitation::NotInvited {
         queue_invitation(&txn, &c, &user).await?;
     }
     activity::record(
@@ -266,7 +266,7 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, u
     // Their invitation, if not sent yet, must not go out after they lost access.
     crate::entity::outbox::Entity::delete_many()
         .filter(crate::entity::outbox::Column::CustomerUserId.eq(user.id))
-        .filter(crate::entity::outbox::Column::Status.eq("queued"))
+        .filter(crate::entity::outbox::Column::Status.eq(crate::entity::outbox::Status::Queued))
         .exec(&txn)
         .await?;
     user.delete(&txn).await?;

@@ -2,6 +2,8 @@
 //! them, so none is lost and none is sent for a change that was rolled back. A worker (in the
 //! server crate) delivers them.
 
+use model::outbox::OutboxEmail;
+use sea_orm::ActiveEnum;
 use crate::scope::ResellerId;
 use crate::entity::{customer_user, outbox, reseller};
 use crate::{Error, Result};
@@ -13,13 +15,6 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use std::time::Duration;
-
-/// `outbox.status` of an email waiting for (another) attempt.
-pub const QUEUED: &str = "queued";
-/// `outbox.status` of an email the SMTP server accepted.
-pub const SENT: &str = "sent";
-/// `outbox.status` of an email given up on.
-pub const FAILED: &str = "failed";
 
 /// An email to queue.
 #[derive(Clone, Debug)]
@@ -44,7 +39,7 @@ pub async fn queue(db: &impl ConnectionTrait, email: Email) -> Result<i64> {
         to_name: Set(email.to_name.chars().take(100).collect()),
         subject: Set(email.subject.chars().take(200).collect()),
         body: Set(email.body),
-        status: Set("queued".into()),
+        status: Set(outbox::Status::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),
@@ -135,7 +130,7 @@ fn unclaimed(now: DateTime<Utc>) -> Condition {
 pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Duration, limit: u64) -> Result<Vec<outbox::Model>> {
     let until = now + chrono_duration(lease)?;
     let candidates = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq(QUEUED))
+        .filter(outbox::Column::Status.eq(outbox::Status::Queued))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .filter(unclaimed(now))
         .order_by_asc(outbox::Column::NextAttemptAt)
@@ -148,7 +143,7 @@ pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Dur
         let result = outbox::Entity::update_many()
             .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
             .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::Status.eq(QUEUED))
+            .filter(outbox::Column::Status.eq(outbox::Status::Queued))
             .filter(outbox::Column::NextAttemptAt.lte(now))
             .filter(unclaimed(now))
             .exec(db)
@@ -169,20 +164,20 @@ pub async fn mark_sent(db: &DatabaseConnection, id: i64) -> Result<()> {
         return Ok(());
     };
     let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(SENT))
+        .col_expr(outbox::Column::Status, Expr::value(outbox::Status::Sent))
         .col_expr(outbox::Column::SentAt, Expr::value(now))
         .col_expr(outbox::Column::ClaimedUntil, Expr::value(None::<DateTime<Utc>>))
         .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
         .col_expr(outbox::Column::LastError, Expr::value(""))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq(QUEUED))
+        .filter(outbox::Column::Status.eq(outbox::Status::Queued))
         .exec(&txn)
         .await?;
     if result.rows_affected == 1
         && let Some(user_id) = invitee(&row)
     {
         customer_user::Entity::update_many()
-            .col_expr(customer_user::Column::Invitation, Expr::value(Invitation::Sent.as_str()))
+            .col_expr(customer_user::Column::Invitation, Expr::value(Invitation::Sent))
             .col_expr(customer_user::Column::InvitedAt, Expr::value(now))
             .filter(customer_user::Column::Id.eq(user_id))
             .exec(&txn)
@@ -220,12 +215,12 @@ async fn failed_attempt(db: &DatabaseConnection, id: i64, error: &str, now: Date
         .col_expr(outbox::Column::ClaimedUntil, Expr::value(None::<DateTime<Utc>>));
     update = match outcome {
         AfterFailure::RetryAt(at) => update.col_expr(outbox::Column::NextAttemptAt, Expr::value(at)),
-        _ => update.col_expr(outbox::Column::Status, Expr::value(FAILED)),
+        _ => update.col_expr(outbox::Column::Status, Expr::value(outbox::Status::Failed)),
     };
     // The attempts guard makes a late report from a worker whose claim ran out harmless.
     let result = update
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq(QUEUED))
+        .filter(outbox::Column::Status.eq(outbox::Status::Queued))
         .filter(outbox::Column::Attempts.eq(row.attempts))
         .exec(&txn)
         .await?;
@@ -236,12 +231,12 @@ async fn failed_attempt(db: &DatabaseConnection, id: i64, error: &str, now: Date
         let still_queued = outbox::Entity::find()
             .filter(outbox::Column::CustomerUserId.eq(user_id))
             .filter(outbox::Column::Kind.eq(row.kind.as_str()))
-            .filter(outbox::Column::Status.eq(QUEUED))
+            .filter(outbox::Column::Status.eq(outbox::Status::Queued))
             .count(&txn)
             .await?;
         if still_queued == 0 {
             customer_user::Entity::update_many()
-                .col_expr(customer_user::Column::Invitation, Expr::value(Invitation::Failed.as_str()))
+                .col_expr(customer_user::Column::Invitation, Expr::value(Invitation::Failed))
                 .filter(customer_user::Column::Id.eq(user_id))
                 .exec(&txn)
                 .await?;
@@ -256,18 +251,9 @@ fn invitee(row: &outbox::Model) -> Option<i64> {
     (row.kind == "invitation").then_some(row.customer_user_id).flatten()
 }
 
-/// An email as the demo outbox lists it, with times in the reseller's time zone.
-#[derive(Clone, Debug)]
-pub struct Listed {
-    pub email: outbox::Model,
-    /// `2026-11-26 09:14`.
-    pub queued_at: String,
-    pub sent_at: Option<String>,
-}
-
 /// The newest `limit` emails of one reseller, newest first (demo mode shows them instead of
-/// sending them).
-pub async fn list_for_demo(db: &impl ConnectionTrait, reseller_id: ResellerId, limit: u64) -> Result<Vec<Listed>> {
+/// sending them), with times in the reseller's zone.
+pub async fn list_for_demo(db: &impl ConnectionTrait, reseller_id: ResellerId, limit: u64) -> Result<Vec<OutboxEmail>> {
     let zone = reseller::Entity::find_by_id(reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
     let rows = outbox::Entity::find()
         .filter(outbox::Column::ResellerId.eq(reseller_id))
@@ -278,10 +264,15 @@ pub async fn list_for_demo(db: &impl ConnectionTrait, reseller_id: ResellerId, l
         .await?;
     Ok(rows
         .into_iter()
-        .map(|email| Listed {
+        .map(|email| OutboxEmail {
+            id: email.id,
+            to_name: email.to_name,
+            to_address: email.to_address,
+            subject: email.subject,
+            body: email.body,
+            status: email.status.to_value(),
             queued_at: crate::activity::local_time(email.created_at, &zone),
             sent_at: email.sent_at.map(|at| crate::activity::local_time(at, &zone)),
-            email,
         })
         .collect())
 }

@@ -42,7 +42,7 @@ fn normalized(form: &TemplateForm) -> TemplateForm {
 fn summary(t: pbx_template::Model, customers: u64) -> TemplateSummary {
     TemplateSummary {
         id: t.id,
-        kind: PbxKind::parse(&t.kind).unwrap_or_default(),
+        kind: t.kind,
         name: t.name,
         api_url: t.api_url,
         websocket_url: t.websocket_url,
@@ -174,7 +174,7 @@ pub async fn options(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Resu
         .await?;
     Ok(templates
         .into_iter()
-        .map(|t| TemplateOption { id: t.id, kind: PbxKind::parse(&t.kind).unwrap_or_default(), name: t.name, is_default: t.is_default })
+        .map(|t| TemplateOption { id: t.id, kind: t.kind, name: t.name, is_default: t.is_default })
         .collect())
 }
 
@@ -193,7 +193,7 @@ pub async fn create(db: &DatabaseConnection, secrets: &SecretBox, actor: &Actor,
         reseller_id: Set(actor.reseller_id.get()),
         name: Set(form.name.clone()),
         name_key: Set(form.name.to_lowercase()),
-        kind: Set(form.kind.as_str().to_owned()),
+        kind: Set(form.kind),
         api_url: Set(form.api_url.clone()),
         websocket_url: Set(form.websocket_url.clone()),
         client_id: Set(form.client_id.clone()),
@@ -246,7 +246,7 @@ pub async fn update(
     lock_reseller(&txn, actor.reseller_id).await?;
     let current = owned(&txn, actor.reseller_id, id).await?;
     let customers = customers_using(&txn, id).await?;
-    let current_kind = PbxKind::parse(&current.kind).unwrap_or_default();
+    let current_kind = current.kind;
     if form.kind != current_kind {
         if customers > 0 {
             errors.add(
@@ -379,7 +379,7 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
         Err(e) if matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => return Err(in_use(&current.name, 1)),
         Err(e) => return Err(e.into()),
     }
-    let kind = PbxKind::parse(&current.kind).unwrap_or_default();
+    let kind = current.kind;
     activity::record(&txn, actor, None, "pbx_template.deleted", format!("Deleted PBX template \u{201c}{}\u{201d} ({}).", current.name, kind.label()))
         .await?;
     txn.commit().await?;
@@ -388,12 +388,6 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
 
 /// The associated data a template's secret is sealed with (see [`SecretBox::open_template`]).
 pub use crate::secret::template_context as secret_context;
-
-/// The master secret of the reseller's template `id` (see [`SecretBox::open_template`]).
-pub async fn open_secret(db: &impl ConnectionTrait, secrets: &SecretBox, reseller_id: ResellerId, id: i64) -> Result<String> {
-    let template = owned(db, reseller_id, id).await?;
-    secrets.open_template(&template)
-}
 
 /// Re-seals secrets stored before they were bound to their template (start-up, once: after it
 /// no unbound secret is left, and unbound ones are never opened elsewhere). Returns how many.
@@ -466,7 +460,7 @@ pub async fn test_connection(
         });
     }
     let secret = secrets.open_template(&template)?;
-    let kind = PbxKind::parse(&template.kind).ok_or_else(|| Error::Internal(format!("template {id} has an unknown kind")))?;
+    let kind = template.kind;
     let settings = Settings {
         kind,
         api_url: &template.api_url,

@@ -39,7 +39,7 @@ async fn in_house_used(db: &impl ConnectionTrait, reseller_id: ResellerId, excep
     let mut q = customer::Entity::find()
         .filter(customer::Column::ResellerId.eq(reseller_id))
         .filter(customer::Column::InHouse.eq(true))
-        .filter(customer::Column::Status.ne(CustomerStatus::Terminated.as_str()));
+        .filter(customer::Column::Status.ne(customer::Status::Terminated));
     if let Some(id) = except {
         q = q.filter(customer::Column::Id.ne(id));
     }
@@ -114,7 +114,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
         Some(id) => pbx_template::Entity::find_by_id(id).filter(pbx_template::Column::ResellerId.eq(actor.reseller_id)).one(&txn).await?,
         None => None,
     };
-    let kind = template.as_ref().and_then(|t| PbxKind::parse(&t.kind));
+    let kind = template.as_ref().map(|t| t.kind);
     let mut errors = input.details.validate(&details_rules(&txn, actor.reseller_id, None).await?, true);
     errors.0.extend(input.primary_user.validate().0.into_iter().map(|mut e| {
         e.field = format!("primary_user.{}", e.field);
@@ -195,7 +195,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
         version: Set(1),
         // An enabled connection syncs as soon as a worker is free.
         sync_due_at: Set((!c.create_disabled).then_some(now)),
-        sync_reason: Set(model::sync::Reason::Created.as_str().into()),
+        sync_reason: Set(model::sync::Reason::Created),
         ..Default::default()
     }
     .insert(&txn)

@@ -24,7 +24,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection
 
 /// How long an activation link works.
 pub const ACTIVATION_HOURS: i64 = 72;
-const ACTIVATION: &str = "activation";
 
 fn view(u: reseller_user::Model, me: Option<i64>, zone: &str) -> ResellerUserView {
     ResellerUserView {
@@ -151,14 +150,14 @@ fn describe(labels: &[&str]) -> String {
 async fn send_activation(db: &impl ConnectionTrait, owner: &reseller::Model, user: &reseller_user::Model, portal_url: &str) -> Result<()> {
     user_token::Entity::delete_many()
         .filter(user_token::Column::UserId.eq(user.id))
-        .filter(user_token::Column::Purpose.eq(ACTIVATION))
+        .filter(user_token::Column::Purpose.eq(user_token::Purpose::Activation))
         .exec(db)
         .await?;
     let token = new_token();
     let now = Utc::now();
     user_token::ActiveModel {
         user_id: Set(user.id),
-        purpose: Set(ACTIVATION.into()),
+        purpose: Set(user_token::Purpose::Activation),
         token_hash: Set(token_hash(&token)),
         expires_at: Set(now + Duration::hours(ACTIVATION_HOURS)),
         used_at: Set(None),
@@ -291,7 +290,7 @@ pub async fn activation_for(db: &impl ConnectionTrait, token: &str) -> Result<re
     }
     let Some(found) = user_token::Entity::find()
         .filter(user_token::Column::TokenHash.eq(token_hash(token)))
-        .filter(user_token::Column::Purpose.eq(ACTIVATION))
+        .filter(user_token::Column::Purpose.eq(user_token::Purpose::Activation))
         .one(db)
         .await?
     else {

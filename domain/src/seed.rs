@@ -212,11 +212,11 @@ async fn demo_records(db: &DatabaseConnection, customer_id: uuid::Uuid, name: &s
         professional: Set(false),
         real_time: Set(false),
         agent: Set(false),
-        supervisor: Set("reports".into()),
+        supervisor: Set(model::roles::Supervisor::Reports),
         user_admin: Set(true),
-        source: Set("portal".into()),
+        source: Set(crate::entity::customer_user::Source::Portal),
         pbx_id: Set(None),
-        invitation: Set("sent".into()),
+        invitation: Set(model::roles::Invitation::Sent),
         invited_at: Set(Some(now)),
         created_at: Set(now),
         version: Set(1),
@@ -235,7 +235,7 @@ async fn demo_records(db: &DatabaseConnection, customer_id: uuid::Uuid, name: &s
         created_at: Set(now),
         version: Set(1),
         sync_due_at: Set(enabled.then_some(now)),
-        sync_reason: Set(model::sync::Reason::Created.as_str().into()),
+        sync_reason: Set(model::sync::Reason::Created),
         ..Default::default()
     }
     .insert(db)

@@ -94,7 +94,7 @@ pub(crate) async fn schedule(db: &impl ConnectionTrait, connection_id: i64, reas
 async fn schedule_where(db: &impl ConnectionTrait, which: impl sea_orm::sea_query::IntoCondition, reason: Reason) -> Result<()> {
     pbx_connection::Entity::update_many()
         .col_expr(pbx_connection::Column::SyncDueAt, Expr::value(Utc::now()))
-        .col_expr(pbx_connection::Column::SyncReason, Expr::value(reason.as_str()))
+        .col_expr(pbx_connection::Column::SyncReason, Expr::value(reason))
         .col_expr(pbx_connection::Column::SyncFailures, Expr::value(0))
         .filter(which)
         .filter(pbx_connection::Column::Enabled.eq(true))
@@ -248,7 +248,7 @@ pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Dur
                 connection_id: row.id,
                 customer_id: row.customer_id,
                 reseller_id,
-                reason: Reason::parse(&row.sync_reason),
+                reason: row.sync_reason,
                 version: row.version,
                 due_at: row.sync_due_at,
                 token,
@@ -288,21 +288,21 @@ pub async fn run(db: &DatabaseConnection, secrets: &SecretBox, http: &HttpClient
     }
     // A run left "running" by a worker that stopped midway.
     pbx_sync_run::Entity::update_many()
-        .col_expr(pbx_sync_run::Column::Outcome, Expr::value(Outcome::Failed.as_str()))
+        .col_expr(pbx_sync_run::Column::Outcome, Expr::value(Outcome::Failed))
         .col_expr(pbx_sync_run::Column::FinishedAt, Expr::value(now))
         .col_expr(pbx_sync_run::Column::Error, Expr::value("The sync was interrupted (the server stopped before it finished)."))
         .filter(pbx_sync_run::Column::ConnectionId.eq(conn.id))
-        .filter(pbx_sync_run::Column::Outcome.eq(Outcome::Running.as_str()))
+        .filter(pbx_sync_run::Column::Outcome.eq(Outcome::Running))
         .exec(db)
         .await?;
     let run_row = pbx_sync_run::ActiveModel {
         connection_id: Set(conn.id),
         customer_id: Set(conn.customer_id),
-        reason: Set(claim.reason.as_str().into()),
+        reason: Set(claim.reason),
         started_at: Set(now),
         finished_at: Set(None),
-        outcome: Set(Outcome::Running.as_str().into()),
-        phase: Set(Phase::Connecting.as_str().into()),
+        outcome: Set(Outcome::Running),
+        phase: Set(Phase::Connecting),
         found: Set(0),
         added: Set(0),
         updated: Set(0),
@@ -404,7 +404,7 @@ async fn discover(
 ) -> std::result::Result<Found, Failure> {
     let template = pbx_template::Entity::find_by_id(conn.template_id).one(db).await?.ok_or(Error::NotFound)?;
     let secret = secrets.open_template(&template)?;
-    let kind = PbxKind::parse(&template.kind).ok_or_else(|| Error::Internal(format!("template {} has an unknown kind", template.id)))?;
+    let kind = template.kind;
     let tenant = if conn.directory_tenant_id.is_empty() { template.directory_tenant_id.as_str() } else { conn.directory_tenant_id.as_str() };
     let connector = Connector::new(
         &Settings {
@@ -444,7 +444,7 @@ async fn heartbeat(db: &DatabaseConnection, settings: &SyncSettings, claim: &Cla
         .exec(db)
         .await;
     let saved = pbx_sync_run::Entity::update_many()
-        .col_expr(pbx_sync_run::Column::Phase, Expr::value(phase.as_str()))
+        .col_expr(pbx_sync_run::Column::Phase, Expr::value(phase))
         .col_expr(pbx_sync_run::Column::Found, Expr::value(found.min(i32::MAX as usize) as i32))
         .filter(pbx_sync_run::Column::Id.eq(run_id))
         .exec(db)
@@ -495,7 +495,7 @@ async fn fail(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, c
 async fn finish_run(db: &impl ConnectionTrait, run_id: i64, outcome: Outcome, counts: Counts, error: &str, now: DateTime<Utc>) -> Result<()> {
     let n = |v: u32| v.min(i32::MAX as u32) as i32;
     pbx_sync_run::Entity::update_many()
-        .col_expr(pbx_sync_run::Column::Outcome, Expr::value(outcome.as_str()))
+        .col_expr(pbx_sync_run::Column::Outcome, Expr::value(outcome))
         .col_expr(pbx_sync_run::Column::FinishedAt, Expr::value(now))
         .col_expr(pbx_sync_run::Column::Found, Expr::value(n(counts.found)))
         .col_expr(pbx_sync_run::Column::Added, Expr::value(n(counts.added)))
@@ -517,7 +517,7 @@ async fn release(db: &impl ConnectionTrait, claim: &Claim, next: Option<DateTime
         .col_expr(pbx_connection::Column::SyncClaim, Expr::value(None::<String>))
         .col_expr(pbx_connection::Column::SyncLeaseUntil, Expr::value(None::<DateTime<Utc>>))
         .col_expr(pbx_connection::Column::SyncDueAt, Expr::value(next))
-        .col_expr(pbx_connection::Column::SyncReason, Expr::value(reason.as_str()))
+        .col_expr(pbx_connection::Column::SyncReason, Expr::value(reason))
         .col_expr(pbx_connection::Column::SyncFailures, Expr::value(failures))
         .filter(pbx_connection::Column::Id.eq(claim.connection_id))
         .filter(pbx_connection::Column::SyncClaim.eq(claim.token.as_str()))
@@ -622,7 +622,7 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
         match matched {
             Some(i) => {
                 let u = &existing[i];
-                let from_pbx = u.source == "pbx";
+                let from_pbx = u.source == customer_user::Source::Pbx;
                 let mut change = customer_user::Entity::update_many().filter(customer_user::Column::Id.eq(u.id));
                 let mut changed = false;
                 if u.pbx_id.as_deref() != Some(user.pbx_id.as_str()) {
@@ -676,11 +676,11 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
                     professional: Set(roles.professional),
                     real_time: Set(roles.real_time),
                     agent: Set(roles.agent),
-                    supervisor: Set(roles.supervisor.as_str().to_owned()),
+                    supervisor: Set(roles.supervisor),
                     user_admin: Set(roles.user_admin),
-                    source: Set("pbx".into()),
+                    source: Set(customer_user::Source::Pbx),
                     pbx_id: Set(Some(user.pbx_id.clone())),
-                    invitation: Set(Invitation::NotInvited.as_str().into()),
+                    invitation: Set(Invitation::NotInvited),
                     invited_at: Set(None),
                     created_at: Set(now),
                     version: Set(1),
@@ -699,7 +699,7 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
     // Imported users the PBX no longer lists go, unless somebody gave them a role.
     let gone: Vec<i64> = existing
         .iter()
-        .filter(|u| u.source == "pbx" && u.pbx_id.as_ref().is_some_and(|id| !listed.contains(id)) && crate::common::roles_of(u) == Roles::default())
+        .filter(|u| u.source == customer_user::Source::Pbx && u.pbx_id.as_ref().is_some_and(|id| !listed.contains(id)) && crate::common::roles_of(u) == Roles::default())
         .map(|u| u.id)
         .collect();
     for chunk in gone.chunks(500) {
@@ -771,7 +771,7 @@ async fn status_of(db: &impl ConnectionTrait, c: &customer::Model, time: impl Fn
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut outcome = Outcome::parse(&r.outcome);
+            let mut outcome = r.outcome;
             let mut error = r.error;
             // Only the newest run can be running. One whose worker holds no claim is shown as
             // interrupted, but only once it is clearly stale: the claim and the run row are
@@ -785,12 +785,12 @@ async fn status_of(db: &impl ConnectionTrait, c: &customer::Model, time: impl Fn
             let end = r.finished_at.unwrap_or(now);
             SyncRun {
                 id: r.id,
-                reason: Reason::parse(&r.reason),
+                reason: r.reason,
                 started_at: time(r.started_at),
                 finished_at: r.finished_at.map(&time),
                 duration_ms: (end - r.started_at).num_milliseconds().max(0),
                 outcome,
-                phase: Phase::parse(&r.phase),
+                phase: r.phase,
                 counts: Counts {
                     found: r.found.max(0) as u32,
                     added: r.added.max(0) as u32,

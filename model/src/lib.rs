@@ -9,6 +9,7 @@ pub mod country;
 pub mod customer;
 pub mod customer_form;
 pub mod field;
+pub mod outbox;
 pub mod permission;
 pub mod pbx;
 pub mod roles;

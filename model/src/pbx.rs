@@ -5,10 +5,15 @@ use crate::field::{FieldErrors, required_text};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "db", sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(16))"))]
 pub enum PbxKind {
     #[default]
+    #[cfg_attr(feature = "db", sea_orm(string_value = "kazoo"))]
     Kazoo,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "3cx"))]
     ThreeCx,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "teams"))]
     Teams,
 }
 

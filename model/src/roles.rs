@@ -5,13 +5,21 @@ use serde::{Deserialize, Serialize};
 
 /// Supervisor access; each level includes the ones below it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "db", sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(32))"))]
 pub enum Supervisor {
     #[default]
+    #[cfg_attr(feature = "db", sea_orm(string_value = "none"))]
     None,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "reports"))]
     Reports,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "insights"))]
     Insights,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "analytics"))]
     Analytics,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "live_analytics"))]
     LiveAnalytics,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "contact_centre"))]
     ContactCentre,
 }
 
@@ -193,12 +201,18 @@ impl Roles {
 
 /// Where a customer user's invitation to the analytics service stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "db", sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(16))"))]
 pub enum Invitation {
     /// Imported from the PBX without access, or never invited.
     #[default]
+    #[cfg_attr(feature = "db", sea_orm(string_value = "not_invited"))]
     NotInvited,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "queued"))]
     Queued,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "sent"))]
     Sent,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "failed"))]
     Failed,
 }
 

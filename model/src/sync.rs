@@ -4,19 +4,27 @@ use serde::{Deserialize, Serialize};
 
 /// What asked for a sync.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "db", sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(16))"))]
 pub enum Reason {
     /// The customer was created with an enabled connection.
+    #[cfg_attr(feature = "db", sea_orm(string_value = "created"))]
     Created,
     /// The connection was enabled.
+    #[cfg_attr(feature = "db", sea_orm(string_value = "enabled"))]
     Enabled,
     /// The connection's settings (or its template's) changed.
+    #[cfg_attr(feature = "db", sea_orm(string_value = "changed"))]
     Changed,
     /// The periodic re-sync.
     #[default]
+    #[cfg_attr(feature = "db", sea_orm(string_value = "schedule"))]
     Schedule,
     /// Someone pressed "Sync now".
+    #[cfg_attr(feature = "db", sea_orm(string_value = "manual"))]
     Manual,
     /// A retry after a failed run.
+    #[cfg_attr(feature = "db", sea_orm(string_value = "retry"))]
     Retry,
 }
 
@@ -52,10 +60,15 @@ impl Reason {
 
 /// The step a running sync is at.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "db", sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(16))"))]
 pub enum Phase {
     #[default]
+    #[cfg_attr(feature = "db", sea_orm(string_value = "connecting"))]
     Connecting,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "listing"))]
     Listing,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "saving"))]
     Saving,
 }
 
@@ -75,9 +88,14 @@ impl Phase {
 
 /// How a run ended (or that it has not yet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "db", sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(16))"))]
 pub enum Outcome {
+    #[cfg_attr(feature = "db", sea_orm(string_value = "running"))]
     Running,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "succeeded"))]
     Succeeded,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "failed"))]
     Failed,
 }
 

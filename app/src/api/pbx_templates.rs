@@ -5,14 +5,6 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use model::pbx::{TemplateForm, TemplateSummary};
 
-/// The signed-in reseller's templates, by name.
-#[server(input = Json)]
-pub async fn list_pbx_templates() -> Result<Vec<TemplateSummary>, AppError> {
-    let actor = crate::ssr::actor()?;
-    let ctx = crate::ssr::context()?;
-    Ok(domain::pbx_templates::list(&ctx.db, &actor).await?)
-}
-
 /// The templates and whether the user may change them: the page's one resource (a page that
 /// also read the shell's user resource in a Suspense of its own could hang its server render).
 #[server(input = Json)]

@@ -15,14 +15,11 @@ pub struct Model {
     pub professional: bool,
     pub real_time: bool,
     pub agent: bool,
-    /// `model::roles::Supervisor::as_str`.
-    pub supervisor: String,
+    pub supervisor: model::roles::Supervisor,
     pub user_admin: bool,
-    /// `portal` or `pbx`.
-    pub source: String,
+    pub source: Source,
     pub pbx_id: Option<String>,
-    /// `model::roles::Invitation::as_str`.
-    pub invitation: String,
+    pub invitation: model::roles::Invitation,
     pub invited_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub version: i32,
@@ -32,3 +29,14 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where a customer user came from: added in the portal (or over the API), or found on the PBX
+/// by a sync (which may remove it again when the PBX no longer lists it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Source {
+    #[sea_orm(string_value = "portal")]
+    Portal,
+    #[sea_orm(string_value = "pbx")]
+    Pbx,
+}

@@ -14,8 +14,7 @@ pub struct Model {
     pub to_name: String,
     pub subject: String,
     pub body: String,
-    /// `queued`, `sent` or `failed`.
-    pub status: String,
+    pub status: Status,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub claimed_until: Option<DateTimeUtc>,
@@ -28,3 +27,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where an email stands: waiting (maybe for a retry), delivered, or given up on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Status {
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}

@@ -23,8 +23,8 @@ pub struct Model {
     pub sync_lease_until: Option<DateTimeUtc>,
     /// Consecutive failed runs (the retry backoff grows with them).
     pub sync_failures: i32,
-    /// What asked for the next sync (`sync::Reason::as_str`).
-    pub sync_reason: String,
+    /// Why the next sync is due.
+    pub sync_reason: model::sync::Reason,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,14 +8,12 @@ pub struct Model {
     pub id: i64,
     pub connection_id: i64,
     pub customer_id: Uuid,
-    /// `sync::Reason::as_str`.
-    pub reason: String,
+    pub reason: model::sync::Reason,
     pub started_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
-    /// `running`, `succeeded` or `failed`.
-    pub outcome: String,
-    /// While running: `connecting`, `listing`, `saving`.
-    pub phase: String,
+    pub outcome: model::sync::Outcome,
+    /// Where a running sync is (the last step reached, once it ended).
+    pub phase: model::sync::Phase,
     pub found: i32,
     pub added: i32,
     pub updated: i32,

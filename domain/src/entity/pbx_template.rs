@@ -10,7 +10,7 @@ pub struct Model {
     pub name: String,
     pub name_key: String,
     /// `kazoo`, `3cx` or `teams`.
-    pub kind: String,
+    pub kind: model::pbx::PbxKind,
     pub api_url: String,
     pub websocket_url: String,
     pub client_id: String,

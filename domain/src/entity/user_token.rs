@@ -7,8 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub user_id: i64,
-    /// `activation`.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// SHA-256 of the token, hex.
     #[sea_orm(unique)]
     pub token_hash: String,
@@ -21,3 +20,12 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What an emailed token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum Purpose {
+    /// The link a new reseller user chooses their password with.
+    #[sea_orm(string_value = "activation")]
+    Activation,
+}

@@ -165,7 +165,6 @@ fn server_functions() -> Vec<Entry> {
         entry::<ExtendTrial>(Needs(CustomerAdministrator), true, |i| json!({ "id": i.customer, "until": "2099-01-01" })),
         entry::<DemoMode>(Public, false, none),
         entry::<ListOutbox>(Needs(ManageUsers), false, none),
-        entry::<ListPbxTemplates>(Session, false, none),
         entry::<PbxTemplatesPage>(Session, false, none),
         entry::<CreatePbxTemplate>(Needs(CustomerAdministrator), false, |_| json!({ "form": template_form() })),
         entry::<UpdatePbxTemplate>(Needs(CustomerAdministrator), true, |i| json!({ "id": i.template, "version": 1, "form": template_form() })),

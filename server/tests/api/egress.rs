@@ -4,7 +4,7 @@
 //! listens on loopback and counts what reaches it; "refused" means it counted nothing.
 
 use crate::support::*;
-use app::api::pbx_templates::{CreatePbxTemplate, ListPbxTemplates, TestPbxTemplate, UpdatePbxTemplate};
+use app::api::pbx_templates::{CreatePbxTemplate, PbxTemplatesPage, TestPbxTemplate, UpdatePbxTemplate};
 use axum::http::StatusCode as AxumStatus;
 use axum::Router;
 use axum::response::IntoResponse;
@@ -178,8 +178,8 @@ async fn a_new_address_never_gets_the_old_key() {
 async fn demo_mode_allows_exactly_its_simulator() {
     let portal = spawn_strict_with(&[], |_| {}).await;
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
-    let (_, list) = call_fn::<ListPbxTemplates>(&portal, Some(&s), json!({})).await;
-    let demo = list.as_array().unwrap().iter().find(|t| t["name"] == "Kazoo Simulator (demo)").unwrap().clone();
+    let (_, page) = call_fn::<PbxTemplatesPage>(&portal, Some(&s), json!({})).await;
+    let demo = page["templates"].as_array().unwrap().iter().find(|t| t["name"] == "Kazoo Simulator (demo)").unwrap().clone();
     let (status, body) = test_connection(&portal, &s, demo["id"].as_i64().unwrap()).await;
     assert_eq!(status, StatusCode::OK, "the simulator is allowed: {body}");
     // The portal's own address outside the simulator is not.

@@ -247,7 +247,7 @@ async fn queue_invitation(db: &DatabaseConnection, c: &customer::Model, u: &cust
     let r = reseller::Entity::find_by_id(c.reseller_id).one(db).await.unwrap().unwrap();
     let id = domain::outbox::queue(db, domain::outbox::invitation(&r.name, &c.name, u.id, &u.display_name, &u.email, r.id)).await.unwrap();
     let mut active = u.clone().into_active_model();
-    active.invitation = Set("queued".into());
+    active.invitation = Set(model::roles::Invitation::Queued);
     active.update(db).await.unwrap();
     id
 }
@@ -313,7 +313,7 @@ async fn an_invitation_is_delivered_over_smtp_and_the_user_is_marked_invited() {
 
     let sent = eventually("the email to be marked sent", || {
         let db = &db;
-        async move { Some(row(db, queued.id).await).filter(|r| r.status == "sent") }
+        async move { Some(row(db, queued.id).await).filter(|r| r.status == domain::entity::outbox::Status::Sent) }
     })
     .await;
     assert_eq!(sent.attempts, 1);
@@ -321,7 +321,7 @@ async fn an_invitation_is_delivered_over_smtp_and_the_user_is_marked_invited() {
     assert_eq!(sent.claimed_until, None);
     assert_eq!(sent.last_error, "");
     let invited = user(&db, u.id).await;
-    assert_eq!(invited.invitation, "sent");
+    assert_eq!(invited.invitation, model::roles::Invitation::Sent);
     assert!(invited.invited_at.is_some_and(|at| at >= before), "invited_at is the send time");
     assert_eq!(invited.version, u.version, "a delivery does not collide with a roles edit");
     assert_eq!(smtp.offered(), 1, "sent once");
@@ -345,24 +345,24 @@ async fn a_refused_email_waits_with_backoff_and_is_sent_on_a_later_attempt() {
         async move { Some(row(db, id).await).filter(|r| r.attempts >= 1) }
     })
     .await;
-    assert_eq!((waiting.status.as_str(), waiting.attempts), ("queued", 1), "{waiting:?}");
+    assert_eq!((waiting.status, waiting.attempts), (domain::entity::outbox::Status::Queued, 1), "{waiting:?}");
     assert!(waiting.last_error.contains("451"), "last_error: {}", waiting.last_error);
     assert!(waiting.next_attempt_at >= queued_at + first_delay, "backoff: {} vs queued {}", waiting.next_attempt_at, queued_at);
     assert!(waiting.next_attempt_at <= Utc::now() + first_delay * 2);
     assert_eq!(waiting.claimed_until, None);
-    assert_eq!(user(&db, u.id).await.invitation, "queued", "not failed yet");
+    assert_eq!(user(&db, u.id).await.invitation, model::roles::Invitation::Queued, "not failed yet");
 
     // The retry falls due and goes through.
     let message = smtp.next().await;
     assert_eq!(message.rcpt_to, vec![format!("<{}>", u.email)]);
     let sent = eventually("the retry to be marked sent", || {
         let db = &db;
-        async move { Some(row(db, id).await).filter(|r| r.status == "sent") }
+        async move { Some(row(db, id).await).filter(|r| r.status == domain::entity::outbox::Status::Sent) }
     })
     .await;
     assert_eq!(sent.attempts, 2);
     assert!(sent.sent_at.unwrap() >= waiting.next_attempt_at, "not retried before it was due");
-    assert_eq!(user(&db, u.id).await.invitation, "sent");
+    assert_eq!(user(&db, u.id).await.invitation, model::roles::Invitation::Sent);
     assert_eq!(smtp.offered(), 2);
 }
 
@@ -377,13 +377,13 @@ async fn an_email_refused_every_time_fails_after_the_last_attempt_and_so_does_th
 
     let failed = eventually("the email to be given up on", || {
         let db = &db;
-        async move { Some(row(db, id).await).filter(|r| r.status != "queued") }
+        async move { Some(row(db, id).await).filter(|r| r.status != domain::entity::outbox::Status::Queued) }
     })
     .await;
-    assert_eq!((failed.status.as_str(), failed.attempts), ("failed", 3), "{failed:?}");
+    assert_eq!((failed.status, failed.attempts), (domain::entity::outbox::Status::Failed, 3), "{failed:?}");
     assert!(failed.last_error.contains("451"), "{}", failed.last_error);
     assert_eq!(failed.sent_at, None);
-    assert_eq!(user(&db, u.id).await.invitation, "failed");
+    assert_eq!(user(&db, u.id).await.invitation, model::roles::Invitation::Failed);
     // Given up means no more attempts.
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(smtp.offered(), 3);
@@ -398,10 +398,10 @@ async fn an_unusable_address_fails_at_once() {
     wake.notify_one();
     let failed = eventually("the email to fail", || {
         let db = &db;
-        async move { Some(row(db, id).await).filter(|r| r.status != "queued") }
+        async move { Some(row(db, id).await).filter(|r| r.status != domain::entity::outbox::Status::Queued) }
     })
     .await;
-    assert_eq!((failed.status.as_str(), failed.attempts), ("failed", 1));
+    assert_eq!((failed.status, failed.attempts), (domain::entity::outbox::Status::Failed, 1));
     assert!(failed.last_error.contains("address"), "{}", failed.last_error);
     assert_eq!(smtp.offered(), 0);
 }
@@ -424,7 +424,7 @@ async fn a_claim_left_by_a_stopped_worker_runs_out_and_the_email_is_sent() {
     assert_eq!(message.header("Subject").as_deref(), Some("Left behind"));
     eventually("the email to be marked sent", || {
         let db = &db;
-        async move { Some(row(db, id).await).filter(|r| r.status == "sent") }
+        async move { Some(row(db, id).await).filter(|r| r.status == domain::entity::outbox::Status::Sent) }
     })
     .await;
 }

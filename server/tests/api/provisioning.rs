@@ -83,8 +83,8 @@ async fn creating_a_customer_stores_everything_in_one_transaction() {
     let users = customer_user::Entity::find().filter(customer_user::Column::CustomerId.eq(id)).all(&db).await.unwrap();
     assert_eq!(users.len(), 1);
     assert!(users[0].user_admin && users[0].essential && users[0].real_time, "Live Analytics brought Real-Time");
-    assert_eq!(users[0].supervisor, "live_analytics");
-    assert_eq!(users[0].invitation, "queued");
+    assert_eq!(users[0].supervisor, model::roles::Supervisor::LiveAnalytics);
+    assert_eq!(users[0].invitation, model::roles::Invitation::Queued);
     let conn = pbx_connection::Entity::find().filter(pbx_connection::Column::CustomerId.eq(id)).one(&db).await.unwrap().unwrap();
     assert!(conn.enabled);
     assert_eq!(conn.account_id, "0123456789abcdef0123456789abcdef");
@@ -460,11 +460,11 @@ async fn two_concurrent_demotions_cannot_leave_a_customer_without_an_administrat
 
 #[tokio::test]
 async fn the_demo_template_reaches_the_built_in_kazoo_simulator() {
-    use app::api::pbx_templates::{CreatePbxTemplate, ListPbxTemplates, TestPbxTemplate};
+    use app::api::pbx_templates::{CreatePbxTemplate, PbxTemplatesPage, TestPbxTemplate};
     let portal = spawn().await;
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
-    let (_, list) = call::<ListPbxTemplates>(&portal, &s, json!({})).await;
-    let demo = list.as_array().unwrap().iter().find(|t| t["name"] == "Kazoo Simulator (demo)").unwrap().clone();
+    let (_, page) = call::<PbxTemplatesPage>(&portal, &s, json!({})).await;
+    let demo = page["templates"].as_array().unwrap().iter().find(|t| t["name"] == "Kazoo Simulator (demo)").unwrap().clone();
     assert!(demo["api_url"].as_str().unwrap().starts_with(&format!("{}/pbx-simulator/kazoo", portal.base)), "{demo}");
     let (status, body) = call::<TestPbxTemplate>(&portal, &s, json!({ "id": demo["id"] })).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -195,7 +195,7 @@ async fn post_creates_a_customer_in_one_call_and_an_idempotency_key_replays_it()
     let tenant_id: uuid::Uuid = tenant.parse().unwrap();
     let users = domain::entity::customer_user::Entity::find().filter(domain::entity::customer_user::Column::CustomerId.eq(tenant_id)).all(&db).await.unwrap();
     assert_eq!(users.len(), 1);
-    assert!(users[0].user_admin && users[0].essential && users[0].supervisor == "reports");
+    assert!(users[0].user_admin && users[0].essential && users[0].supervisor == model::roles::Supervisor::Reports);
     let conn = domain::entity::pbx_connection::Entity::find().filter(domain::entity::pbx_connection::Column::CustomerId.eq(tenant_id)).one(&db).await.unwrap().unwrap();
     assert!(conn.enabled && conn.auto_agent_addon, "the default template, enabled");
     let created = activity::Entity::find().filter(activity::Column::CustomerId.eq(tenant_id)).one(&db).await.unwrap().unwrap();

@@ -44,7 +44,7 @@ async fn the_sweep_deletes_what_expired_and_keeps_what_still_counts() {
             .unwrap();
     }
     for (tag, expires) in [("spent", now - Duration::hours(1)), ("valid", now + Duration::hours(70))] {
-        user_token::ActiveModel { user_id: Set(user.id), purpose: Set("activation".into()), token_hash: Set(tag.into()), expires_at: Set(expires), created_at: Set(now), ..Default::default() }
+        user_token::ActiveModel { user_id: Set(user.id), purpose: Set(domain::entity::user_token::Purpose::Activation), token_hash: Set(tag.into()), expires_at: Set(expires), created_at: Set(now), ..Default::default() }
             .insert(&db)
             .await
             .unwrap();

@@ -125,15 +125,15 @@ async fn a_new_customer_gets_its_pbx_users_with_sub_accounts_and_agents() {
 
     let users = users_of(&portal, &id).await;
     assert_eq!(users.len(), 129, "the primary user and 120 + 5 + 3 from the PBX");
-    let imported: Vec<_> = users.iter().filter(|u| u.source == "pbx").collect();
+    let imported: Vec<_> = users.iter().filter(|u| u.source == domain::entity::customer_user::Source::Pbx).collect();
     assert_eq!(imported.len(), 128);
-    assert!(imported.iter().all(|u| u.pbx_id.is_some() && u.invitation == "not_invited" && !u.user_admin && !u.professional));
+    assert!(imported.iter().all(|u| u.pbx_id.is_some() && u.invitation == model::roles::Invitation::NotInvited && !u.user_admin && !u.professional));
     // Every 7th simulated user is in an ACDc queue: those get the Agent add-on (and the
     // Essential licence it needs); the others no access at all.
     let agents: Vec<_> = imported.iter().filter(|u| u.agent).collect();
     assert_eq!(agents.len(), 17, "users 7, 14, … 119 of the top account; the sub-accounts have fewer than 7");
     assert!(agents.iter().all(|u| u.essential));
-    assert!(imported.iter().filter(|u| !u.agent).all(|u| !u.essential && !u.real_time && u.supervisor == "none"));
+    assert!(imported.iter().filter(|u| !u.agent).all(|u| !u.essential && !u.real_time && u.supervisor == model::roles::Supervisor::None));
     assert!(users.iter().any(|u| u.email == "ada.adams@acme-corp-east.example"), "sub-account users are imported");
 
     // A second sync finds the same users and changes nothing; no duplicates ever.
@@ -217,12 +217,12 @@ async fn users_are_matched_by_pbx_id_then_email_and_reseller_users_are_never_del
     let users = users_of(&portal, &id).await;
     assert_eq!(users.len(), 10);
     let ada = users.iter().find(|u| u.email_key == "ada.adams@acme-corp.example").unwrap();
-    assert_eq!(ada.source, "portal");
+    assert_eq!(ada.source, domain::entity::customer_user::Source::Portal);
     assert_eq!(ada.display_name, "Ada (our contact)", "the reseller's name for their own user is kept");
     let ada_pbx_id = ada.pbx_id.clone().expect("linked to the PBX user");
 
     // The PBX renames a user and drops most others; one of those was given a role meanwhile.
-    let imported: Vec<_> = users.iter().filter(|u| u.source == "pbx").cloned().collect();
+    let imported: Vec<_> = users.iter().filter(|u| u.source == domain::entity::customer_user::Source::Pbx).cloned().collect();
     let renamed = imported[0].pbx_id.clone().unwrap();
     sim.rename_user(ACCOUNT, &renamed, "Benedict", "Brooks");
     let kept_with_role = imported.last().unwrap().clone();
@@ -361,7 +361,7 @@ async fn two_server_processes_never_sync_one_connection_at_once() {
         let finished = pair[0].finished_at.expect("finished");
         assert!(pair[1].started_at >= finished, "run {} started before run {} finished", pair[1].id, pair[0].id);
     }
-    assert!(runs.iter().all(|r| r.outcome == "succeeded"), "{runs:?}");
+    assert!(runs.iter().all(|r| r.outcome == model::sync::Outcome::Succeeded), "{runs:?}");
     assert_eq!(users_of(&first, &id).await.len(), 309);
     assert!(matches!(st.state, SyncState::Synced { .. }));
 }
@@ -437,7 +437,7 @@ async fn the_demo_customers_sync_from_the_built_in_simulator() {
     assert_eq!((counts.found, counts.added, counts.sub_accounts), (44, 44, 2), "36 users and two sub-accounts of 5 and 3");
     let users = users_of(&portal, &acme).await;
     assert_eq!(users.len(), 45);
-    assert!(users.iter().any(|u| u.agent && u.source == "pbx"), "Acme gives agents the Agent add-on");
+    assert!(users.iter().any(|u| u.agent && u.source == domain::entity::customer_user::Source::Pbx), "Acme gives agents the Agent add-on");
 
     // A terminated customer is never synced; a disabled connection shows as such.
     let granite = by_name("Granite Legal LLP").await;
@@ -544,7 +544,7 @@ async fn a_teams_connection_syncs_the_customers_own_directory() {
     assert_eq!(run.error, "1 user could not be imported: Guest Without Mail has no email address.");
     let users = users_of(&portal, &id).await;
     assert_eq!(users.len(), 26);
-    assert!(users.iter().any(|u| u.display_name == "Member 12" && u.email == "member12@contoso.example" && u.source == "pbx"));
+    assert!(users.iter().any(|u| u.display_name == "Member 12" && u.email == "member12@contoso.example" && u.source == domain::entity::customer_user::Source::Pbx));
 }
 
 #[tokio::test]
@@ -558,11 +558,11 @@ async fn a_run_without_its_claim_is_shown_running_until_it_is_clearly_stale() {
     let insert = |started: chrono::DateTime<chrono::Utc>| pbx_sync_run::ActiveModel {
         connection_id: sea_orm::Set(conn.id),
         customer_id: sea_orm::Set(acme.id),
-        reason: sea_orm::Set("manual".into()),
+        reason: sea_orm::Set(model::sync::Reason::Manual),
         started_at: sea_orm::Set(started),
         finished_at: sea_orm::Set(None),
-        outcome: sea_orm::Set("running".into()),
-        phase: sea_orm::Set("listing".into()),
+        outcome: sea_orm::Set(model::sync::Outcome::Running),
+        phase: sea_orm::Set(model::sync::Phase::Listing),
         found: sea_orm::Set(7),
         added: sea_orm::Set(0),
         updated: sea_orm::Set(0),

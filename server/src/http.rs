@@ -18,6 +18,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceBuilder;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
@@ -38,6 +40,7 @@ pub fn router(state: AppState) -> Router {
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
             .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(compression())
             .layer(middleware::from_fn(crate::rest::no_store))
             .layer(middleware::from_fn(crate::rest::envelope_errors))
             .layer(middleware::from_fn(crate::rest::catch_panics))
@@ -59,6 +62,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
                 .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(compression())
                 .layer(middleware::from_fn_with_state(state.clone(), security_headers))
                 .layer(middleware::from_fn(catch_panics))
                 // Server functions take small JSON or form bodies; nothing the app sends is larger.
@@ -83,13 +87,31 @@ pub fn router(state: AppState) -> Router {
 /// Where demo mode serves the Kazoo simulator (its API under `…/v2`).
 pub const KAZOO_SIMULATOR_PATH: &str = "/pbx-simulator/kazoo";
 
+/// Pages, server-function answers, API answers and downloads are compressed (brotli, else gzip,
+/// as the browser accepts). The bundle is not: a release build ships it precompressed (served
+/// as is), and squeezing a debug build's 15 MB wasm on every request would cost more than it saves.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/wasm")))
+}
+
+/// Where cargo-leptos records the bundle's content hashes (beside the server binary).
+const HASH_FILE: &str = "hash.txt";
+
 /// Builds the Leptos options from our configuration. cargo-leptos' variables (set under
 /// `cargo leptos watch`) still name the bundle and the reload port.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     let env_or = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_owned());
+    // cargo-leptos writes the bundle's content hashes next to the server binary; a build
+    // without them (or a binary run from elsewhere, like the tests') uses the plain names.
+    let hashed = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(HASH_FILE).exists())).unwrap_or(false);
     LeptosOptions::builder()
         .output_name(env_or("LEPTOS_OUTPUT_NAME", "reseller-portal"))
         .site_root(config.site_root.clone())
+        .hash_files(hashed)
+        .hash_file(HASH_FILE.into())
         .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
         .site_addr(config.bind)
         .reload_port(env_or("LEPTOS_RELOAD_PORT", "3001").parse::<u32>().unwrap_or(3001))
@@ -105,7 +127,7 @@ fn request_span(request: &Request<Body>) -> tracing::Span {
     tracing::info_span!("request", request_id, method = %request.method(), path = %request.uri().path())
 }
 
-fn log_response(response: &Response, latency: Duration, _span: &tracing::Span) {
+fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span: &tracing::Span) {
     tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "response");
 }
 
@@ -152,8 +174,9 @@ async fn readyz(State(ctx): State<AppContext>) -> Response {
 /// Headers every response carries. HTML pages set their own CSP (with the nonce of their
 /// hydration scripts); everything else gets the strict default.
 async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let is_asset = is_static_asset(request.uri().path());
+    let asset = Asset::of(request.uri().path());
     let mut response = next.run(request).await;
+    let status = response.status();
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         let csp = app::ssr::content_security_policy(None, None);
@@ -167,9 +190,18 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     if state.ctx.https {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
-    // Signed-in pages and data must not linger in shared or back-button caches.
-    if !is_asset && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        let policy = match asset {
+            // A missing file must not be remembered as missing: the next deploy may bring it.
+            Asset::Hashed | Asset::Plain if !status.is_success() => "no-store",
+            // Named by their content: a changed file gets a new name, so keep it for good.
+            Asset::Hashed => "public, max-age=31536000, immutable",
+            // Fixed names (the icon, a build without hashes): ask every time; a 304 is cheap.
+            Asset::Plain => "no-cache",
+            // Signed-in pages and data must not linger in shared or back-button caches.
+            Asset::No => "no-store",
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     response
 }
@@ -261,6 +293,39 @@ fn is_page_request(request: &Request) -> bool {
 
 /// Files: the wasm bundle, styles, and anything in `public/` (they have an extension) — except
 /// the billing downloads (`/billing/2026-10.csv`), which need the session and must not be cached.
+/// What kind of static file a path names, which decides how long browsers may keep it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Asset {
+    /// A bundle file whose name carries its content hash (`/pkg/name.<hash>.wasm`).
+    Hashed,
+    /// Any other static file.
+    Plain,
+    /// Not a static file: a page, a server function, a download.
+    No,
+}
+
+impl Asset {
+    fn of(path: &str) -> Asset {
+        if !is_static_asset(path) {
+            Asset::No
+        } else if path.strip_prefix("/pkg/").is_some_and(has_content_hash) {
+            Asset::Hashed
+        } else {
+            Asset::Plain
+        }
+    }
+}
+
+/// `reseller-portal.Vq3…kA.wasm`, `__wasm_split.…​.js`: cargo-leptos' content hash is the
+/// 22-character URL-safe base64 of an MD5, between the stem and the extension.
+fn has_content_hash(file: &str) -> bool {
+    let mut parts = file.rsplit('.');
+    let (Some(_ext), Some(hash), Some(_stem)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    hash.len() == 22 && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || (!path.starts_with("/billing/") && path.rsplit('/').next().is_some_and(|last| last.contains('.')))
 }

@@ -10,6 +10,7 @@ mod contract;
 mod coverage;
 mod customer_change;
 mod customers;
+mod delivery;
 mod egress;
 mod kazoo;
 mod lifecycle;

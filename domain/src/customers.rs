@@ -44,13 +44,17 @@ pub async fn grid(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &Gr
 async fn trials_ending_soon(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<u64> {
     let owner = reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?;
     let today = local_date(Utc::now(), &owner.time_zone);
-    Ok(customer::Entity::find()
-        .filter(customer::Column::ResellerId.eq(reseller_id))
-        .filter(customer::Column::Status.ne(customer::Status::Terminated))
+    Ok(trials_ending_soon_query(reseller_id, today).count(db).await?)
+}
+
+/// The reseller's live customers whose trial ends within the warning period from `today` (read
+/// through the partial index on trial days, `customers_due_trial`).
+pub fn trials_ending_soon_query(reseller_id: ResellerId, today: chrono::NaiveDate) -> Select<customer::Entity> {
+    customer::Entity::find()
         .filter(customer::Column::TrialExpiresOn.gte(today))
         .filter(customer::Column::TrialExpiresOn.lte(today + chrono::Duration::days(model::customer::TRIAL_WARNING_DAYS)))
-        .count(db)
-        .await?)
+        .filter(customer::Column::ResellerId.eq(reseller_id))
+        .filter(crate::lifecycle::not_terminated())
 }
 
 /// `limit` rows of the grid's view from `offset`, in the grid's order (for pages and exports).

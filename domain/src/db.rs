@@ -36,7 +36,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     }
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
+    optimize(&db).await?;
     Ok(db)
+}
+
+/// Keeps SQLite's query-planner statistics current. Without them it assumes any equality is
+/// selective and takes, say, the reseller index for a count the trial-day index bounds to a
+/// handful of rows (seen at 100,000 customers). `PRAGMA optimize` re-analyses only the tables
+/// that changed a lot since, and `analysis_limit` makes it sample instead of reading whole
+/// indexes, so it costs milliseconds even at a million rows. Run at start-up and hourly by the
+/// scheduler; PostgreSQL's autovacuum does this on its own.
+pub async fn optimize(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;").await?;
+    }
+    Ok(())
 }
 
 pub fn is_sqlite(url: &str) -> bool {

@@ -22,9 +22,16 @@ use chrono::{Duration, NaiveDate, Utc};
 use model::Permission;
 use model::customer::CustomerStatus;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
 pub use model::customer::TRIAL_WARNING_DAYS;
+
+/// "Not terminated", written out as SQL so every planner can match it against the partial
+/// indexes on due days (migration `m20261201_000014_dated_work_indexes`): SQLite would also
+/// match a bound value (it re-plans with it), but a PostgreSQL generic plan cannot.
+pub(crate) fn not_terminated() -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust("status <> 'terminated'")
+}
 /// How far ahead a termination can be scheduled.
 pub const LONGEST_SCHEDULE_DAYS: i64 = 3 * 366;
 
@@ -287,123 +294,155 @@ pub struct DueWork {
 /// Does the dated work that is due now: scheduled terminations whose day has come, trials whose
 /// last day has passed, and warnings for trials ending within seven days. Safe to run in every
 /// server process at once: each item is done by exactly one caller.
+///
+/// Each kind is found with one query over all resellers by its due day (the
+/// `customers_by_trial_end` / `customers_by_termination` indexes, day first), up to the latest
+/// "today" of any reseller's zone; each row is then held against its own reseller's today. A
+/// pass with nothing due reads nothing but the resellers, however many customers there are.
 pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
     let mut done = DueWork::default();
-    for owner in reseller::Entity::find().all(db).await? {
-        let today = local_date(Utc::now(), &owner.time_zone);
-        let system = Actor::system(owner.id, "System");
+    let now = Utc::now();
+    let owners: std::collections::HashMap<i64, (reseller::Model, NaiveDate)> = reseller::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let today = local_date(now, &r.time_zone);
+            (r.id, (r, today))
+        })
+        .collect();
+    let (Some(earliest), Some(latest)) = (owners.values().map(|(_, t)| *t).min(), owners.values().map(|(_, t)| *t).max()) else {
+        return Ok(done);
+    };
 
-        let due = customer::Entity::find()
-            .filter(customer::Column::ResellerId.eq(owner.id))
-            .filter(customer::Column::Status.ne(customer::Status::Terminated))
-            .filter(customer::Column::TerminateOn.lte(today))
-            .all(db)
-            .await?;
-        for c in due {
-            let Some(day) = c.terminate_on else { continue };
-            let txn = crate::db::Work::begin(db).await?;
-            // The claim: only the caller whose update changes the row does the rest.
-            let claimed = customer::Entity::update_many()
-                .col_expr(customer::Column::Version, Expr::col(customer::Column::Version))
-                .filter(customer::Column::Id.eq(c.id))
-                .filter(customer::Column::Status.ne(customer::Status::Terminated))
-                .filter(customer::Column::TerminateOn.eq(day))
-                .exec(&txn)
-                .await?;
-            if claimed.rows_affected != 1 {
-                continue;
-            }
-            let current = customer::Entity::find_by_id(c.id).one(&txn).await?.ok_or(Error::NotFound)?;
-            terminate_row(&txn, &current, &owner.time_zone, day).await?;
-            activity::record(&txn, &system, Some(c.id), "customer.terminated", format!("Terminated as scheduled for {day}.")).await?;
-            txn.commit().await?;
-            done.terminated += 1;
-        }
-
-        let ended = customer::Entity::find()
-            .filter(customer::Column::ResellerId.eq(owner.id))
-            .filter(customer::Column::Status.ne(customer::Status::Terminated))
-            .filter(customer::Column::TrialExpiresOn.lt(today))
-            .all(db)
-            .await?;
-        for c in ended {
-            let Some(last_day) = c.trial_expires_on else { continue };
-            let txn = crate::db::Work::begin(db).await?;
-            let claimed = customer::Entity::update_many()
-                .col_expr(customer::Column::TrialExpiresOn, Expr::value(None::<NaiveDate>))
-                .col_expr(customer::Column::TrialEndedOn, Expr::value(Some(last_day)))
-                .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
-                .filter(customer::Column::Id.eq(c.id))
-                .filter(customer::Column::TrialExpiresOn.eq(last_day))
-                .exec(&txn)
-                .await?;
-            if claimed.rows_affected != 1 {
-                continue;
-            }
-            activity::record(&txn, &system, Some(c.id), "customer.trial_converted", format!("The trial ended on {last_day}: now a paying account."))
-                .await?;
-            txn.commit().await?;
-            done.converted += 1;
-        }
-
-        let ending = customer::Entity::find()
-            .filter(customer::Column::ResellerId.eq(owner.id))
-            .filter(customer::Column::Status.ne(customer::Status::Terminated))
-            .filter(customer::Column::TrialExpiresOn.gte(today))
-            .filter(customer::Column::TrialExpiresOn.lte(today + Duration::days(TRIAL_WARNING_DAYS)))
-            .all(db)
-            .await?;
-        if ending.is_empty() {
+    let due = terminations_due(latest).all(db).await?;
+    for c in due {
+        let (Some(day), Some((owner, today))) = (c.terminate_on, owners.get(&c.reseller_id)) else { continue };
+        if day > *today {
             continue;
         }
-        let admins: Vec<reseller_user::Model> = reseller_user::Entity::find()
-            .filter(reseller_user::Column::ResellerId.eq(owner.id))
-            .filter(reseller_user::Column::Active.eq(true))
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|u| {
-                let p = model::Permissions::from_bits(u.permissions as u32);
-                p.contains(Permission::WebsiteAccess) && p.contains(Permission::CustomerAdministrator)
-            })
-            .collect();
-        for c in ending {
-            let Some(last_day) = c.trial_expires_on else { continue };
-            if c.trial_warned_for == Some(last_day) {
-                continue;
-            }
-            let txn = crate::db::Work::begin(db).await?;
-            let claimed = customer::Entity::update_many()
-                .col_expr(customer::Column::TrialWarnedFor, Expr::value(Some(last_day)))
-                .filter(customer::Column::Id.eq(c.id))
-                .filter(customer::Column::TrialExpiresOn.eq(last_day))
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(customer::Column::TrialWarnedFor.is_null())
-                        .add(customer::Column::TrialWarnedFor.ne(last_day)),
-                )
-                .exec(&txn)
-                .await?;
-            if claimed.rows_affected != 1 {
-                continue;
-            }
-            for admin in &admins {
-                outbox::queue(&txn, trial_warning(&owner.name, &c.name, last_day, admin)).await?;
-            }
-            let days = (last_day - today).num_days();
-            activity::record(
-                &txn,
-                &system,
-                Some(c.id),
-                "customer.trial_ending",
-                format!("The trial ends on {last_day} ({days} {} left); {} customer administrator(s) were emailed.", if days == 1 { "day" } else { "days" }, admins.len()),
-            )
+        let txn = crate::db::Work::begin(db).await?;
+        // The claim: only the caller whose update changes the row does the rest.
+        let claimed = customer::Entity::update_many()
+            .col_expr(customer::Column::Version, Expr::col(customer::Column::Version))
+            .filter(customer::Column::Id.eq(c.id))
+            .filter(customer::Column::Status.ne(customer::Status::Terminated))
+            .filter(customer::Column::TerminateOn.eq(day))
+            .exec(&txn)
             .await?;
-            txn.commit().await?;
-            done.warned += 1;
+        if claimed.rows_affected != 1 {
+            continue;
         }
+        let current = customer::Entity::find_by_id(c.id).one(&txn).await?.ok_or(Error::NotFound)?;
+        terminate_row(&txn, &current, &owner.time_zone, day).await?;
+        let system = Actor::system(owner.id, "System");
+        activity::record(&txn, &system, Some(c.id), "customer.terminated", format!("Terminated as scheduled for {day}.")).await?;
+        txn.commit().await?;
+        done.terminated += 1;
+    }
+
+    let ended = trials_ended(latest).all(db).await?;
+    for c in ended {
+        let (Some(last_day), Some((owner, today))) = (c.trial_expires_on, owners.get(&c.reseller_id)) else { continue };
+        if last_day >= *today {
+            continue;
+        }
+        let txn = crate::db::Work::begin(db).await?;
+        let claimed = customer::Entity::update_many()
+            .col_expr(customer::Column::TrialExpiresOn, Expr::value(None::<NaiveDate>))
+            .col_expr(customer::Column::TrialEndedOn, Expr::value(Some(last_day)))
+            .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+            .filter(customer::Column::Id.eq(c.id))
+            .filter(customer::Column::TrialExpiresOn.eq(last_day))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let system = Actor::system(owner.id, "System");
+        activity::record(&txn, &system, Some(c.id), "customer.trial_converted", format!("The trial ended on {last_day}: now a paying account."))
+            .await?;
+        txn.commit().await?;
+        done.converted += 1;
+    }
+
+    let ending = trials_ending(earliest, latest).all(db).await?;
+    // Each reseller's customer administrators, read once per pass and only if needed.
+    let mut admins_of: std::collections::HashMap<i64, Vec<reseller_user::Model>> = Default::default();
+    for c in ending {
+        let (Some(last_day), Some((owner, today))) = (c.trial_expires_on, owners.get(&c.reseller_id)) else { continue };
+        if last_day < *today || last_day > *today + Duration::days(TRIAL_WARNING_DAYS) || c.trial_warned_for == Some(last_day) {
+            continue;
+        }
+        if !admins_of.contains_key(&owner.id) {
+            admins_of.insert(owner.id, customer_administrators(db, owner.id).await?);
+        }
+        let admins = &admins_of[&owner.id];
+        let txn = crate::db::Work::begin(db).await?;
+        let claimed = customer::Entity::update_many()
+            .col_expr(customer::Column::TrialWarnedFor, Expr::value(Some(last_day)))
+            .filter(customer::Column::Id.eq(c.id))
+            .filter(customer::Column::TrialExpiresOn.eq(last_day))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(customer::Column::TrialWarnedFor.is_null())
+                    .add(customer::Column::TrialWarnedFor.ne(last_day)),
+            )
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        for admin in admins {
+            outbox::queue(&txn, trial_warning(&owner.name, &c.name, last_day, admin)).await?;
+        }
+        let days = (last_day - *today).num_days();
+        let system = Actor::system(owner.id, "System");
+        activity::record(
+            &txn,
+            &system,
+            Some(c.id),
+            "customer.trial_ending",
+            format!("The trial ends on {last_day} ({days} {} left); {} customer administrator(s) were emailed.", if days == 1 { "day" } else { "days" }, admins.len()),
+        )
+        .await?;
+        txn.commit().await?;
+        done.warned += 1;
     }
     Ok(done)
+}
+
+/// Live customers whose termination day is `latest` or earlier.
+pub fn terminations_due(latest: NaiveDate) -> Select<customer::Entity> {
+    customer::Entity::find().filter(customer::Column::TerminateOn.lte(latest)).filter(not_terminated())
+}
+
+/// Live customers whose trial's last day is before `latest`.
+pub fn trials_ended(latest: NaiveDate) -> Select<customer::Entity> {
+    customer::Entity::find().filter(customer::Column::TrialExpiresOn.lt(latest)).filter(not_terminated())
+}
+
+/// Live customers whose trial ends between `earliest` and a warning period after `latest`.
+pub fn trials_ending(earliest: NaiveDate, latest: NaiveDate) -> Select<customer::Entity> {
+    customer::Entity::find()
+        .filter(customer::Column::TrialExpiresOn.gte(earliest))
+        .filter(customer::Column::TrialExpiresOn.lte(latest + Duration::days(TRIAL_WARNING_DAYS)))
+        .filter(not_terminated())
+}
+
+/// The reseller's active users who may administer customers: who hears of ending trials.
+async fn customer_administrators(db: &DatabaseConnection, reseller_id: i64) -> Result<Vec<reseller_user::Model>> {
+    Ok(reseller_user::Entity::find()
+        .filter(reseller_user::Column::ResellerId.eq(reseller_id))
+        .filter(reseller_user::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|u| {
+            let p = model::Permissions::from_bits(u.permissions as u32);
+            p.contains(Permission::WebsiteAccess) && p.contains(Permission::CustomerAdministrator)
+        })
+        .collect())
 }
 
 fn trial_warning(reseller_name: &str, customer_name: &str, last_day: NaiveDate, to: &reseller_user::Model) -> outbox::Email {

@@ -46,12 +46,11 @@ async fn main() {
     let db = portal.state.ctx.db.clone();
 
     let started = Instant::now();
-    let demo = seed(&db, "Demo Reseller", CUSTOMERS).await;
+    seed(&db, "Demo Reseller", CUSTOMERS).await;
     seed(&db, "Northwind Telecom", OTHER_CUSTOMERS).await;
     println!("seeded {} customers in {:.1?}", CUSTOMERS + OTHER_CUSTOMERS, started.elapsed());
 
-    let actor = domain::activity::Actor { reseller_id: demo, user_id: None, name: "benchmark".into(), permissions: model::Permissions::all() };
-    let credentials = domain::api_clients::create(&db, &actor, "Benchmark", domain::api_clients::api_permissions()).await.unwrap();
+    let credentials = domain::operator::create_api_client(&db, domain::seed::DEMO_EMAIL, "Benchmark", domain::api_clients::api_permissions()).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(portal.serve(listener, std::future::pending()));
     let client = reqwest::Client::new();

@@ -29,7 +29,8 @@ async fn main() {
     let db = portal.state.ctx.db.clone();
 
     let started = Instant::now();
-    let demo = seed(&db, "Demo Reseller", CUSTOMERS).await;
+    seed(&db, "Demo Reseller", CUSTOMERS).await;
+    let demo = domain::operator::act_as(&db, domain::seed::DEMO_EMAIL).await.unwrap().reseller_id;
     seed(&db, "Northwind Telecom", OTHER_CUSTOMERS).await;
     println!("seeded {} customers in {:.1?}", CUSTOMERS + OTHER_CUSTOMERS, started.elapsed());
 

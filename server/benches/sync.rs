@@ -35,12 +35,7 @@ async fn main() {
 
     // The demo reseller's first customer, pointed at the simulator through a new template.
     let acme = customer::Entity::find().filter(customer::Column::Name.eq("Acme Logistics")).one(&db).await.unwrap().unwrap();
-    let actor = domain::activity::Actor {
-        reseller_id: acme.reseller_id,
-        user_id: None,
-        name: "bench".into(),
-        permissions: model::Permissions::all(),
-    };
+    let actor = domain::operator::act_as(&db, domain::seed::DEMO_EMAIL).await.unwrap();
     let form = model::pbx::TemplateForm {
         name: "Bench Kazoo".into(),
         kind: model::pbx::PbxKind::Kazoo,

@@ -16,6 +16,7 @@ mod m20261127_000010_ignored_pbx_users;
 mod m20261127_000011_in_house_changes;
 mod m20261201_000012_api_client_permissions;
 mod m20261201_000013_sweep_indexes;
+mod m20261201_000014_dated_work_indexes;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000011_in_house_changes::Migration),
             Box::new(m20261201_000012_api_client_permissions::Migration),
             Box::new(m20261201_000013_sweep_indexes::Migration),
+            Box::new(m20261201_000014_dated_work_indexes::Migration),
         ]
     }
 }

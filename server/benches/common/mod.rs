@@ -70,7 +70,9 @@ pub async fn seed(db: &sea_orm::DatabaseConnection, reseller_name: &str, count: 
                     country: Set(country.into()),
                     time_zone: Set("Europe/London".into()),
                     notes: Set(String::new()),
-                    trial_expires_on: Set(None),
+                    // One in ten on a trial ending within the next two months (the grid counts
+                    // those ending within a week on every page).
+                    trial_expires_on: Set((i % 10 == 0).then(|| now.date_naive() + chrono::Duration::days((i / 10 % 60) as i64))),
                     in_house: Set(false),
                     status: Set(status.into()),
                     terminate_on: Set(None),

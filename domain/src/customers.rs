@@ -48,7 +48,7 @@ async fn trials_ending_soon(db: &impl ConnectionTrait, reseller_id: ResellerId) 
 }
 
 /// The reseller's live customers whose trial ends within the warning period from `today` (read
-/// through the partial index on trial days, `customers_due_trial`).
+/// through the partial index `customers_trials_of_reseller`).
 pub fn trials_ending_soon_query(reseller_id: ResellerId, today: chrono::NaiveDate) -> Select<customer::Entity> {
     customer::Entity::find()
         .filter(customer::Column::TrialExpiresOn.gte(today))

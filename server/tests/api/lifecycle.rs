@@ -282,7 +282,7 @@ async fn dated_work_and_the_trial_count_read_the_due_day_indexes() {
         ("terminations due", domain::lifecycle::terminations_due(today), "customers_due_termination"),
         ("trials ended", domain::lifecycle::trials_ended(today), "customers_due_trial"),
         ("trials ending", domain::lifecycle::trials_ending(today, today), "customers_due_trial"),
-        ("the grid's trial count", domain::customers::trials_ending_soon_query(demo, today), "customers_due_trial"),
+        ("the grid's trial count", domain::customers::trials_ending_soon_query(demo, today), "customers_trials_of_reseller"),
     ] {
         let plan = sqlite_plan(&db, select).await;
         assert!(plan.contains(&format!("INDEX {index} ")), "{what} reads {index}:\n{plan}");

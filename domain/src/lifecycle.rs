@@ -30,7 +30,8 @@ pub use model::customer::TRIAL_WARNING_DAYS;
 /// indexes on due days (migration `m20261201_000014_dated_work_indexes`): SQLite would also
 /// match a bound value (it re-plans with it), but a PostgreSQL generic plan cannot.
 pub(crate) fn not_terminated() -> sea_orm::sea_query::SimpleExpr {
-    Expr::cust("status <> 'terminated'")
+    use sea_orm::ActiveEnum;
+    Expr::cust(format!("status <> '{}'", customer::Status::Terminated.to_value()))
 }
 /// How far ahead a termination can be scheduled.
 pub const LONGEST_SCHEDULE_DAYS: i64 = 3 * 366;

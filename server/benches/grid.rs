@@ -1,17 +1,26 @@
-//! Customer grid benchmark: 100,000 customers in one reseller (and 20,000 in another), then a
-//! searched + sorted page request timed at the HTTP level (through the real server and its
-//! middleware) and as the bare database query. Run: `cargo bench -p server --bench grid`.
+//! Customer grid benchmark: 100,000 customers in one reseller and 20,000 in another, created
+//! through the product's own write path (each with its primary user, PBX connection, queued
+//! invitation and activity entry), then the grid measured through the real server: the
+//! server-rendered page, the `list_customers` server function and `GET /api/v1/customers`, one
+//! request at a time and with 8 connections at once; and the bare domain queries.
+//! Run: `cargo bench -p server --bench grid`. `GRID_BENCH_DIR=dir` keeps the database (for
+//! `EXPLAIN QUERY PLAN`, and a later run reuses it instead of creating the customers again);
+//! `GRID_BENCH_SEED=thin` inserts bare customer rows instead (seconds, not minutes).
 
 use clap::Parser;
 use leptos::server_fn::ServerFn;
 use model::customer::GridQuery;
-use common::{measure, report, seed};
+use common::{create_through_product, measure, report, report_load, seed, under_load};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use std::time::Instant;
 
 mod common;
 
 const CUSTOMERS: usize = 100_000;
 const OTHER_CUSTOMERS: usize = 20_000;
+/// Clients at once in the measurements under load, and requests each measurement makes.
+const CONNECTIONS: usize = 8;
+const REQUESTS: usize = 800;
 
 #[tokio::main]
 async fn main() {
@@ -21,18 +30,60 @@ async fn main() {
     let db_dir = kept.clone().map(std::path::PathBuf::from).unwrap_or_else(|| dir.path().to_path_buf());
     let database_url = format!("sqlite://{}/bench.db", db_dir.display());
     let key = dir.path().join("secret.key");
-    let cli = server::cli::Cli::parse_from(["server", "--demo", "--database-url", &database_url, "--secret-key-file", key.to_str().unwrap()]);
+    let cli = server::cli::Cli::parse_from([
+        "server",
+        "--demo",
+        "--database-url",
+        &database_url,
+        "--secret-key-file",
+        key.to_str().unwrap(),
+        // The API's per-client limit would otherwise be what is measured.
+        "--api-requests-per-minute",
+        "1000000",
+    ]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut config = cli.config;
     config.bind = listener.local_addr().unwrap();
-    let portal = server::Portal::prepare(config).await.unwrap();
+    let mut portal = server::Portal::prepare(config).await.unwrap();
+    // 120,000 enabled PBX connections are due for their first sync: only the grid is measured.
+    portal.syncer = None;
     let db = portal.state.ctx.db.clone();
 
-    let started = Instant::now();
-    seed(&db, "Demo Reseller", CUSTOMERS).await;
+    let existing = domain::entity::customer::Entity::find().count(&db).await.unwrap();
+    if existing >= (CUSTOMERS + OTHER_CUSTOMERS) as u64 {
+        println!("reusing the {existing} customers in {}", db_dir.display());
+    } else if std::env::var("GRID_BENCH_SEED").as_deref() == Ok("thin") {
+        let started = Instant::now();
+        seed(&db, "Demo Reseller", CUSTOMERS).await;
+        seed(&db, "Northwind Telecom", OTHER_CUSTOMERS).await;
+        println!("inserted {} bare customer rows in {:.1?}", CUSTOMERS + OTHER_CUSTOMERS, started.elapsed());
+    } else {
+        let took = create_through_product(&db, domain::seed::DEMO_EMAIL, CUSTOMERS, 4).await;
+        // The other reseller has no template of its own in the demo data: give it one.
+        let northwind = domain::operator::act_as(&db, domain::seed::OTHER_EMAIL).await.unwrap();
+        if domain::pbx_templates::options(&db, northwind.reseller_id).await.unwrap().is_empty() {
+            let form = model::pbx::TemplateForm {
+                name: "Northwind Kazoo".into(),
+                kind: model::pbx::PbxKind::Kazoo,
+                api_url: "https://kazoo.northwind.example:8443/v2".into(),
+                websocket_url: "wss://kazoo.northwind.example:5443".into(),
+                secret: "northwind-bench-key".into(),
+                is_default: true,
+                ..Default::default()
+            };
+            domain::pbx_templates::create(&db, &portal.state.ctx.secrets, &northwind, &form).await.unwrap();
+        }
+        let other = create_through_product(&db, domain::seed::OTHER_EMAIL, OTHER_CUSTOMERS, 4).await;
+        println!(
+            "created {} customers through provisioning::create in {:.1?} ({:.0}/s)",
+            CUSTOMERS + OTHER_CUSTOMERS,
+            took + other,
+            (CUSTOMERS + OTHER_CUSTOMERS) as f64 / (took + other).as_secs_f64()
+        );
+    }
+    domain::db::optimize(&db).await.unwrap();
     let demo = domain::operator::act_as(&db, domain::seed::DEMO_EMAIL).await.unwrap().reseller_id;
-    seed(&db, "Northwind Telecom", OTHER_CUSTOMERS).await;
-    println!("seeded {} customers in {:.1?}", CUSTOMERS + OTHER_CUSTOMERS, started.elapsed());
+    let credentials = domain::operator::create_api_client(&db, domain::seed::DEMO_EMAIL, &format!("Grid benchmark {}", uuid::Uuid::new_v4().simple()), domain::api_clients::api_permissions()).await.unwrap();
 
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(portal.serve(listener, std::future::pending()));
@@ -53,15 +104,68 @@ async fn main() {
         client.post(&url).header("origin", &base).header("cookie", &cookie).json(&body).send().await.unwrap().json().await.unwrap();
     println!("query: search \"harbor\", sort Date Created descending, page 2 of 25 rows; {} matching customers", first["total"]);
 
-    let http = measure(|| {
-        let (client, url, base, cookie, body) = (client.clone(), url.clone(), base.clone(), cookie.clone(), body.clone());
-        async move {
-            let res = client.post(&url).header("origin", &base).header("cookie", &cookie).json(&body).send().await.unwrap();
-            assert!(res.status().is_success());
-            res.bytes().await.unwrap();
+    // A bearer token for the REST API.
+    let token: serde_json::Value = client
+        .post(format!("{base}/api/v1/oauth/token"))
+        .form(&[("grant_type", "client_credentials"), ("client_id", credentials.client.client_id.as_str()), ("client_secret", credentials.secret.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = token["access_token"].as_str().unwrap().to_owned();
+
+    // What a browser asks for: the page, compressed.
+    let page = |path: String| {
+        let (client, cookie) = (client.clone(), cookie.clone());
+        move || {
+            let (client, cookie, url) = (client.clone(), cookie.clone(), path.clone());
+            async move {
+                let res = client.get(&url).header("cookie", &cookie).header("accept-encoding", "br, gzip").send().await.unwrap();
+                assert!(res.status().is_success(), "{url}: {}", res.status());
+                res.bytes().await.unwrap();
+            }
         }
-    })
-    .await;
+    };
+    let searched_page = page(format!("{base}/customers?q=falcon&sort=created&dir=desc"));
+    let first_page = page(format!("{base}/customers"));
+    let server_fn = {
+        let (client, url, base, cookie, body) = (client.clone(), url.clone(), base.clone(), cookie.clone(), body.clone());
+        move || {
+            let (client, url, base, cookie, body) = (client.clone(), url.clone(), base.clone(), cookie.clone(), body.clone());
+            async move {
+                let res = client.post(&url).header("origin", &base).header("cookie", &cookie).header("accept-encoding", "br, gzip").json(&body).send().await.unwrap();
+                assert!(res.status().is_success());
+                res.bytes().await.unwrap();
+            }
+        }
+    };
+    let rest = {
+        let (client, url, bearer) = (client.clone(), format!("{base}/api/v1/customers?filter=falcon&pageSize=50"), bearer.clone());
+        move || {
+            let (client, url, bearer) = (client.clone(), url.clone(), bearer.clone());
+            async move {
+                let res = client.get(&url).bearer_auth(&bearer).header("accept-encoding", "br, gzip").send().await.unwrap();
+                assert!(res.status().is_success(), "{}", res.status());
+                res.bytes().await.unwrap();
+            }
+        }
+    };
+
+    println!("\none request at a time:");
+    report("server-rendered page, searched \"falcon\" + sorted by Date Created", &measure(searched_page.clone()).await);
+    report("server-rendered page, first page (name order)", &measure(first_page.clone()).await);
+    report("list_customers server function (searched + sorted)", &measure(server_fn.clone()).await);
+    report("GET /api/v1/customers?filter=falcon, 50 a page", &measure(rest.clone()).await);
+
+    println!("\n{CONNECTIONS} connections at once, {REQUESTS} requests each:");
+    report_load("server-rendered page, searched + sorted", &under_load(CONNECTIONS, REQUESTS, searched_page).await);
+    report_load("server-rendered page, first page", &under_load(CONNECTIONS, REQUESTS, first_page).await);
+    report_load("list_customers server function", &under_load(CONNECTIONS, REQUESTS, server_fn).await);
+    report_load("GET /api/v1/customers?filter=falcon", &under_load(CONNECTIONS, REQUESTS, rest).await);
+
+    println!("\nthe domain alone:");
     let bare = measure(|| {
         let (db, query) = (db.clone(), query.clone());
         async move {
@@ -77,8 +181,6 @@ async fn main() {
         }
     })
     .await;
-    report("HTTP page request (searched + sorted)", &http);
-    report("bare domain query (same page)", &bare);
+    report("bare domain query (the server function's page)", &bare);
     report("bare domain query (default view: name order, no search)", &unsearched);
 }
-

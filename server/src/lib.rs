@@ -108,6 +108,14 @@ impl Portal {
         let syncer = self.syncer.map(|syncer| tokio::spawn(syncer.run(ctx.db.clone(), ctx.sync_requested.clone(), stopped.clone())));
         let worker = self.mailer.map(|mailer| tokio::spawn(mailer.run(ctx.db.clone(), ctx.mail_queued.clone(), stopped)));
         let router = http::router(self.state);
+        // Pages stream in several writes (the shell, then each resolved part): with Nagle's
+        // algorithm on, each write after the first waits for the client's delayed ACK, about
+        // 40 ms a page (measured: a grid page took 44 ms over HTTP against 11 ms for its data).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |stream: &mut tokio::net::TcpStream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY could not be set: {e}");
+            }
+        });
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 shutdown.await;

@@ -4,8 +4,7 @@
 //! /api/v1/customers` throughput (one client after another, then several at once).
 //! Run: `cargo bench -p server --bench api`.
 
-use clap::Parser;
-use common::{measure, report, seed};
+use common::{bench_portal, measure, report, seed};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -27,22 +26,8 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = std::env::var("API_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
     let key = dir.path().join("secret.key");
-    let cli = server::cli::Cli::parse_from([
-        "server",
-        "--demo",
-        "--database-url",
-        &database_url,
-        "--secret-key-file",
-        key.to_str().unwrap(),
-        "--api-requests-per-minute",
-        "1000000",
-    ]);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut config = cli.config;
-    config.bind = listener.local_addr().unwrap();
-    let mut portal = server::Portal::prepare(config).await.unwrap();
     // The API alone is measured: no PBX syncs of the new customers compete for the database.
-    portal.syncer = None;
+    let (portal, listener) = bench_portal(&database_url, &key).await;
     let db = portal.state.ctx.db.clone();
 
     let started = Instant::now();

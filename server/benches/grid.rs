@@ -7,10 +7,9 @@
 //! `EXPLAIN QUERY PLAN`, and a later run reuses it instead of creating the customers again);
 //! `GRID_BENCH_SEED=thin` inserts bare customer rows instead (seconds, not minutes).
 
-use clap::Parser;
 use leptos::server_fn::ServerFn;
 use model::customer::GridQuery;
-use common::{create_through_product, measure, report, report_load, seed, under_load};
+use common::{bench_portal, create_through_product, measure, report, report_load, seed, under_load};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::time::Instant;
 
@@ -29,24 +28,10 @@ async fn main() {
     let kept = std::env::var("GRID_BENCH_DIR").ok();
     let db_dir = kept.clone().map(std::path::PathBuf::from).unwrap_or_else(|| dir.path().to_path_buf());
     let database_url = format!("sqlite://{}/bench.db", db_dir.display());
-    let key = dir.path().join("secret.key");
-    let cli = server::cli::Cli::parse_from([
-        "server",
-        "--demo",
-        "--database-url",
-        &database_url,
-        "--secret-key-file",
-        key.to_str().unwrap(),
-        // The API's per-client limit would otherwise be what is measured.
-        "--api-requests-per-minute",
-        "1000000",
-    ]);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut config = cli.config;
-    config.bind = listener.local_addr().unwrap();
-    let mut portal = server::Portal::prepare(config).await.unwrap();
+    // The key stays with a kept database: its templates' secrets are sealed with it.
+    let key = db_dir.join("secret.key");
     // 120,000 enabled PBX connections are due for their first sync: only the grid is measured.
-    portal.syncer = None;
+    let (portal, listener) = bench_portal(&database_url, &key).await;
     let db = portal.state.ctx.db.clone();
 
     let existing = domain::entity::customer::Entity::find().count(&db).await.unwrap();

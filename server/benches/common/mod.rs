@@ -45,6 +45,29 @@ pub fn report(what: &str, sorted: &[Duration]) {
     );
 }
 
+/// The demo portal on `database_url`, ready to serve on a free local port, with the REST API's
+/// per-client limit out of the way (it would be what is measured) and no PBX sync worker (the
+/// benchmarks' customers are due for their first sync; only what is timed should run).
+pub async fn bench_portal(database_url: &str, key_file: &std::path::Path) -> (server::Portal, tokio::net::TcpListener) {
+    use clap::Parser;
+    let cli = server::cli::Cli::parse_from([
+        "server",
+        "--demo",
+        "--database-url",
+        database_url,
+        "--secret-key-file",
+        key_file.to_str().unwrap(),
+        "--api-requests-per-minute",
+        "1000000",
+    ]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = cli.config;
+    config.bind = listener.local_addr().unwrap();
+    let mut portal = server::Portal::prepare(config).await.unwrap();
+    portal.syncer = None;
+    (portal, listener)
+}
+
 /// Inserts `count` customers for the named reseller; returns its id.
 pub async fn seed(db: &sea_orm::DatabaseConnection, reseller_name: &str, count: usize) -> i64 {
     use domain::entity::{customer, product_type, reseller};

@@ -4,6 +4,7 @@
 use crate::activity::{self, Actor};
 use crate::entity::{customer, customer_user, ignored_pbx_user, reseller};
 use crate::common::roles_of;
+use crate::paging::{At, Cursor, Page, PageRequest};
 use crate::scope::{ensure_changeable, lock_owned, owned};
 use crate::{outbox, Error, Result};
 use chrono::Utc;
@@ -68,14 +69,37 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, q
     Ok(UserPage { users: users.into_iter().map(view).collect(), matching, total, page, page_size })
 }
 
-/// The REST API's page of users: `page_index` counts from 0 and a page past the end is empty;
-/// also returns how many users match `filter`.
-pub async fn api_page(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, page_index: u64, page_size: u64, filter: &str) -> Result<(Vec<CustomerUser>, u64)> {
+/// The kind of cursor [`api_page`] gives out: the last user's display name and id.
+const CURSOR: &str = "users";
+
+/// The cursor `text` of a users list, if it is one.
+pub fn cursor(text: &str) -> Option<Cursor> {
+    Cursor::decode(CURSOR, 2, text).filter(|c| c.key()[1].parse::<i64>().is_ok())
+}
+
+/// The REST API's page of a customer's users whose display name or email contains `filter`,
+/// by display name (then id): by page number with the total (a page past the end is empty), or
+/// after a cursor from [`cursor`].
+pub async fn api_page(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, page: &PageRequest, filter: &str) -> Result<Page<CustomerUser>> {
     let c = owned(db, actor.reseller_id, customer_id).await?;
-    let matching = searched(customer_user::Entity::find().filter(customer_user::Column::CustomerId.eq(c.id)), filter.trim());
-    let total = matching.clone().count(db).await?;
-    let users = ordered(matching).offset(std::cmp::Ord::min(page_index.saturating_mul(page_size), i64::MAX as u64)).limit(page_size).all(db).await?;
-    Ok((users.into_iter().map(view).collect(), total))
+    let mut matching = searched(customer_user::Entity::find().filter(customer_user::Column::CustomerId.eq(c.id)), filter.trim());
+    let total = match page.at {
+        At::Index(_) => Some(matching.clone().count(db).await?),
+        At::After(_) => None,
+    };
+    if let Some(after) = page.after() {
+        let (name, id) = (after.key()[0].as_str(), after.key()[1].parse::<i64>().unwrap_or(i64::MAX));
+        matching = matching.filter(
+            Condition::any()
+                .add(customer_user::Column::DisplayName.gt(name))
+                .add(Condition::all().add(customer_user::Column::DisplayName.eq(name)).add(customer_user::Column::Id.gt(id))),
+        );
+    }
+    let mut users = ordered(matching).offset(page.offset()).limit(page.size.saturating_add(1)).all(db).await?;
+    let more = users.len() as u64 > page.size;
+    users.truncate(page.size as usize);
+    let next = if more { users.last().map(|u| Cursor::new(CURSOR, vec![u.display_name.clone(), u.id.to_string()])) } else { None };
+    Ok(Page { items: users.into_iter().map(view).collect(), total, next })
 }
 
 /// One of the customer's users.

@@ -2,11 +2,13 @@
 
 use crate::scope::ResellerId;
 use crate::entity::{customer, product_type, reseller, reseller_product_type};
-use crate::common::{escape_like, local_date};
+use crate::common::local_date;
+use crate::paging::{At, Cursor, Page, PageRequest};
+use crate::search::Search;
 use crate::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use model::customer::{CustomerPage, CustomerRow, CustomerStatus, GridQuery, ProductTypeOption, SortColumn};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait, Select,
@@ -30,10 +32,23 @@ struct GridRow {
 pub async fn grid(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &GridQuery) -> Result<CustomerPage> {
     // Whatever the caller sent: a page size from the allowed ones, a bounded search.
     let query = &query.clamped();
-    // Three independent reads: run them side by side on separate pool connections.
+    let search = Search::new(&query.search);
+    // On SQLite the trigram index counts the search's matches first: that picks the plan, and
+    // is the total itself when no filter narrows the search.
+    let indexed = match &search {
+        Some(s) => s.count_indexed(db, reseller_id).await?,
+        None => None,
+    };
+    let only_searched = !GridQuery { search: String::new(), ..query.clone() }.is_filtered();
+    // Independent reads: run them side by side on separate pool connections.
     let (total, rows, product_types, trials_ending_soon) = tokio::try_join!(
-        async { Ok::<_, Error>(filtered(reseller_id, query).count(db).await?) },
-        rows(db, reseller_id, query, query.offset(), u64::from(query.page_size)),
+        async {
+            match indexed {
+                Some(n) if only_searched => Ok::<_, Error>(n),
+                _ => Ok(filtered(db, reseller_id, query, search.as_ref(), indexed).count(db).await?),
+            }
+        },
+        planned_rows(db, reseller_id, query, search.as_ref(), indexed, query.offset(), u64::from(query.page_size)),
         product_type_options(db, reseller_id),
         trials_ending_soon(db, reseller_id),
     )?;
@@ -59,10 +74,28 @@ pub fn trials_ending_soon_query(reseller_id: ResellerId, today: chrono::NaiveDat
 
 /// `limit` rows of the grid's view from `offset`, in the grid's order (for pages and exports).
 pub async fn rows(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &GridQuery, offset: u64, limit: u64) -> Result<Vec<CustomerRow>> {
+    let search = Search::new(&query.search);
+    let indexed = match &search {
+        Some(s) => s.count_indexed(db, reseller_id).await?,
+        None => None,
+    };
+    planned_rows(db, reseller_id, query, search.as_ref(), indexed, offset, limit).await
+}
+
+/// [`rows`], given the search and its indexed count of matches (which picks the plan).
+async fn planned_rows(
+    db: &impl ConnectionTrait,
+    reseller_id: ResellerId,
+    query: &GridQuery,
+    search: Option<&Search>,
+    indexed: Option<u64>,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<CustomerRow>> {
     let owner = reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?;
     let today = local_date(Utc::now(), &owner.time_zone);
     let direction = if query.descending { Order::Desc } else { Order::Asc };
-    let mut select = filtered(reseller_id, query)
+    let mut select = filtered(db, reseller_id, query, search, indexed)
         .join(JoinType::InnerJoin, customer::Relation::ProductType.def())
         .select_only()
         .columns([
@@ -112,13 +145,8 @@ pub async fn rows(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &Gr
 
 /// The reseller's customers matching the search and filters (no order, no paging). No join:
 /// counting 100,000 rows through a join to product types costs ten times the count itself.
-fn filtered(reseller_id: ResellerId, query: &GridQuery) -> Select<customer::Entity> {
-    let mut select = customer::Entity::find().filter(customer::Column::ResellerId.eq(reseller_id));
-    let search = query.search.trim().to_lowercase();
-    if !search.is_empty() {
-        let pattern = format!("%{}%", escape_like(&search));
-        select = select.filter(Expr::col((customer::Entity, customer::Column::SearchText)).like(LikeExpr::new(pattern).escape('\\')));
-    }
+fn filtered(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &GridQuery, search: Option<&Search>, indexed: Option<u64>) -> Select<customer::Entity> {
+    let mut select = searched(db, reseller_id, search, indexed);
     if let Some(status) = query.status {
         select = select.filter(customer::Column::Status.eq(customer::Status::from(status)));
     }
@@ -137,6 +165,19 @@ fn filtered(reseller_id: ResellerId, query: &GridQuery) -> Select<customer::Enti
     }
     if let Some(in_house) = query.in_house {
         select = select.filter(customer::Column::InHouse.eq(in_house));
+    }
+    select
+}
+
+/// The reseller's customers whose search text contains `search` (all, without one). Where the
+/// trigram index counted few matches, only its candidates are read.
+fn searched(db: &impl ConnectionTrait, reseller_id: ResellerId, search: Option<&Search>, indexed: Option<u64>) -> Select<customer::Entity> {
+    let mut select = customer::Entity::find().filter(customer::Column::ResellerId.eq(reseller_id));
+    if let Some(search) = search {
+        select = select.filter(search.matches());
+        if let Some(candidates) = search.candidates(db, reseller_id, indexed) {
+            select = select.filter(candidates);
+        }
     }
     select
 }
@@ -188,36 +229,51 @@ pub async fn view(db: &impl ConnectionTrait, reseller_id: ResellerId, id: &str) 
     Ok(views(db, vec![c]).await?.remove(0))
 }
 
-/// One page of the reseller's customers for the REST API: `filter` matches part of the name or
-/// the reference (ignoring case); ordered by name. Returns the page and the matching total.
-pub async fn api_page(
-    db: &impl ConnectionTrait,
-    reseller_id: ResellerId,
-    page_index: u64,
-    page_size: u64,
-    filter: &str,
-) -> Result<(Vec<CustomerView>, u64)> {
-    let mut select = customer::Entity::find().filter(customer::Column::ResellerId.eq(reseller_id));
-    let filter = filter.trim().to_lowercase();
-    if !filter.is_empty() {
-        let pattern = format!("%{}%", escape_like(&filter));
-        // The name and reference are in `search_text`, whose index (reseller, search_text) the
-        // database can scan instead of the table: a necessary condition that makes this fast.
-        select = select.filter(Expr::col(customer::Column::SearchText).like(LikeExpr::new(pattern.clone()).escape('\\')));
+/// The kind of cursor [`api_page`] gives out: the last customer's name key.
+const CURSOR: &str = "customers";
+
+/// The cursor `text` of a customers list, if it is one.
+pub fn cursor(text: &str) -> Option<Cursor> {
+    Cursor::decode(CURSOR, 1, text)
+}
+
+/// A page of the reseller's customers for the REST API, ordered by name: `filter` matches part
+/// of the name or the reference (ignoring case). The total is counted for page-number requests;
+/// a cursor page reads only its own rows (the name index from the cursor on).
+pub async fn api_page(db: &impl ConnectionTrait, reseller_id: ResellerId, page: &PageRequest, filter: &str) -> Result<Page<CustomerView>> {
+    let search = Search::new(filter);
+    let indexed = match &search {
+        Some(s) => s.count_indexed(db, reseller_id).await?,
+        None => None,
+    };
+    // The name and reference are in `search_text` (the searched set, found by index): a
+    // necessary condition; the name or the reference decides.
+    let mut select = searched(db, reseller_id, search.as_ref(), indexed);
+    if let Some(search) = &search {
         select = select.filter(
             sea_orm::Condition::any()
-                .add(Expr::col(customer::Column::NameKey).like(LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(customer::Column::Reference))).like(LikeExpr::new(pattern).escape('\\'))),
+                .add(search.like(Expr::col(customer::Column::NameKey)))
+                .add(search.like(sea_orm::sea_query::Func::lower(Expr::col(customer::Column::Reference)))),
         );
     }
-    let total = select.clone().count(db).await?;
-    let rows = select
+    let total = match page.at {
+        At::Index(_) => Some(select.clone().count(db).await?),
+        At::After(_) => None,
+    };
+    if let Some(after) = page.after() {
+        select = select.filter(customer::Column::NameKey.gt(after.key()[0].as_str()));
+    }
+    // One row more than the page says whether there is a next one.
+    let mut rows = select
         .order_by_asc(customer::Column::NameKey)
-        .offset(std::cmp::Ord::min(page_index.saturating_mul(page_size), i64::MAX as u64))
-        .limit(page_size)
+        .offset(page.offset())
+        .limit(page.size.saturating_add(1))
         .all(db)
         .await?;
-    Ok((views(db, rows).await?, total))
+    let more = rows.len() as u64 > page.size;
+    rows.truncate(page.size as usize);
+    let next = if more { rows.last().map(|c| Cursor::new(CURSOR, vec![c.name_key.clone()])) } else { None };
+    Ok(Page { items: views(db, rows).await?, total, next })
 }
 
 /// The product types a reseller may sell, by name.

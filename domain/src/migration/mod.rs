@@ -17,6 +17,7 @@ mod m20261127_000011_in_house_changes;
 mod m20261201_000012_api_client_permissions;
 mod m20261201_000013_sweep_indexes;
 mod m20261201_000014_dated_work_indexes;
+mod m20261201_000015_search_trigrams;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_api_client_permissions::Migration),
             Box::new(m20261201_000013_sweep_indexes::Migration),
             Box::new(m20261201_000014_dated_work_indexes::Migration),
+            Box::new(m20261201_000015_search_trigrams::Migration),
         ]
     }
 }

@@ -44,11 +44,17 @@ async fn current(state: &RestState, who: &ApiCaller, id: &str) -> Result<Custome
     security(("bearer" = []))
 )]
 pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller, Query(query): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
-    let page = Paging::read(&query)?;
+    let page = Paging::read(&query, domain::customers::cursor)?;
     let db = &state.app.ctx.db;
-    let (rows, total) = domain::customers::api_page(db, who.actor.reseller_id, page.index, page.size, &page.filter).await?;
-    let items = rows.into_iter().map(customer_json).collect();
-    Ok(answer(StatusCode::OK, CustomerPageData { data: CustomerPage { items, page_index: page.index, page_size: page.size, total } }))
+    let found = domain::customers::api_page(db, who.actor.reseller_id, &page.request, &page.filter).await?;
+    let data = CustomerPage {
+        items: found.items.into_iter().map(customer_json).collect(),
+        page_index: page.index(),
+        page_size: page.request.size,
+        total: found.total,
+        next_cursor: found.next.map(|c| c.encode()),
+    };
+    Ok(answer(StatusCode::OK, CustomerPageData { data }))
 }
 
 /// Get a customer.

@@ -38,6 +38,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use domain::paging::{At, Cursor, PageRequest};
 use domain::api_clients::ApiCaller;
 use schema::{ErrorBody, OAuthError, TokenResponse};
 use serde::Serialize;
@@ -350,14 +351,20 @@ fn parse_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     }
 }
 
-/// `pageIndex`, `pageSize` and `filter` of a list.
+/// `pageIndex` or `cursor`, `pageSize` and `filter` of a list.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code, non_snake_case)] // Read by hand (see `Paging::read`), so the errors name the parameter.
 struct PagingParams {
-    /// The page, counting from 0, at most 1000000 (a page past the end is empty).
+    /// The page, counting from 0, at most 1000000 (a page past the end is empty). Not with
+    /// `cursor`.
     #[param(minimum = 0, maximum = 1000000)]
     pageIndex: Option<u64>,
+    /// The `nextCursor` of the previous page: the items after it, in the same order. Every
+    /// item is seen once while items are added and removed between pages, and a page costs the
+    /// same wherever it is in the list; such pages have no `total`. Send the same `filter`.
+    #[param(max_length = 2048)]
+    cursor: Option<String>,
     /// Items per page, 1 to 1000 (default 50).
     #[param(minimum = 1, maximum = 1000)]
     pageSize: Option<u64>,
@@ -368,13 +375,13 @@ struct PagingParams {
 
 /// A list's page, read from the query string.
 struct Paging {
-    index: u64,
-    size: u64,
+    request: PageRequest,
     filter: String,
 }
 
 impl Paging {
-    fn read(query: &HashMap<String, String>) -> Result<Paging, ApiError> {
+    /// The page asked for; `cursor` reads the list's own cursors.
+    fn read(query: &HashMap<String, String>, cursor: fn(&str) -> Option<Cursor>) -> Result<Paging, ApiError> {
         let number = |key: &str, default: u64| -> Result<u64, ApiError> {
             match query.get(key) {
                 None => Ok(default),
@@ -393,7 +400,20 @@ impl Paging {
         if filter.chars().count() > 200 {
             return Err(ApiError::field("filter", "filter can be at most 200 characters."));
         }
-        Ok(Paging { index, size, filter })
+        let at = match query.get("cursor") {
+            None => At::Index(index),
+            Some(_) if query.contains_key("pageIndex") => return Err(ApiError::field("cursor", "Send either cursor or pageIndex, not both.")),
+            Some(text) => At::After(cursor(text).ok_or_else(|| ApiError::field("cursor", "cursor is not one this list gave out; start again without it."))?),
+        };
+        Ok(Paging { request: PageRequest { at, size }, filter })
+    }
+
+    /// The page number asked for (none for a cursor page).
+    fn index(&self) -> Option<u64> {
+        match self.request.at {
+            At::Index(n) => Some(n),
+            At::After(_) => None,
+        }
     }
 }
 

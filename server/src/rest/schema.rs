@@ -84,10 +84,14 @@ pub struct Customer {
 #[serde(rename_all = "camelCase")]
 pub struct CustomerPage {
     pub items: Vec<Customer>,
-    pub page_index: u64,
+    /// The page number asked for; `null` on a page asked for by `cursor`.
+    pub page_index: Option<u64>,
     pub page_size: u64,
-    /// How many customers match the filter (all pages).
-    pub total: u64,
+    /// How many customers match the filter (all pages); counted for pages asked for by
+    /// `pageIndex` only, `null` on cursor pages.
+    pub total: Option<u64>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// `POST /customers`: the customer, its primary user and its PBX connection in one call (the
@@ -329,10 +333,14 @@ impl From<model::customer_form::CustomerUser> for User {
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
     pub items: Vec<User>,
-    pub page_index: u64,
+    /// The page number asked for; `null` on a page asked for by `cursor`.
+    pub page_index: Option<u64>,
     pub page_size: u64,
-    /// How many users match the filter (all pages).
-    pub total: u64,
+    /// How many users match the filter (all pages); counted for pages asked for by
+    /// `pageIndex` only, `null` on cursor pages.
+    pub total: Option<u64>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// `POST /customers/{id}/users`.

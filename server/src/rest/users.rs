@@ -21,10 +21,16 @@ use std::collections::HashMap;
     security(("bearer" = []))
 )]
 pub(super) async fn list(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
-    let page = Paging::read(&query)?;
-    let (users, total) = domain::customer_users::api_page(&state.app.ctx.db, &who.actor, &id, page.index, page.size, &page.filter).await?;
-    let items = users.into_iter().map(Into::into).collect();
-    Ok(answer(StatusCode::OK, UserPageData { data: UserPage { items, page_index: page.index, page_size: page.size, total } }))
+    let page = Paging::read(&query, domain::customer_users::cursor)?;
+    let found = domain::customer_users::api_page(&state.app.ctx.db, &who.actor, &id, &page.request, &page.filter).await?;
+    let data = UserPage {
+        items: found.items.into_iter().map(Into::into).collect(),
+        page_index: page.index(),
+        page_size: page.request.size,
+        total: found.total,
+        next_cursor: found.next.map(|c| c.encode()),
+    };
+    Ok(answer(StatusCode::OK, UserPageData { data }))
 }
 
 /// Get one of a customer's users.

@@ -4,7 +4,6 @@ use crate::support::*;
 use app::api::customers::ListCustomers;
 use model::customer::{CustomerPage, GridQuery};
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 async fn grid(portal: &TestPortal, session: &str, query: GridQuery) -> CustomerPage {
     let value = portal.call_json::<ListCustomers>(serde_json::json!({ "query": query }), session).await;
@@ -17,45 +16,6 @@ fn q(pairs: &[(&str, &str)]) -> GridQuery {
 
 fn names(page: &CustomerPage) -> Vec<&str> {
     page.rows.iter().map(|r| r.name.as_str()).collect()
-}
-
-/// Adds `count` customers named "Bulk NNNN" to the demo reseller.
-async fn add_bulk_customers(portal: &TestPortal, count: usize) {
-    use domain::entity::{customer, product_type, reseller};
-    let db = portal.database().await;
-    let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
-    let pt = product_type::Entity::find().filter(product_type::Column::Code.eq("essentials")).one(&db).await.unwrap().unwrap();
-    let now = chrono::Utc::now();
-    let models: Vec<customer::ActiveModel> = (0..count)
-        .map(|i| {
-            let name = format!("Bulk {i:04}");
-            customer::ActiveModel {
-                id: Set(uuid::Uuid::new_v4()),
-                reseller_id: Set(demo.id),
-                name: Set(name.clone()),
-                name_key: Set(name.to_lowercase()),
-                product_type_id: Set(pt.id),
-                reference: Set(format!("B-{i}")),
-                country: Set("GB".into()),
-                time_zone: Set("Europe/London".into()),
-                notes: Set(String::new()),
-                trial_expires_on: Set(None),
-                in_house: Set(false),
-                status: Set(domain::entity::customer::Status::Active),
-                terminate_on: Set(None),
-                created_at: Set(now),
-                created_by: Set(None),
-                version: Set(1),
-                search_text: Set(domain::common::search_text(&name, now.date_naive(), model::customer::CustomerStatus::Active, &format!("B-{i}"), &pt.name, "GB")),
-                request_key: Set(None),
-                trial_ended_on: Set(None),
-                trial_warned_for: Set(None),
-            }
-        })
-        .collect();
-    for chunk in models.chunks(200) {
-        customer::Entity::insert_many(chunk.to_vec()).exec(&db).await.unwrap();
-    }
 }
 
 #[tokio::test]
@@ -147,7 +107,7 @@ async fn every_column_sorts_both_ways() {
 #[tokio::test]
 async fn paging_walks_through_every_customer_exactly_once() {
     let portal = spawn().await;
-    add_bulk_customers(&portal, 60).await;
+    add_bulk_customers(&portal, "Bulk", 60).await;
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     let mut seen = Vec::new();
     for page in 1..=3 {
@@ -172,7 +132,7 @@ async fn the_grid_refuses_callers_without_a_session() {
 #[tokio::test]
 async fn csv_export_streams_the_whole_filtered_view_of_the_callers_customers() {
     let portal = spawn().await;
-    add_bulk_customers(&portal, 1500).await;
+    add_bulk_customers(&portal, "Bulk", 1500).await;
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     let res = portal.get("/customers/export?q=bulk&dir=desc&page=3", Some(&s)).await;
     assert_eq!(res.status(), StatusCode::OK);

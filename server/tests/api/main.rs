@@ -21,6 +21,7 @@ mod pbx_templates;
 mod provisioning;
 mod rest;
 mod rest_resources;
+mod search;
 mod security;
 mod support;
 mod sweep;

@@ -8,7 +8,7 @@ use crate::search::Search;
 use crate::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use model::customer::{CustomerPage, CustomerRow, CustomerStatus, GridQuery, ProductTypeOption, SortColumn};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait, Select,
@@ -241,24 +241,16 @@ pub fn cursor(text: &str) -> Option<Cursor> {
 /// of the name or the reference (ignoring case). The total is counted for page-number requests;
 /// a cursor page reads only its own rows (the name index from the cursor on).
 pub async fn api_page(db: &impl ConnectionTrait, reseller_id: ResellerId, page: &PageRequest, filter: &str) -> Result<Page<CustomerView>> {
-    let search = Search::new(filter);
+    let search = Search::name_or_reference(filter);
     let indexed = match &search {
         Some(s) => s.count_indexed(db, reseller_id).await?,
         None => None,
     };
-    // The name and reference are in `search_text` (the searched set, found by index): a
-    // necessary condition; the name or the reference decides.
     let mut select = searched(db, reseller_id, search.as_ref(), indexed);
-    if let Some(search) = &search {
-        select = select.filter(
-            sea_orm::Condition::any()
-                .add(search.like(Expr::col(customer::Column::NameKey)))
-                .add(search.like(sea_orm::sea_query::Func::lower(Expr::col(customer::Column::Reference)))),
-        );
-    }
-    let total = match page.at {
-        At::Index(_) => Some(select.clone().count(db).await?),
-        At::After(_) => None,
+    let total = match (&page.at, indexed) {
+        (At::After(_), _) => None,
+        (At::Index(_), Some(n)) => Some(n),
+        (At::Index(_), None) => Some(select.clone().count(db).await?),
     };
     if let Some(after) = page.after() {
         select = select.filter(customer::Column::NameKey.gt(after.key()[0].as_str()));

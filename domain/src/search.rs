@@ -20,54 +20,92 @@ use crate::common::escape_like;
 use crate::entity::customer;
 use crate::scope::ResellerId;
 use crate::Result;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 /// Up to this many matches, SQLite reads the matching customers by id and sorts them (about
 /// 5 µs each); past it, walking the sort order and testing each row is cheaper.
 pub const LOOKUP_LIMIT: u64 = 2_000;
 
+/// What a search looks in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    /// Every visible column of the grid (`search_text`).
+    Everything,
+    /// The name or the reference (the REST API's `filter`).
+    NameOrReference,
+}
+
 /// A search typed into the grid (or the API's `filter`), ready for SQL.
 #[derive(Clone, Debug)]
 pub struct Search {
+    field: Field,
     /// `%text%`, with the user's `%`, `_` and `\` escaped (escape character `\`).
     pattern: String,
-    /// The FTS5 phrase for the trigram index, when the search has at least three characters.
+    /// The FTS5 phrase for the trigram index, when the search has at least three characters
+    /// (and no unit separator, which the index's columns use between values).
     phrase: Option<String>,
 }
 
 impl Search {
-    /// The search for `text` (trimmed, lower-cased like the stored text), or `None` when empty.
+    /// The grid's search for `text` (trimmed, lower-cased like the stored text), or `None` when
+    /// empty.
     pub fn new(text: &str) -> Option<Search> {
+        Search::of(Field::Everything, text)
+    }
+
+    /// The REST API's `filter`: part of the name or of the reference.
+    pub fn name_or_reference(text: &str) -> Option<Search> {
+        Search::of(Field::NameOrReference, text)
+    }
+
+    fn of(field: Field, text: &str) -> Option<Search> {
         let text = text.trim().to_lowercase();
         if text.is_empty() {
             return None;
         }
-        let phrase = (text.chars().count() >= 3).then(|| format!("\"{}\"", text.replace('"', "\"\"")));
-        Some(Search { pattern: format!("%{}%", escape_like(&text)), phrase })
+        let indexable = text.chars().count() >= 3 && !text.contains('\u{1f}');
+        let phrase = indexable.then(|| format!("\"{}\"", text.replace('"', "\"\"")));
+        Some(Search { field, pattern: format!("%{}%", escape_like(&text)), phrase })
     }
 
-    /// The substring test on a customer's search text: what decides a match.
+    /// The substring test that decides a match. Both fields are in the search text, so its
+    /// test comes first (PostgreSQL's trigram index answers it).
     pub fn matches(&self) -> SimpleExpr {
-        self.like(Expr::col((customer::Entity, customer::Column::SearchText)))
+        let everything = self.like(Expr::col((customer::Entity, customer::Column::SearchText)));
+        match self.field {
+            Field::Everything => everything,
+            Field::NameOrReference => everything.and(
+                self.like(Expr::col((customer::Entity, customer::Column::NameKey)))
+                    .or(self.like(Func::lower(Expr::col((customer::Entity, customer::Column::Reference))))),
+            ),
+        }
     }
 
-    /// `expr LIKE '%text%'` (for other columns that must contain the search too).
-    pub fn like(&self, expr: impl Into<SimpleExpr>) -> SimpleExpr {
+    fn like(&self, expr: impl Into<SimpleExpr>) -> SimpleExpr {
         expr.into().like(LikeExpr::new(self.pattern.clone()).escape('\\'))
     }
 
+    /// The trigram table's column for this search.
+    fn column(&self) -> &'static str {
+        match self.field {
+            Field::Everything => "search_text",
+            Field::NameOrReference => "name_reference",
+        }
+    }
+
     /// On SQLite, how many of the reseller's customers match, counted in the trigram index
-    /// alone; `None` where that index does not answer (PostgreSQL, or under three characters).
+    /// alone (exact: the index holds the very text the substring test reads); `None` where
+    /// that index does not answer (PostgreSQL, or under three characters).
     pub async fn count_indexed(&self, db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<Option<u64>> {
         let Some(phrase) = self.sqlite_phrase(db) else { return Ok(None) };
+        let sql = format!(
+            "SELECT count(*) AS n FROM customer_search s JOIN customer_search_rows r ON r.row = s.rowid \
+             WHERE s.{} MATCH ? AND r.reseller_id = ?",
+            self.column()
+        );
         let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "SELECT count(*) AS n FROM customer_search s JOIN customer_search_rows r ON r.row = s.rowid \
-                 WHERE s.search_text MATCH ? AND r.reseller_id = ?",
-                [phrase.into(), reseller_id.into()],
-            ))
+            .query_one_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, [phrase.into(), reseller_id.into()]))
             .await?;
         let n: i64 = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
         Ok(Some(u64::try_from(n).unwrap_or(0)))
@@ -80,11 +118,12 @@ impl Search {
         if indexed? > LOOKUP_LIMIT {
             return None;
         }
-        Some(Expr::cust_with_values(
+        let sql = format!(
             "\"customers\".\"id\" IN (SELECT r.customer_id FROM customer_search s JOIN customer_search_rows r ON r.row = s.rowid \
-             WHERE s.search_text MATCH ? AND r.reseller_id = ?)",
-            [sea_orm::Value::from(phrase), reseller_id.into()],
-        ))
+             WHERE s.{} MATCH ? AND r.reseller_id = ?)",
+            self.column()
+        );
+        Some(Expr::cust_with_values(sql, [sea_orm::Value::from(phrase), reseller_id.into()]))
     }
 
     fn sqlite_phrase(&self, db: &impl ConnectionTrait) -> Option<String> {
@@ -108,5 +147,6 @@ mod tests {
         // Characters, not bytes: "żół" is three letters (six bytes).
         assert_eq!(Search::new("ŻÓŁ").unwrap().phrase.as_deref(), Some("\"żół\""));
         assert_eq!(Search::new("żó").unwrap().phrase, None);
+        assert_eq!(Search::name_or_reference("a\u{1f}bc").unwrap().phrase, None, "the index's separator is not searched for in it");
     }
 }

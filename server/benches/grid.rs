@@ -6,6 +6,12 @@
 //! Run: `cargo bench -p server --bench grid`. `GRID_BENCH_DIR=dir` keeps the database (for
 //! `EXPLAIN QUERY PLAN`, and a later run reuses it instead of creating the customers again);
 //! `GRID_BENCH_SEED=thin` inserts bare customer rows instead (seconds, not minutes).
+//!
+//! `GRID_BENCH_SCALE=million` measures 1,000,000 customers in one reseller instead, bulk-seeded
+//! (bare customer rows: the grid reads no other table of theirs), on SQLite or, with
+//! `GRID_BENCH_DATABASE_URL=postgres://…`, on PostgreSQL: the searched and sorted page, a
+//! one-customer search, a walk of the REST list by cursor to its last page, and an idle
+//! scheduler pass.
 
 use leptos::server_fn::ServerFn;
 use model::customer::GridQuery;
@@ -23,6 +29,9 @@ const REQUESTS: usize = 800;
 
 #[tokio::main]
 async fn main() {
+    if std::env::var("GRID_BENCH_SCALE").as_deref() == Ok("million") {
+        return million().await;
+    }
     let dir = tempfile::tempdir().unwrap();
     // GRID_BENCH_DIR keeps the database for inspection (e.g. EXPLAIN QUERY PLAN) afterwards.
     let kept = std::env::var("GRID_BENCH_DIR").ok();
@@ -73,14 +82,7 @@ async fn main() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(portal.serve(listener, std::future::pending()));
     let client = reqwest::Client::new();
-    let res = client
-        .post(format!("{base}{}", <app::api::auth::SignIn as ServerFn>::PATH))
-        .header("origin", &base)
-        .form(&[("email", domain::seed::DEMO_EMAIL), ("password", domain::seed::DEMO_PASSWORD), ("next", "")])
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = sign_in(&client, &base).await;
 
     let query = GridQuery::from_pairs([("q", "harbor"), ("sort", "created"), ("dir", "desc"), ("page", "2")]);
     let url = format!("{base}{}", <app::api::customers::ListCustomers as ServerFn>::PATH);
@@ -89,17 +91,7 @@ async fn main() {
         client.post(&url).header("origin", &base).header("cookie", &cookie).json(&body).send().await.unwrap().json().await.unwrap();
     println!("query: search \"harbor\", sort Date Created descending, page 2 of 25 rows; {} matching customers", first["total"]);
 
-    // A bearer token for the REST API.
-    let token: serde_json::Value = client
-        .post(format!("{base}/api/v1/oauth/token"))
-        .form(&[("grant_type", "client_credentials"), ("client_id", credentials.client.client_id.as_str()), ("client_secret", credentials.secret.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bearer = token["access_token"].as_str().unwrap().to_owned();
+    let bearer = bearer(&client, &base, &credentials.client.client_id, &credentials.secret).await;
 
     // What a browser asks for: the page, compressed.
     let page = |path: String| {
@@ -168,4 +160,127 @@ async fn main() {
     .await;
     report("bare domain query (the server function's page)", &bare);
     report("bare domain query (default view: name order, no search)", &unsearched);
+}
+
+const MILLION: usize = 1_000_000;
+
+/// The 1,000,000-customer mode (see the module's comment).
+async fn million() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = std::env::var("GRID_BENCH_DIR").ok();
+    let db_dir = kept.map(std::path::PathBuf::from).unwrap_or_else(|| dir.path().to_path_buf());
+    let database_url = std::env::var("GRID_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/million.db", db_dir.display()));
+    let key = db_dir.join("million.key");
+    let (portal, listener) = bench_portal(&database_url, &key).await;
+    let db = portal.state.ctx.db.clone();
+    let existing = domain::entity::customer::Entity::find().count(&db).await.unwrap();
+    if existing >= MILLION as u64 {
+        println!("reusing the {existing} customers of {database_url}");
+    } else {
+        let started = Instant::now();
+        seed(&db, "Demo Reseller", MILLION).await;
+        println!("bulk-seeded {MILLION} customers in {:.1?} ({})", started.elapsed(), db.get_database_backend().as_str());
+    }
+    domain::db::optimize(&db).await.unwrap();
+    let credentials = domain::operator::create_api_client(&db, domain::seed::DEMO_EMAIL, &format!("Million benchmark {}", uuid::Uuid::new_v4().simple()), domain::api_clients::api_permissions()).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let scheduler_db = db.clone();
+    tokio::spawn(portal.serve(listener, std::future::pending()));
+    let client = reqwest::Client::new();
+    let cookie = sign_in(&client, &base).await;
+    let bearer = bearer(&client, &base, &credentials.client.client_id, &credentials.secret).await;
+
+    let page = |path: String| {
+        let (client, cookie) = (client.clone(), cookie.clone());
+        move || {
+            let (client, cookie, url) = (client.clone(), cookie.clone(), path.clone());
+            async move {
+                let res = client.get(&url).header("cookie", &cookie).header("accept-encoding", "br, gzip").send().await.unwrap();
+                assert!(res.status().is_success(), "{url}: {}", res.status());
+                res.bytes().await.unwrap();
+            }
+        }
+    };
+    let rest = |path: String| {
+        let (client, bearer) = (client.clone(), bearer.clone());
+        move || {
+            let (client, bearer, url) = (client.clone(), bearer.clone(), path.clone());
+            async move {
+                let res = client.get(&url).bearer_auth(&bearer).header("accept-encoding", "br, gzip").send().await.unwrap();
+                assert!(res.status().is_success(), "{url}: {}", res.status());
+                res.bytes().await.unwrap();
+            }
+        }
+    };
+    // One customer's whole name: a search that matches one row.
+    let one = 777_777;
+    let one_name = format!("{} {} {} {one}", common::WORDS[one % common::WORDS.len()], common::WORDS[(one / 24) % common::WORDS.len()], common::KINDS[one % common::KINDS.len()]);
+    let one_query = one_name.to_lowercase().replace(' ', "+");
+
+    println!("\n{MILLION} customers in one reseller ({}), one request at a time:", db.get_database_backend().as_str());
+    report("server-rendered page, searched \"falcon\" + sorted by Date Created", &measure(page(format!("{base}/customers?q=falcon&sort=created&dir=desc"))).await);
+    report(&format!("server-rendered page, searched for one customer (\"{one_name}\")"), &measure(page(format!("{base}/customers?q={one_query}"))).await);
+    report("server-rendered page, first page (name order)", &measure(page(format!("{base}/customers"))).await);
+    report("GET /api/v1/customers?filter=falcon, 50 a page", &measure(rest(format!("{base}/api/v1/customers?filter=falcon&pageSize=50"))).await);
+
+    // The whole list by cursor, 1,000 a page: every page costs the same.
+    let mut walk = Vec::new();
+    let mut url = format!("{base}/api/v1/customers?pageSize=1000");
+    let mut last_cursor = String::new();
+    let mut seen = 0usize;
+    loop {
+        let at = Instant::now();
+        let page: serde_json::Value = client.get(&url).bearer_auth(&bearer).send().await.unwrap().json().await.unwrap();
+        walk.push(at.elapsed());
+        seen += page["data"]["items"].as_array().unwrap().len();
+        match page["data"]["nextCursor"].as_str() {
+            Some(next) if seen < MILLION - 50 => {
+                last_cursor = next.to_owned();
+                url = format!("{base}/api/v1/customers?pageSize=1000&cursor={next}");
+            }
+            _ => break,
+        }
+    }
+    walk.sort();
+    report(&format!("GET /api/v1/customers by cursor, 1,000 a page, the whole list ({seen} customers)"), &walk);
+    report("GET /api/v1/customers, a page of 50 by cursor at the end of the list", &measure(rest(format!("{base}/api/v1/customers?pageSize=50&cursor={last_cursor}"))).await);
+
+    // Dated work: one pass does what is due, the passes after it find nothing.
+    let first = domain::lifecycle::run_due(&scheduler_db).await.unwrap();
+    println!("first scheduler pass: {first:?}");
+    let idle = measure(|| {
+        let db = scheduler_db.clone();
+        async move {
+            domain::lifecycle::run_due(&db).await.unwrap();
+        }
+    })
+    .await;
+    report("idle scheduler pass (lifecycle::run_due with nothing due)", &idle);
+
+}
+
+/// Signs in as the demo user; returns the session cookie.
+async fn sign_in(client: &reqwest::Client, base: &str) -> String {
+    let res = client
+        .post(format!("{base}{}", <app::api::auth::SignIn as ServerFn>::PATH))
+        .header("origin", base)
+        .form(&[("email", domain::seed::DEMO_EMAIL), ("password", domain::seed::DEMO_PASSWORD), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
+/// A bearer token for the REST API.
+async fn bearer(client: &reqwest::Client, base: &str, client_id: &str, secret: &str) -> String {
+    let token: serde_json::Value = client
+        .post(format!("{base}/api/v1/oauth/token"))
+        .form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"].as_str().unwrap().to_owned()
 }

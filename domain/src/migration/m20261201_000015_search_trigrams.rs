@@ -4,7 +4,9 @@
 //! - PostgreSQL: `pg_trgm` (a trusted extension: a database owner may create it) and a GIN
 //!   index on `customers.search_text`, which the database keeps with the row.
 //! - SQLite: an FTS5 table with the `trigram` tokenizer, case-sensitive because the text and
-//!   the search are both lower-cased by the application. Its rows are keyed by an integer that
+//!   the search are both lower-cased by the application. Two columns: the grid's search text,
+//!   and the name and reference the REST API's `filter` looks in (`name_key`, a unit
+//!   separator, `lower(reference)`: what that filter compares). Its rows are keyed by an integer that
 //!   `customer_search_rows` maps to the customer (a customer's own rowid could change on
 //!   `VACUUM`, its id is a UUID). Triggers keep both in step with every insert, change of
 //!   search text and delete, in the writing transaction.
@@ -17,16 +19,17 @@ pub struct Migration;
 
 const SQLITE_UP: [&str; 7] = [
     "CREATE TABLE customer_search_rows (row INTEGER PRIMARY KEY, customer_id uuid_text NOT NULL UNIQUE, reseller_id integer NOT NULL)",
-    "CREATE VIRTUAL TABLE customer_search USING fts5(search_text, tokenize = 'trigram case_sensitive 1')",
+    "CREATE VIRTUAL TABLE customer_search USING fts5(search_text, name_reference, tokenize = 'trigram case_sensitive 1')",
     "INSERT INTO customer_search_rows (customer_id, reseller_id) SELECT id, reseller_id FROM customers",
-    "INSERT INTO customer_search (rowid, search_text) SELECT r.row, c.search_text FROM customer_search_rows r JOIN customers c ON c.id = r.customer_id",
+    "INSERT INTO customer_search (rowid, search_text, name_reference)
+        SELECT r.row, c.search_text, c.name_key || char(31) || lower(c.reference) FROM customer_search_rows r JOIN customers c ON c.id = r.customer_id",
     "CREATE TRIGGER customer_search_insert AFTER INSERT ON customers BEGIN
         INSERT INTO customer_search_rows (customer_id, reseller_id) VALUES (new.id, new.reseller_id);
-        INSERT INTO customer_search (rowid, search_text)
-            VALUES ((SELECT row FROM customer_search_rows WHERE customer_id = new.id), new.search_text);
+        INSERT INTO customer_search (rowid, search_text, name_reference)
+            VALUES ((SELECT row FROM customer_search_rows WHERE customer_id = new.id), new.search_text, new.name_key || char(31) || lower(new.reference));
     END",
-    "CREATE TRIGGER customer_search_update AFTER UPDATE OF search_text ON customers BEGIN
-        UPDATE customer_search SET search_text = new.search_text
+    "CREATE TRIGGER customer_search_update AFTER UPDATE OF search_text, name_key, reference ON customers BEGIN
+        UPDATE customer_search SET search_text = new.search_text, name_reference = new.name_key || char(31) || lower(new.reference)
             WHERE rowid = (SELECT row FROM customer_search_rows WHERE customer_id = new.id);
     END",
     "CREATE TRIGGER customer_search_delete AFTER DELETE ON customers BEGIN

@@ -79,6 +79,42 @@ async fn substring(portal: &TestPortal, search: &str, status: Option<&str>) -> B
         .collect()
 }
 
+/// What the API's `filter` finds by the plain substring test: name or (ASCII-lower-cased)
+/// reference containing it.
+async fn name_or_reference(portal: &TestPortal, filter: &str) -> BTreeSet<String> {
+    let db = portal.database().await;
+    let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
+    let needle = filter.trim().to_lowercase();
+    customer::Entity::find()
+        .filter(customer::Column::ResellerId.eq(demo.id))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.name_key.contains(&needle) || c.reference.to_ascii_lowercase().contains(&needle))
+        .map(|c| c.name)
+        .collect()
+}
+
+/// Every name `GET /api/v1/customers?filter=` lists, following cursors, and the total of its
+/// first page.
+async fn api_filter(api: &Api<'_>, filter: &str) -> (u64, BTreeSet<String>) {
+    let encoded: String = filter.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let (status, first) = api.get(&format!("/api/v1/customers?pageSize=1000&filter={encoded}")).await;
+    assert_eq!(status, StatusCode::OK, "{filter:?}: {first}");
+    let total = first["data"]["total"].as_u64().unwrap();
+    let mut seen = BTreeSet::new();
+    let mut page = first;
+    loop {
+        for c in page["data"]["items"].as_array().unwrap() {
+            assert!(seen.insert(c["name"].as_str().unwrap().to_owned()), "{filter:?}: {c} twice");
+        }
+        let Some(next) = page["data"]["nextCursor"].as_str() else { break };
+        page = api.get(&format!("/api/v1/customers?pageSize=1000&filter={encoded}&cursor={next}")).await.1;
+    }
+    (total, seen)
+}
+
 /// On SQLite: the trigram table holds exactly one row per customer, with its search text.
 async fn index_in_step(portal: &TestPortal) {
     let db = portal.database().await;
@@ -98,7 +134,8 @@ async fn index_in_step(portal: &TestPortal) {
     assert_eq!(count("SELECT count(*) AS n FROM customer_search").await, customers);
     let same = count(
         "SELECT count(*) AS n FROM customers c JOIN customer_search_rows r ON r.customer_id = c.id \
-         JOIN customer_search s ON s.rowid = r.row WHERE s.search_text = c.search_text AND r.reseller_id = c.reseller_id",
+         JOIN customer_search s ON s.rowid = r.row WHERE s.search_text = c.search_text AND r.reseller_id = c.reseller_id \
+         AND s.name_reference = c.name_key || char(31) || lower(c.reference)",
     );
     assert_eq!(same.await, customers, "every customer's indexed text is its search text");
 }
@@ -128,6 +165,13 @@ async fn the_search_finds_exactly_the_substring_matches_on_every_plan() {
         let (total, found) = grid_search(&portal, &session, search, None).await;
         assert_eq!(found, expected, "search {search:?}");
         assert_eq!(total, expected.len() as u64, "search {search:?}: the total");
+    }
+    // The API's filter: the name or the reference, on both plans.
+    for filter in ["b", "ab", "bulk", "bulk 01", "pct-1", "b-1", "B-20", "o'brien \"", "100%", "_", "straße", "żółć", "active", "zzz-none"] {
+        let expected = name_or_reference(&portal, filter).await;
+        let (total, found) = api_filter(&api, filter).await;
+        assert_eq!(found, expected, "filter {filter:?}");
+        assert_eq!(total, expected.len() as u64, "filter {filter:?}: the total");
     }
     // A filter with the search, on both sides of the lookup limit.
     for search in ["bulk", "bulk 01", "o'b"] {

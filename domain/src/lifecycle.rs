@@ -33,6 +33,19 @@ pub(crate) fn not_terminated() -> sea_orm::sea_query::SimpleExpr {
     use sea_orm::ActiveEnum;
     Expr::cust(format!("status <> '{}'", customer::Status::Terminated.to_value()))
 }
+
+/// "Not terminated, and not yet warned about this trial end", in the words of the partial index
+/// `customers_trials_to_warn` (migration `m20261201_000016_trials_to_warn`, which says why
+/// "live" is spelled differently there).
+pub(crate) fn live_and_not_yet_warned() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::ActiveEnum;
+    Expr::cust(format!(
+        "status IN ('{}', '{}') AND (trial_warned_for IS NULL OR trial_warned_for <> trial_expires_on)",
+        customer::Status::Active.to_value(),
+        customer::Status::Disabled.to_value()
+    ))
+}
+
 /// How far ahead a termination can be scheduled.
 pub const LONGEST_SCHEDULE_DAYS: i64 = 3 * 366;
 
@@ -423,12 +436,13 @@ pub fn trials_ended(latest: NaiveDate) -> Select<customer::Entity> {
     customer::Entity::find().filter(customer::Column::TrialExpiresOn.lt(latest)).filter(not_terminated())
 }
 
-/// Live customers whose trial ends between `earliest` and a warning period after `latest`.
+/// Live customers not yet warned about their trial's end, which is between `earliest` and a
+/// warning period after `latest`.
 pub fn trials_ending(earliest: NaiveDate, latest: NaiveDate) -> Select<customer::Entity> {
     customer::Entity::find()
         .filter(customer::Column::TrialExpiresOn.gte(earliest))
         .filter(customer::Column::TrialExpiresOn.lte(latest + Duration::days(TRIAL_WARNING_DAYS)))
-        .filter(not_terminated())
+        .filter(live_and_not_yet_warned())
 }
 
 /// The reseller's active users who may administer customers: who hears of ending trials.

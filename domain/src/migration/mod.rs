@@ -18,6 +18,7 @@ mod m20261201_000012_api_client_permissions;
 mod m20261201_000013_sweep_indexes;
 mod m20261201_000014_dated_work_indexes;
 mod m20261201_000015_search_trigrams;
+mod m20261201_000016_trials_to_warn;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_sweep_indexes::Migration),
             Box::new(m20261201_000014_dated_work_indexes::Migration),
             Box::new(m20261201_000015_search_trigrams::Migration),
+            Box::new(m20261201_000016_trials_to_warn::Migration),
         ]
     }
 }

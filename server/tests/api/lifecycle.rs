@@ -267,6 +267,8 @@ async fn dated_work_and_the_trial_count_read_the_due_day_indexes() {
                 name: Set(name),
                 trial_expires_on: Set((i % 10 == 0).then(|| today + Duration::days(i % 60))),
                 terminate_on: Set((i % 97 == 0).then(|| today + Duration::days(30))),
+                // Most trials ending soon were warned about already: the scheduler must not read them.
+                trial_warned_for: Set((i % 10 == 0 && i % 30 != 0).then(|| today + Duration::days(i % 60))),
                 request_key: Set(None),
                 ..acme.clone().into()
             }
@@ -284,7 +286,7 @@ async fn dated_work_and_the_trial_count_read_the_due_day_indexes() {
     for (what, select, indexes) in [
         ("terminations due", domain::lifecycle::terminations_due(today), &["customers_due_termination"][..]),
         ("trials ended", domain::lifecycle::trials_ended(today), trial_indexes),
-        ("trials ending", domain::lifecycle::trials_ending(today, today), trial_indexes),
+        ("trials ending", domain::lifecycle::trials_ending(today, today), &["customers_trials_to_warn"][..]),
         ("the grid's trial count", domain::customers::trials_ending_soon_query(demo, today), &["customers_trials_of_reseller"][..]),
     ] {
         let plan = sqlite_plan(&db, select).await;

@@ -1,0 +1,88 @@
+// Time from navigation to an interactive grid, in Chromium through the DevTools protocol.
+// Usage: node scripts/load-time.mjs [base URL] (default http://127.0.0.1:3000, a running
+// `scripts/start`). Signs in as the demo user, then for each profile opens /customers cold (a
+// new browser context: empty cache, only the session cookie) and warm (the same page again),
+// and clicks the "Date Created" header until the grid has sorted by it: the time until then is
+// when a user's first click works (the page is hydrated and its server function answered).
+import { createRequire } from 'node:module';
+import os from 'node:os';
+
+const require = createRequire(new URL('../end2end/package.json', import.meta.url));
+const { chromium } = require('@playwright/test');
+
+const base = process.argv[2] ?? 'http://127.0.0.1:3000';
+const RUNS = Number(process.env.LOAD_TIME_RUNS ?? 5);
+const profiles = [
+  { name: 'unthrottled', network: null, cpu: 1 },
+  // 10 Mbit/s both ways, 40 ms round trip, CPU four times slower.
+  { name: 'throttled (10 Mbit/s, 40 ms RTT, 4× CPU)', network: { latency: 40, down: 10e6 / 8, up: 10e6 / 8 }, cpu: 4 },
+];
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+});
+
+// A session cookie, from signing in once.
+const signIn = await browser.newContext();
+const login = await signIn.newPage();
+await login.goto(`${base}/sign-in`);
+await login.getByLabel('Email').fill(process.env.DEMO_EMAIL ?? 'admin@demo-reseller.example');
+await login.getByLabel('Password').fill(process.env.DEMO_PASSWORD ?? 'demo-password-2026');
+await login.getByRole('button', { name: 'Sign in' }).click();
+await login.waitForURL(/\/customers/);
+const state = await signIn.storageState();
+await signIn.close();
+
+/** Milliseconds from navigation to a header click that sorted the grid. */
+async function interactive(page) {
+  const started = Date.now();
+  await page.goto(`${base}/customers`, { waitUntil: 'commit' });
+  const header = page.getByRole('columnheader', { name: 'Date Created' });
+  const button = header.getByRole('button');
+  // Before hydration a click does nothing: click again until one takes.
+  for (;;) {
+    await button.click();
+    try {
+      await page.waitForURL(/sort=created/, { timeout: 50 });
+      break;
+    } catch {}
+  }
+  await page.locator('.table-wrap[aria-busy="false"]').waitFor();
+  await header.and(page.locator('[aria-sort="ascending"]')).waitFor();
+  return Date.now() - started;
+}
+
+async function throttle(page, profile) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  if (profile.network) {
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: profile.network.latency,
+      downloadThroughput: profile.network.down,
+      uploadThroughput: profile.network.up,
+    });
+  }
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpu });
+  return cdp;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = [];
+for (const profile of profiles) {
+  const cold = [];
+  const warm = [];
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext({ storageState: state });
+    const page = await context.newPage();
+    await throttle(page, profile);
+    cold.push(await interactive(page));
+    warm.push(await interactive(page));
+    await context.close();
+  }
+  results.push({ profile: profile.name, cold, warm });
+  console.log(`${profile.name}: cold median ${median(cold)} ms (${cold.join(', ')}), warm median ${median(warm)} ms (${warm.join(', ')})`);
+}
+await browser.close();
+console.log(`\n${RUNS} runs each, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model}, Chromium headless`);

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 // The browser tests drive Debian's Chromium against the real server binary, started here on
-// a fresh SQLite database with demo data. Build first (`cargo leptos build`); scripts/test
+// a fresh SQLite database with demo data. Build first (`cargo leptos build --split`); scripts/test
 // does both.
 const port = Number(process.env.E2E_PORT ?? 3199);
 const root = path.resolve(__dirname, '..');

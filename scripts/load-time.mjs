@@ -26,7 +26,7 @@ const browser = await chromium.launch({
 // A session cookie, from signing in once.
 const signIn = await browser.newContext();
 const login = await signIn.newPage();
-await login.goto(`${base}/sign-in`);
+await login.goto(`${base}/login`);
 await login.getByLabel('Email').fill(process.env.DEMO_EMAIL ?? 'admin@demo-reseller.example');
 await login.getByLabel('Password').fill(process.env.DEMO_PASSWORD ?? 'demo-password-2026');
 await login.getByRole('button', { name: 'Sign in' }).click();

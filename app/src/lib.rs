@@ -6,6 +6,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -14,12 +15,10 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
-    path,
+    path, Lazy,
 };
-use pages::{
-    account::{AccountPage, ActivatePage}, api_access::ApiAccessPage, billing::BillingPage, customers::{edit::CustomerPage, list::CustomerList, new::CreateCustomerPage}, login::LoginPage, not_found::NotFound, outbox::OutboxPage, pbx_templates::PbxTemplatesPage,
-    users::ResellerUsersPage,
-};
+use pages::{customers::list::CustomerList, not_found::NotFound};
+use routes::*;
 
 pub use error::AppError;
 
@@ -63,19 +62,19 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/activate") view=ActivatePage />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} />
+                <Route path=path!("/activate") view={Lazy::<ActivateRoute>::new()} />
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/customers" /> } />
                     <Route path=path!("customers") view=CustomerList />
-                    <Route path=path!("customers/new") view=CreateCustomerPage />
-                    <Route path=path!("customers/:id") view=CustomerPage />
-                    <Route path=path!("pbx-templates") view=PbxTemplatesPage />
-                    <Route path=path!("users") view=ResellerUsersPage />
-                    <Route path=path!("account") view=AccountPage />
-                    <Route path=path!("billing") view=BillingPage />
-                    <Route path=path!("api-access") view=ApiAccessPage />
-                    <Route path=path!("outbox") view=OutboxPage />
+                    <Route path=path!("customers/new") view={Lazy::<NewCustomerRoute>::new()} />
+                    <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} />
+                    <Route path=path!("pbx-templates") view={Lazy::<PbxTemplatesRoute>::new()} />
+                    <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
+                    <Route path=path!("billing") view={Lazy::<BillingRoute>::new()} />
+                    <Route path=path!("api-access") view={Lazy::<ApiAccessRoute>::new()} />
+                    <Route path=path!("outbox") view={Lazy::<OutboxRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,7 +9,7 @@
 //! - **PostgreSQL**: a `pg_trgm` GIN index on `customers.search_text`, which the planner uses for
 //!   the same `LIKE` when it is selective.
 //! - **SQLite**: an FTS5 table with the `trigram` tokenizer (`customer_search`) and its row map
-//!   (`customer_search_rows`: FTS row → customer and reseller), kept in step by triggers on
+//!   (`customer_search_rows`: FTS row → customer; a reseller's rows are one range), kept in step by triggers on
 //!   `customers`, so every write of a customer updates it in the same transaction, whichever
 //!   code wrote it. SQLite's planner cannot tell how many rows a search matches, so this module
 //!   counts the matches first (cheap: the index alone) and picks the plan: few matches are
@@ -99,13 +99,10 @@ impl Search {
     /// that index does not answer (PostgreSQL, or under three characters).
     pub async fn count_indexed(&self, db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<Option<u64>> {
         let Some(phrase) = self.sqlite_phrase(db) else { return Ok(None) };
-        let sql = format!(
-            "SELECT count(*) AS n FROM customer_search s JOIN customer_search_rows r ON r.row = s.rowid \
-             WHERE s.{} MATCH ? AND r.reseller_id = ?",
-            self.column()
-        );
+        let (from, to) = rows_of(reseller_id);
+        let sql = format!("SELECT count(*) AS n FROM customer_search WHERE {} MATCH ? AND rowid >= ? AND rowid < ?", self.column());
         let row = db
-            .query_one_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, [phrase.into(), reseller_id.into()]))
+            .query_one_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, [phrase.into(), from.into(), to.into()]))
             .await?;
         let n: i64 = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
         Ok(Some(u64::try_from(n).unwrap_or(0)))
@@ -118,17 +115,25 @@ impl Search {
         if indexed? > LOOKUP_LIMIT {
             return None;
         }
+        let (from, to) = rows_of(reseller_id);
         let sql = format!(
             "\"customers\".\"id\" IN (SELECT r.customer_id FROM customer_search s JOIN customer_search_rows r ON r.row = s.rowid \
-             WHERE s.{} MATCH ? AND r.reseller_id = ?)",
+             WHERE s.{} MATCH ? AND s.rowid >= ? AND s.rowid < ?)",
             self.column()
         );
-        Some(Expr::cust_with_values(sql, [sea_orm::Value::from(phrase), reseller_id.into()]))
+        Some(Expr::cust_with_values(sql, [sea_orm::Value::from(phrase), from.into(), to.into()]))
     }
 
     fn sqlite_phrase(&self, db: &impl ConnectionTrait) -> Option<String> {
         (db.get_database_backend() == DbBackend::Sqlite).then(|| self.phrase.clone()).flatten()
     }
+}
+
+/// The reseller's rows of the SQLite trigram index: `[from, to)`.
+fn rows_of(reseller_id: ResellerId) -> (i64, i64) {
+    use crate::migration::RESELLER_SPAN;
+    let id = reseller_id.get();
+    (id.saturating_mul(RESELLER_SPAN), id.saturating_add(1).saturating_mul(RESELLER_SPAN))
 }
 
 #[cfg(test)]

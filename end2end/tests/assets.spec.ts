@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated } from './support';
+import { hydrated, startSignedIn } from './support';
 
 test('the bundle is named by its content and kept for good; the page itself is compressed and never cached', async ({ page }) => {
   const bundle: { url: string; cacheControl: string | undefined; status: number }[] = [];
@@ -23,4 +23,29 @@ test('the bundle is named by its content and kept for good; the page itself is c
     expect(b.status, b.url).toBe(200);
     expect(b.cacheControl, b.url).toBe('public, max-age=31536000, immutable');
   }
+});
+
+test('the grid loads no other page\'s code; hovering Edit fetches the customer page before the click', async ({ page }) => {
+  const chunks: string[] = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname.split('/').pop() ?? '';
+    if (name.startsWith('split_')) chunks.push(name);
+  });
+  await startSignedIn(page, '/customers');
+  chunks.length = 0;
+  await page.goto('/customers');
+  await hydrated(page);
+  expect(chunks, 'the grid fetches no page chunk').toEqual([]);
+
+  const edit = page.getByRole('link', { name: 'Edit Acme Logistics' });
+  await edit.hover();
+  await expect.poll(() => chunks.some((c) => c.startsWith('split___customer_route_view')), { message: 'hovering preloads' }).toBe(true);
+  await edit.click();
+  await expect(page.getByRole('heading', { level: 1, name: /^Acme Logistics/ })).toHaveCount(1);
+  expect(chunks.filter((c) => c.startsWith('split___customer_route_view')), 'fetched once').toHaveLength(1);
+
+  // Straight from its URL, the page hydrates (its chunk is named in the page, fetched at once).
+  await page.goto(page.url());
+  await hydrated(page);
+  await expect(page.getByRole('heading', { level: 1, name: /^Acme Logistics/ })).toHaveCount(1);
 });

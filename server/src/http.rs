@@ -107,6 +107,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
     // cargo-leptos writes the bundle's content hashes next to the server binary; a build
     // without them (or a binary run from elsewhere, like the tests') uses the plain names.
     let hashed = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(HASH_FILE).exists())).unwrap_or(false);
+    warn_if_not_split(&config.site_root);
     LeptosOptions::builder()
         .output_name(env_or("LEPTOS_OUTPUT_NAME", "reseller-portal"))
         .site_root(config.site_root.clone())
@@ -116,6 +117,22 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .site_addr(config.bind)
         .reload_port(env_or("LEPTOS_RELOAD_PORT", "3001").parse::<u32>().unwrap_or(3001))
         .build()
+}
+
+/// The bundle has lazy routes (`app::routes`), so a site built without `cargo leptos build
+/// --split` imports a placeholder module and no page hydrates: say so at start-up, not in a
+/// browser console.
+fn warn_if_not_split(site_root: &str) {
+    let pkg = std::path::Path::new(site_root).join("pkg");
+    let Ok(entries) = std::fs::read_dir(&pkg) else { return };
+    let names: Vec<String> = entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let has_bundle = names.iter().any(|n| n.ends_with(".wasm"));
+    if has_bundle && !names.iter().any(|n| n.starts_with("__wasm_split")) {
+        tracing::error!(
+            site = %pkg.display(),
+            "the site's wasm bundle was built without --split: pages will not become interactive; rebuild with `cargo leptos build --split`"
+        );
+    }
 }
 
 fn request_span(request: &Request<Body>) -> tracing::Span {

@@ -72,13 +72,17 @@ fn Header(user: CurrentUser, demo: bool) -> impl IntoView {
                 <ul>
                     {NAVIGATION
                         .into_iter()
-                        .map(|(href, label)| view! { <li><A href=href>{label}</A></li> })
+                        .map(|(href, label)| view! {
+                            <li on:mouseenter=move |_| crate::routes::preload(href) on:focusin=move |_| crate::routes::preload(href)>
+                                <A href=href>{label}</A>
+                            </li>
+                        })
                         .collect_view()}
-                    {demo.then(|| view! { <li><A href="/outbox">"Outbox (demo)"</A></li> })}
+                    {demo.then(|| view! { <li on:mouseenter=|_| crate::routes::preload("/outbox")><A href="/outbox">"Outbox (demo)"</A></li> })}
                 </ul>
             </nav>
             <div class="account">
-                <a class="user-name" href="/account" title=format!("Your account ({})", user.email)>{user.display_name.clone()}</a>
+                <a class="user-name" href="/account" on:mouseenter=|_| crate::routes::preload("/account") title=format!("Your account ({})", user.email)>{user.display_name.clone()}</a>
                 <ActionForm action=sign_out attr:class="inline-form">
                     <button type="submit" class="link-button">"Sign out"</button>
                 </ActionForm>

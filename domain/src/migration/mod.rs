@@ -18,6 +18,7 @@ mod m20261201_000012_api_client_permissions;
 mod m20261201_000013_sweep_indexes;
 mod m20261201_000014_dated_work_indexes;
 mod m20261201_000015_search_trigrams;
+pub use m20261201_000015_search_trigrams::RESELLER_SPAN;
 mod m20261201_000016_trials_to_warn;
 
 pub struct Migrator;

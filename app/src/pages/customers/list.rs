@@ -41,7 +41,7 @@ pub fn CustomerList() -> impl IntoView {
         <Title text="Customers" />
         <div class="page-header">
             <h1>"Customers"</h1>
-            <a class="primary button" href="/customers/new">"+ Create New Customer"</a>
+            <a class="primary button" href="/customers/new" on:mouseenter=|_| crate::routes::preload("/customers/new") on:focus=|_| crate::routes::preload("/customers/new")>"+ Create New Customer"</a>
         </div>
         <section class="grid-tools" aria-label="Filters">
             <div class="field search-field">
@@ -179,7 +179,7 @@ fn Grid(
                 <section class="card empty-state">
                     <h2>"No customers yet"</h2>
                     <p>"Create your first customer: details, primary user, PBX connection and roles, in four steps."</p>
-                    <a class="primary button" href="/customers/new">"+ Create New Customer"</a>
+                    <a class="primary button" href="/customers/new" on:mouseenter=|_| crate::routes::preload("/customers/new") on:focus=|_| crate::routes::preload("/customers/new")>"+ Create New Customer"</a>
                 </section>
             }
             .into_any()
@@ -253,7 +253,7 @@ fn Grid(
                                     Some(c) => view! { <abbr title=c.name>{c.code}</abbr> }.into_any(),
                                     None => row.country.clone().into_any(),
                                 }}</td>
-                                <td><a href=format!("/customers/{}", row.id) aria-label=format!("Edit {}", row.name)>"Edit"</a></td>
+                                <td><a href=format!("/customers/{}", row.id) aria-label=format!("Edit {}", row.name) on:mouseenter=|_| crate::routes::preload("/customers/:id") on:focus=|_| crate::routes::preload("/customers/:id")>"Edit"</a></td>
                             </tr>
                         }
                     }).collect_view()}

@@ -1,0 +1,156 @@
+//! The pages that load on demand. Sign-in, the shell and the customer grid are in the main
+//! wasm bundle; each page here is a lazy route whose code is a separate chunk, fetched when the
+//! page is first visited (or earlier, by [`preload`], when a link to it is hovered or focused).
+//! A server-rendered lazy page hydrates once its chunk has arrived: the server names the chunks
+//! in `<link rel=preload>` tags, so the browser fetches them alongside the main bundle.
+//!
+//! The site must be built with `cargo leptos build --split` (every script here does): without
+//! it the bundle imports a placeholder module and nothing hydrates.
+//!
+//! Each impl is written out, not generated: a chunk's name comes from its macro call site.
+
+use crate::pages::{
+    account::{AccountPage, ActivatePage},
+    api_access::ApiAccessPage,
+    billing::BillingPage,
+    customers::{edit::CustomerPage, new::CreateCustomerPage},
+    login::LoginPage,
+    outbox::OutboxPage,
+    pbx_templates::PbxTemplatesPage,
+    users::ResellerUsersPage,
+};
+use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
+
+pub struct LoginRoute;
+#[lazy_route]
+impl LazyRoute for LoginRoute {
+    fn data() -> Self {
+        LoginRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <LoginPage /> }.into_any()
+    }
+}
+
+pub struct ActivateRoute;
+#[lazy_route]
+impl LazyRoute for ActivateRoute {
+    fn data() -> Self {
+        ActivateRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <ActivatePage /> }.into_any()
+    }
+}
+
+pub struct NewCustomerRoute;
+#[lazy_route]
+impl LazyRoute for NewCustomerRoute {
+    fn data() -> Self {
+        NewCustomerRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <CreateCustomerPage /> }.into_any()
+    }
+}
+
+pub struct CustomerRoute;
+#[lazy_route]
+impl LazyRoute for CustomerRoute {
+    fn data() -> Self {
+        CustomerRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <CustomerPage /> }.into_any()
+    }
+}
+
+pub struct PbxTemplatesRoute;
+#[lazy_route]
+impl LazyRoute for PbxTemplatesRoute {
+    fn data() -> Self {
+        PbxTemplatesRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <PbxTemplatesPage /> }.into_any()
+    }
+}
+
+pub struct UsersRoute;
+#[lazy_route]
+impl LazyRoute for UsersRoute {
+    fn data() -> Self {
+        UsersRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <ResellerUsersPage /> }.into_any()
+    }
+}
+
+pub struct AccountRoute;
+#[lazy_route]
+impl LazyRoute for AccountRoute {
+    fn data() -> Self {
+        AccountRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <AccountPage /> }.into_any()
+    }
+}
+
+pub struct BillingRoute;
+#[lazy_route]
+impl LazyRoute for BillingRoute {
+    fn data() -> Self {
+        BillingRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <BillingPage /> }.into_any()
+    }
+}
+
+pub struct ApiAccessRoute;
+#[lazy_route]
+impl LazyRoute for ApiAccessRoute {
+    fn data() -> Self {
+        ApiAccessRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <ApiAccessPage /> }.into_any()
+    }
+}
+
+pub struct OutboxRoute;
+#[lazy_route]
+impl LazyRoute for OutboxRoute {
+    fn data() -> Self {
+        OutboxRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <OutboxPage /> }.into_any()
+    }
+}
+
+/// Starts fetching the code of the page at `path` (a link about to be followed), so the click
+/// finds it loaded. Does nothing on the server, for pages in the main bundle, or twice.
+pub fn preload(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::task::spawn_local;
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        match path {
+            "/customers/new" => spawn_local(NewCustomerRoute::preload()),
+            "/pbx-templates" => spawn_local(PbxTemplatesRoute::preload()),
+            "/users" => spawn_local(UsersRoute::preload()),
+            "/account" => spawn_local(AccountRoute::preload()),
+            "/billing" => spawn_local(BillingRoute::preload()),
+            "/api-access" => spawn_local(ApiAccessRoute::preload()),
+            "/outbox" => spawn_local(OutboxRoute::preload()),
+            p if p.starts_with("/customers/") && p != "/customers/export" => spawn_local(CustomerRoute::preload()),
+            _ => {}
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}

@@ -8,7 +8,7 @@ use crate::search::Search;
 use crate::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use model::customer::{CustomerPage, CustomerRow, CustomerStatus, GridQuery, ProductTypeOption, SortColumn};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait, Select,
@@ -40,11 +40,13 @@ pub async fn grid(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &Gr
         None => None,
     };
     let only_searched = !GridQuery { search: String::new(), ..query.clone() }.is_filtered();
+    let by_status_alone = search.is_none() && !GridQuery { status: None, ..query.clone() }.is_filtered();
     // Independent reads: run them side by side on separate pool connections.
     let (total, rows, product_types, trials_ending_soon) = tokio::try_join!(
         async {
             match indexed {
                 Some(n) if only_searched => Ok::<_, Error>(n),
+                _ if by_status_alone => kept_count(db, reseller_id, query.status.map(customer::Status::from)).await,
                 _ => Ok(filtered(db, reseller_id, query, search.as_ref(), indexed).count(db).await?),
             }
         },
@@ -53,6 +55,24 @@ pub async fn grid(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &Gr
         trials_ending_soon(db, reseller_id),
     )?;
     Ok(CustomerPage { rows, total, product_types, trials_ending_soon })
+}
+
+/// How many customers the reseller has in `status` (in all, without one): read from the counts
+/// the database keeps with every write of a customer (migration `…_customer_counts`).
+async fn kept_count(db: &impl ConnectionTrait, reseller_id: ResellerId, status: Option<customer::Status>) -> Result<u64> {
+    let counts = Alias::new("customer_counts");
+    let mut select = Query::select();
+    select
+        .expr_as(Expr::cust("CAST(coalesce(sum(n), 0) AS bigint)"), Alias::new("n"))
+        .from(counts)
+        .and_where(Expr::col(Alias::new("reseller_id")).eq(reseller_id.get()));
+    if let Some(status) = status {
+        use sea_orm::ActiveEnum;
+        select.and_where(Expr::col(Alias::new("status")).eq(status.to_value()));
+    }
+    let row = db.query_one(&select).await?;
+    let n: i64 = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// How many of the reseller's trials end within `model::customer::TRIAL_WARNING_DAYS` days.

@@ -20,6 +20,7 @@ mod m20261201_000014_dated_work_indexes;
 mod m20261201_000015_search_trigrams;
 pub use m20261201_000015_search_trigrams::RESELLER_SPAN;
 mod m20261201_000016_trials_to_warn;
+mod m20261201_000017_customer_counts;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_dated_work_indexes::Migration),
             Box::new(m20261201_000015_search_trigrams::Migration),
             Box::new(m20261201_000016_trials_to_warn::Migration),
+            Box::new(m20261201_000017_customer_counts::Migration),
         ]
     }
 }

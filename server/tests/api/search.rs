@@ -337,3 +337,50 @@ async fn a_customers_users_can_be_walked_by_cursor_too() {
     assert_eq!(walked, emails(&all));
     assert!(walked.len() >= 3);
 }
+
+/// The grid's totals for each status (and all) against the rows themselves.
+async fn totals_match(portal: &TestPortal, session: &str) {
+    let db = portal.database().await;
+    let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
+    let rows = customer::Entity::find().filter(customer::Column::ResellerId.eq(demo.id)).all(&db).await.unwrap();
+    for status in [None, Some("active"), Some("disabled"), Some("terminated")] {
+        let expected = rows.iter().filter(|c| status.is_none_or(|s| model::customer::CustomerStatus::from(c.status).as_str() == s)).count() as u64;
+        let mut query = GridQuery::default();
+        query.status = status.map(|s| model::customer::CustomerStatus::parse(s).unwrap());
+        assert_eq!(grid(portal, session, query).await.total, expected, "the total of {status:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_grids_totals_follow_every_create_status_change_import_and_delete_even_at_once() {
+    let portal = spawn().await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let session = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    totals_match(&portal, &session).await;
+
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(create(&api, &format!("Counted {i}"), &format!("CNT-{i}")).await);
+    }
+    totals_match(&portal, &session).await;
+
+    // Opposite status changes at once (on PostgreSQL they touch the same two count rows).
+    for id in &ids[4..] {
+        assert_eq!(api.patch(&format!("/api/v1/customers/{id}"), r#"{"status": "disabled"}"#).await.0, StatusCode::OK);
+    }
+    let changes = ids.iter().enumerate().map(|(i, id)| {
+        let body = if i < 4 { r#"{"status": "disabled"}"# } else { r#"{"status": "active"}"# };
+        let api = &api;
+        async move { api.patch(&format!("/api/v1/customers/{id}"), body).await }
+    });
+    for (status, body) in futures::future::join_all(changes).await {
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    totals_match(&portal, &session).await;
+
+    assert!(api.delete(&format!("/api/v1/customers/{}", ids[0])).await.0.is_success());
+    add_bulk_customers(&portal, "Counted bulk", 25).await;
+    let db = portal.database().await;
+    customer::Entity::delete_many().filter(customer::Column::Name.eq("Counted bulk 0003")).exec(&db).await.unwrap();
+    totals_match(&portal, &session).await;
+}

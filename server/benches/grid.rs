@@ -15,7 +15,7 @@
 
 use leptos::server_fn::ServerFn;
 use model::customer::GridQuery;
-use common::{bench_portal, create_through_product, measure, report, report_load, seed, under_load};
+use common::{bench_portal, create_estate, measure, report, report_load, seed, under_load};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::time::Instant;
 
@@ -52,28 +52,8 @@ async fn main() {
         seed(&db, "Northwind Telecom", OTHER_CUSTOMERS).await;
         println!("inserted {} bare customer rows in {:.1?}", CUSTOMERS + OTHER_CUSTOMERS, started.elapsed());
     } else {
-        let took = create_through_product(&db, domain::seed::DEMO_EMAIL, CUSTOMERS, 4).await;
-        // The other reseller has no template of its own in the demo data: give it one.
-        let northwind = domain::operator::act_as(&db, domain::seed::OTHER_EMAIL).await.unwrap();
-        if domain::pbx_templates::options(&db, northwind.reseller_id).await.unwrap().is_empty() {
-            let form = model::pbx::TemplateForm {
-                name: "Northwind Kazoo".into(),
-                kind: model::pbx::PbxKind::Kazoo,
-                api_url: "https://kazoo.northwind.example:8443/v2".into(),
-                websocket_url: "wss://kazoo.northwind.example:5443".into(),
-                secret: "northwind-bench-key".into(),
-                is_default: true,
-                ..Default::default()
-            };
-            domain::pbx_templates::create(&db, &portal.state.ctx.secrets, &northwind, &form).await.unwrap();
-        }
-        let other = create_through_product(&db, domain::seed::OTHER_EMAIL, OTHER_CUSTOMERS, 4).await;
-        println!(
-            "created {} customers through provisioning::create in {:.1?} ({:.0}/s)",
-            CUSTOMERS + OTHER_CUSTOMERS,
-            took + other,
-            (CUSTOMERS + OTHER_CUSTOMERS) as f64 / (took + other).as_secs_f64()
-        );
+        let took = create_estate(&portal, CUSTOMERS, OTHER_CUSTOMERS).await;
+        println!("created {} customers through provisioning::create in {:.1?} ({:.0}/s)", CUSTOMERS + OTHER_CUSTOMERS, took, (CUSTOMERS + OTHER_CUSTOMERS) as f64 / took.as_secs_f64());
     }
     domain::db::optimize(&db).await.unwrap();
     let demo = domain::operator::act_as(&db, domain::seed::DEMO_EMAIL).await.unwrap().reseller_id;
@@ -141,6 +121,27 @@ async fn main() {
     report_load("server-rendered page, first page", &under_load(CONNECTIONS, REQUESTS, first_page).await);
     report_load("list_customers server function", &under_load(CONNECTIONS, REQUESTS, server_fn).await);
     report_load("GET /api/v1/customers?filter=falcon", &under_load(CONNECTIONS, REQUESTS, rest).await);
+
+    // The CSV export of the whole list (the grid's current view, all pages), a few times.
+    let export = {
+        let (client, url, cookie) = (client.clone(), format!("{base}/customers/export"), cookie.clone());
+        move || {
+            let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
+            async move {
+                let res = client.get(&url).header("cookie", &cookie).header("accept-encoding", "br, gzip").send().await.unwrap();
+                assert!(res.status().is_success(), "{}", res.status());
+                assert!(res.bytes().await.unwrap().len() > 1000);
+            }
+        }
+    };
+    let mut exports = Vec::new();
+    for _ in 0..5 {
+        let at = Instant::now();
+        export().await;
+        exports.push(at.elapsed());
+    }
+    exports.sort();
+    report(&format!("GET /customers/export, all {CUSTOMERS} of the reseller's customers as CSV"), &exports);
 
     println!("\nthe domain alone:");
     let bare = measure(|| {

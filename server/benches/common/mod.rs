@@ -175,6 +175,28 @@ pub async fn create_through_product(db: &sea_orm::DatabaseConnection, email: &st
     started.elapsed()
 }
 
+/// The estate the grid and API benchmarks measure: `customers` for the demo reseller and
+/// `other` for the second one, created through [`create_through_product`] (the second reseller
+/// gets a PBX template of its own first). Returns how long the creates took.
+pub async fn create_estate(portal: &server::Portal, customers: usize, other: usize) -> Duration {
+    let db = &portal.state.ctx.db;
+    let took = create_through_product(db, domain::seed::DEMO_EMAIL, customers, 4).await;
+    let northwind = domain::operator::act_as(db, domain::seed::OTHER_EMAIL).await.unwrap();
+    if domain::pbx_templates::options(db, northwind.reseller_id).await.unwrap().is_empty() {
+        let form = model::pbx::TemplateForm {
+            name: "Northwind Kazoo".into(),
+            kind: model::pbx::PbxKind::Kazoo,
+            api_url: "https://kazoo.northwind.example:8443/v2".into(),
+            websocket_url: "wss://kazoo.northwind.example:5443".into(),
+            secret: "northwind-bench-key".into(),
+            is_default: true,
+            ..Default::default()
+        };
+        domain::pbx_templates::create(db, &portal.state.ctx.secrets, &northwind, &form).await.unwrap();
+    }
+    took + create_through_product(db, domain::seed::OTHER_EMAIL, other, 4).await
+}
+
 /// Latencies and throughput of `total` requests made by `connections` clients at once.
 pub struct Load {
     pub sorted: Vec<Duration>,

@@ -47,17 +47,7 @@ async fn main() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(portal.serve(listener, std::future::pending()));
     let client = reqwest::Client::new();
-    let token: serde_json::Value = client
-        .post(format!("{base}/api/v1/oauth/token"))
-        .basic_auth(&credentials.client.client_id, Some(&credentials.secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let bearer = format!("Bearer {}", common::bearer(&client, &base, &credentials.client.client_id, &credentials.secret).await);
 
     for (what, query) in [
         ("GET /customers, first page of 50", "pageSize=50"),

@@ -15,7 +15,7 @@
 
 use leptos::server_fn::ServerFn;
 use model::customer::GridQuery;
-use common::{bench_portal, create_estate, measure, report, report_load, seed, under_load};
+use common::{bearer, bench_portal, create_estate, measure, report, report_load, seed, sign_in, under_load};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::time::Instant;
 
@@ -74,17 +74,7 @@ async fn main() {
     let bearer = bearer(&client, &base, &credentials.client.client_id, &credentials.secret).await;
 
     // What a browser asks for: the page, compressed.
-    let page = |path: String| {
-        let (client, cookie) = (client.clone(), cookie.clone());
-        move || {
-            let (client, cookie, url) = (client.clone(), cookie.clone(), path.clone());
-            async move {
-                let res = client.get(&url).header("cookie", &cookie).header("accept-encoding", "br, gzip").send().await.unwrap();
-                assert!(res.status().is_success(), "{url}: {}", res.status());
-                res.bytes().await.unwrap();
-            }
-        }
-    };
+    let page = |path: String| common::browser_get(client.clone(), cookie.clone(), path);
     let searched_page = page(format!("{base}/customers?q=falcon&sort=created&dir=desc"));
     let first_page = page(format!("{base}/customers"));
     let server_fn = {
@@ -191,17 +181,7 @@ async fn million() {
     let cookie = sign_in(&client, &base).await;
     let bearer = bearer(&client, &base, &credentials.client.client_id, &credentials.secret).await;
 
-    let page = |path: String| {
-        let (client, cookie) = (client.clone(), cookie.clone());
-        move || {
-            let (client, cookie, url) = (client.clone(), cookie.clone(), path.clone());
-            async move {
-                let res = client.get(&url).header("cookie", &cookie).header("accept-encoding", "br, gzip").send().await.unwrap();
-                assert!(res.status().is_success(), "{url}: {}", res.status());
-                res.bytes().await.unwrap();
-            }
-        }
-    };
+    let page = |path: String| common::browser_get(client.clone(), cookie.clone(), path);
     let rest = |path: String| {
         let (client, bearer) = (client.clone(), bearer.clone());
         move || {
@@ -258,30 +238,4 @@ async fn million() {
     .await;
     report("idle scheduler pass (lifecycle::run_due with nothing due)", &idle);
 
-}
-
-/// Signs in as the demo user; returns the session cookie.
-async fn sign_in(client: &reqwest::Client, base: &str) -> String {
-    let res = client
-        .post(format!("{base}{}", <app::api::auth::SignIn as ServerFn>::PATH))
-        .header("origin", base)
-        .form(&[("email", domain::seed::DEMO_EMAIL), ("password", domain::seed::DEMO_PASSWORD), ("next", "")])
-        .send()
-        .await
-        .unwrap();
-    res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
-}
-
-/// A bearer token for the REST API.
-async fn bearer(client: &reqwest::Client, base: &str, client_id: &str, secret: &str) -> String {
-    let token: serde_json::Value = client
-        .post(format!("{base}/api/v1/oauth/token"))
-        .form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    token["access_token"].as_str().unwrap().to_owned()
 }

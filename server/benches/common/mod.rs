@@ -249,3 +249,42 @@ pub fn report_load(what: &str, load: &Load) {
         load.sorted.len()
     );
 }
+
+/// A browser's `GET url` with the session `cookie`, compressed, as a repeatable request for
+/// [`measure`] and [`under_load`].
+pub fn browser_get(client: reqwest::Client, cookie: String, url: String) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Clone + Send + 'static {
+    move || {
+        let (client, cookie, url) = (client.clone(), cookie.clone(), url.clone());
+        Box::pin(async move {
+            let res = client.get(&url).header("cookie", &cookie).header("accept-encoding", "br, gzip").send().await.unwrap();
+            assert!(res.status().is_success(), "{url}: {}", res.status());
+            res.bytes().await.unwrap();
+        })
+    }
+}
+
+/// Signs in as the demo user; returns the session cookie.
+pub async fn sign_in(client: &reqwest::Client, base: &str) -> String {
+    let res = client
+        .post(format!("{base}{}", <app::api::auth::SignIn as leptos::server_fn::ServerFn>::PATH))
+        .header("origin", base)
+        .form(&[("email", domain::seed::DEMO_EMAIL), ("password", domain::seed::DEMO_PASSWORD), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
+/// A bearer token for the REST API.
+pub async fn bearer(client: &reqwest::Client, base: &str, client_id: &str, secret: &str) -> String {
+    let token: serde_json::Value = client
+        .post(format!("{base}/api/v1/oauth/token"))
+        .form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"].as_str().unwrap().to_owned()
+}

@@ -61,35 +61,30 @@ async fn grid_search(portal: &TestPortal, session: &str, search: &str, status: O
     unreachable!()
 }
 
+/// The demo reseller's customers, as stored.
+async fn demo_customers(portal: &TestPortal) -> Vec<customer::Model> {
+    let db = portal.database().await;
+    let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
+    customer::Entity::find().filter(customer::Column::ResellerId.eq(demo.id)).all(&db).await.unwrap()
+}
+
+fn has_status(c: &customer::Model, status: Option<&str>) -> bool {
+    status.is_none_or(|s| model::customer::CustomerStatus::from(c.status).as_str() == s)
+}
+
 /// What the plain substring test finds: the demo reseller's customers whose search text
 /// contains the trimmed, lower-cased search (with `status`, if given).
 async fn substring(portal: &TestPortal, search: &str, status: Option<&str>) -> BTreeSet<String> {
-    let db = portal.database().await;
-    let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
     let needle = search.trim().to_lowercase();
-    customer::Entity::find()
-        .filter(customer::Column::ResellerId.eq(demo.id))
-        .all(&db)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|c| c.search_text.contains(&needle))
-        .filter(|c| status.is_none_or(|s| model::customer::CustomerStatus::from(c.status).as_str() == s))
-        .map(|c| c.name)
-        .collect()
+    demo_customers(portal).await.into_iter().filter(|c| c.search_text.contains(&needle) && has_status(c, status)).map(|c| c.name).collect()
 }
 
 /// What the API's `filter` finds by the plain substring test: name or (ASCII-lower-cased)
 /// reference containing it.
 async fn name_or_reference(portal: &TestPortal, filter: &str) -> BTreeSet<String> {
-    let db = portal.database().await;
-    let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
     let needle = filter.trim().to_lowercase();
-    customer::Entity::find()
-        .filter(customer::Column::ResellerId.eq(demo.id))
-        .all(&db)
+    demo_customers(portal)
         .await
-        .unwrap()
         .into_iter()
         .filter(|c| c.name_key.contains(&needle) || c.reference.to_ascii_lowercase().contains(&needle))
         .map(|c| c.name)
@@ -340,11 +335,9 @@ async fn a_customers_users_can_be_walked_by_cursor_too() {
 
 /// The grid's totals for each status (and all) against the rows themselves.
 async fn totals_match(portal: &TestPortal, session: &str) {
-    let db = portal.database().await;
-    let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
-    let rows = customer::Entity::find().filter(customer::Column::ResellerId.eq(demo.id)).all(&db).await.unwrap();
+    let rows = demo_customers(portal).await;
     for status in [None, Some("active"), Some("disabled"), Some("terminated")] {
-        let expected = rows.iter().filter(|c| status.is_none_or(|s| model::customer::CustomerStatus::from(c.status).as_str() == s)).count() as u64;
+        let expected = rows.iter().filter(|c| has_status(c, status)).count() as u64;
         let mut query = GridQuery::default();
         query.status = status.map(|s| model::customer::CustomerStatus::parse(s).unwrap());
         assert_eq!(grid(portal, session, query).await.total, expected, "the total of {status:?}");

@@ -333,7 +333,7 @@ async fn a_next_link_to_another_server_is_refused() {
     let next_link = Some("http://collector.example/xapi/v1/Users?$skip=2".to_string());
     let (fake, base) = serve(Fake { users: staff(), next_link, ..Fake::default() }).await;
     let error = client(&base).list_users("", &Progress::default()).await.unwrap_err();
-    assert!(matches!(&error, PbxError::Malformed(m) if m.contains("another server (collector.example)")), "{error:?}");
+    assert!(matches!(&error, PbxError::Malformed(m) if m.contains("another server") && !m.contains("collector.example")), "the message names no host of the PBX's: {error:?}");
     assert_eq!(fake.requests("Users").len(), 1);
 }
 

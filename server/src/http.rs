@@ -27,6 +27,14 @@ use tower_http::trace::TraceLayer;
 
 /// Builds the whole application: pages, server functions, probes, static files, middleware.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new(), Router::new())
+}
+
+/// [`router`], with `api_extra` among the REST API's routes and `app_extra` among the pages'
+/// and server functions', under the same layers: how tests prove what the layers do to any
+/// handler (a panic, an oversized body) on the router the portal really serves.
+#[doc(hidden)]
+pub fn router_with(state: AppState, api_extra: Router, app_extra: Router<AppState>) -> Router {
     let routes = generate_route_list(App);
     let ctx = state.ctx.clone();
     let leptos_options = state.leptos_options.clone();
@@ -35,7 +43,7 @@ pub fn router(state: AppState) -> Router {
     let demo = state.ctx.demo;
     // The REST API: bearer tokens instead of sessions, so outside the session and same-origin
     // layers, with its own request ids and logs.
-    let api = crate::rest::router(state.clone(), state.api_limit.clone()).layer(
+    let api = crate::rest::router(state.clone(), state.api_limit.clone()).merge(api_extra).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
@@ -47,7 +55,7 @@ pub fn router(state: AppState) -> Router {
             .layer(RequestBodyLimitLayer::new(crate::rest::MAX_BODY_BYTES))
             .layer(MapRequestBodyLayer::new(Body::new)),
     );
-    let app = Router::new()
+    let app = app_extra
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/customers/export", get(crate::export::customers_csv))
@@ -151,15 +159,41 @@ fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span:
 /// The largest request body a server function reads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Where server functions answer (the REST API's `/api/v1` has a stack of its own).
+fn is_server_fn(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
 /// A bug must never leave the browser with a dropped connection or a blank page: the panic is
-/// logged with the request id and the user gets a readable page quoting it.
+/// logged with the request id and the user gets a readable page quoting it, or, from a server
+/// function, the `AppError` the page shows in the product's words. A body over the limit gets
+/// a server function the same kind of answer instead of the limit layer's plain text.
 async fn catch_panics(request: Request, next: Next) -> Response {
     use futures::FutureExt;
     let request_id = request_id_of(&request);
+    let server_fn = is_server_fn(request.uri().path());
     match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) if server_fn && response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json(&response) => app_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &app::AppError::Refused(format!("This request is larger than the {} KiB the portal accepts.", MAX_BODY_BYTES / 1024)),
+        ),
         Ok(response) => response,
+        Err(panic) if server_fn => {
+            tracing::error!(%request_id, detail = panic_text(&panic), "server function panicked");
+            app_error(StatusCode::INTERNAL_SERVER_ERROR, &app::AppError::Internal { request_id })
+        }
         Err(panic) => panic_response(&request_id, &panic),
     }
+}
+
+fn is_json(response: &Response) -> bool {
+    response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// A server function's error answer, encoded as its client decodes it.
+fn app_error(status: StatusCode, error: &app::AppError) -> Response {
+    use leptos::server_fn::error::FromServerFnError;
+    (status, [(header::CONTENT_TYPE, "application/json")], error.ser()).into_response()
 }
 
 fn panic_response(request_id: &str, panic: &Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -383,9 +383,8 @@ impl KazooClient {
                 Some(key) if key.is_empty() => return Ok(records),
                 Some(key) => {
                     if !seen_keys.insert(key.clone()) {
-                        return Err(PbxError::Malformed(format!(
-                            "the {resource} listing repeats the page starting at {key}"
-                        )));
+                        // The PBX's own key stays out of the message users see.
+                        return Err(PbxError::Malformed(format!("the {resource} listing repeats a page it already sent")));
                     }
                     start_key = Some(key);
                 }

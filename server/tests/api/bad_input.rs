@@ -43,8 +43,51 @@ async fn oversized_bodies_are_refused_with_413_in_each_doors_format() {
 
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     let query = json!({ "query": { "search": "x".repeat(2 * 1024 * 1024) } });
-    let (status, _) = call_fn_text::<ListCustomers>(&portal, Some(&s), query).await;
+    let (status, text) = call_fn_text::<ListCustomers>(&portal, Some(&s), query).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // In the server function's own error type, which the page shows in plain words.
+    let error: app::AppError = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert!(matches!(&error, app::AppError::Refused(m) if m.contains("1024 KiB")), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_panic_behind_any_door_answers_500_in_its_words_with_the_request_id() {
+    // The portal's real router and layers, with a handler that panics behind each door.
+    let mut state = None;
+    let _portal = spawn_with(&[], |p| state = Some(p.state.clone())).await;
+    async fn boom() -> &'static str {
+        panic!("boom")
+    }
+    let app = server::http::router_with(
+        state.unwrap(),
+        axum::Router::new().route("/api/v1/boom", axum::routing::get(boom)),
+        axum::Router::new().route("/api/boom", axum::routing::get(boom)),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await });
+    let client = reqwest::Client::new();
+    let get = |path: &'static str| {
+        let (client, url) = (client.clone(), format!("{base}{path}"));
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+            let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+            (res.status(), id, kind, res.text().await.unwrap())
+        }
+    };
+
+    let (status, id, kind, body) = get("/api/boom").await;
+    assert_eq!((status, kind.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "application/json"), "a server function: {body}");
+    assert_eq!(serde_json::from_str::<app::AppError>(&body).unwrap(), app::AppError::Internal { request_id: id });
+
+    let (status, id, kind, body) = get("/api/v1/boom").await;
+    assert_eq!((status, kind.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "application/json"), "the REST API: {body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["error"], "internal");
+    assert!(body["message"].as_str().unwrap().contains(&id), "{body}");
+    // (A page's panic answers the readable HTML page of `http::catch_panics`, the layer the
+    // server function's answer above came through.)
 }
 
 #[tokio::test]

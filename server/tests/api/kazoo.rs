@@ -299,18 +299,14 @@ async fn kazoo_malformed_answers_are_errors_not_panics() {
     }
 
     // A listing that sends the reader back to a page it has seen ends instead of looping.
-    let looping = json!({"data": [{"id": "u1"}], "next_start_key": "u1"});
+    // Its key is the PBX's text and stays out of the message a user sees.
+    let looping = json!({"data": [{"id": "u1"}], "next_start_key": "<script>u1"});
     let base = serve(with_users_route(get(
         move || async move { axum::Json(looping) },
     )))
     .await;
-    assert!(matches!(
-        KazooClient::new(&base, KEY).with_http(local())
-            .users(ACCOUNT)
-            .await
-            .unwrap_err(),
-        PbxError::Malformed(_)
-    ));
+    let error = KazooClient::new(&base, KEY).with_http(local()).users(ACCOUNT).await.unwrap_err();
+    assert!(matches!(&error, PbxError::Malformed(m) if !m.contains("script")), "{error:?}");
 
     // An authentication answer without a token.
     let base = serve(Router::new().route(

@@ -277,7 +277,7 @@ async fn every_rest_operation_checks_token_permission_and_reseller() {
     let theirs = ids_of(&db, "Northwind Telecom").await;
     let pbx_of = |tenant: String| {
         let api = &api;
-        async move { api.get(&format!("/api/v1/customers/{tenant}/pbxs")).await.1["data"]["items"][0]["id"].as_i64().unwrap_or(1) }
+        async move { api.get(&format!("/api/v1/customers/{tenant}/pbxs")).await.1["data"][0]["id"].as_i64().expect("the customer has a PBX connection") }
     };
     let my_pbx = pbx_of(mine.customer.clone()).await;
     let their_pbx = {
@@ -340,4 +340,66 @@ async fn every_rest_operation_checks_token_permission_and_reseller() {
     }
     assert!(checked >= 20, "the document lists the operations ({checked})");
     assert!(wrong.is_empty(), "answers that break the rule:\n{wrong:#?}");
+}
+
+/// The mixed case: the caller's own customer in the path, and another reseller's user, PBX
+/// connection or PBX template as the second id or in the body (the way to another reseller's
+/// master key). Each answers like a missing record and changes nothing.
+#[tokio::test]
+async fn another_resellers_id_beside_my_own_customer_is_a_missing_one() {
+    let portal = spawn().await;
+    let db = portal.database().await;
+    prepare(&portal).await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let mine = ids_of(&db, "Demo Reseller").await;
+    let theirs = ids_of(&db, "Northwind Telecom").await;
+    // A customer of theirs with a PBX connection on their template.
+    let their_api = Api::open(&portal, OTHER_EMAIL).await;
+    let body = json!({
+        "name": "Northwind Keyholder", "productType": "essentials", "country": "GB",
+        "primaryUser": { "displayName": "Nora North", "email": "nora@keyholder.example" },
+        "connection": { "templateId": theirs.template, "accountId": "fedcba9876543210fedcba9876543210" },
+    });
+    let (status, created) = their_api.post("/api/v1/customers", &body.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, their_pbxs) = their_api.get(&format!("/api/v1/customers/{}/pbxs", created["data"]["id"].as_str().unwrap())).await;
+    let their_pbx = their_pbxs["data"][0]["id"].as_i64().expect("their customer has a PBX connection");
+    let (_, my_pbxs) = api.get(&format!("/api/v1/customers/{}/pbxs", mine.customer)).await;
+    let my_pbx = my_pbxs["data"][0]["id"].as_i64().unwrap();
+    let snapshot = || async {
+        let user = customer_user::Entity::find_by_id(theirs.customer_user).one(&db).await.unwrap().unwrap();
+        let mine = domain::entity::pbx_connection::Entity::find_by_id(my_pbx).one(&db).await.unwrap().unwrap();
+        let count = customer::Entity::find().all(&db).await.unwrap().len();
+        (format!("{user:?}"), format!("{:?}", (mine.template_id, mine.account_id, mine.version)), count)
+    };
+    let before = snapshot().await;
+
+    let user = format!("/api/v1/customers/{}/users/{}", mine.customer, theirs.customer_user);
+    let pbx = format!("/api/v1/customers/{}/pbxs/{their_pbx}", mine.customer);
+    for (method, path, body) in [
+        (reqwest::Method::GET, user.clone(), None),
+        (reqwest::Method::PATCH, user.clone(), Some(r#"{"roles": {"userAdministrator": true}}"#.to_owned())),
+        (reqwest::Method::DELETE, user.clone(), None),
+        (reqwest::Method::GET, pbx.clone(), None),
+        (reqwest::Method::PATCH, pbx.clone(), Some(r#"{"accountId": "0123456789abcdef0123456789abcdef"}"#.to_owned())),
+        (reqwest::Method::POST, format!("{pbx}/sync"), None),
+    ] {
+        let answer = api.send(method.clone(), &path, body.as_deref(), &[]).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {path}: {}", answer.body);
+    }
+
+    // Their template on my connection, or on a new customer: refused like an unknown template.
+    let answer = api.send(reqwest::Method::PATCH, &format!("/api/v1/customers/{}/pbxs/{my_pbx}", mine.customer), Some(&format!(r#"{{"templateId": {}}}"#, theirs.template)), &[]).await;
+    assert!(answer.status.is_client_error(), "{}", answer.body);
+    assert!(answer.body["fields"]["templateId"].is_string(), "names the field: {}", answer.body);
+    let body = serde_json::json!({
+        "name": "Borrowed Key Ltd", "productType": "professional", "country": "DE",
+        "primaryUser": { "displayName": "Bo Borrow", "email": "bo@borrow.example" },
+        "connection": { "templateId": theirs.template, "accountId": "0123456789abcdef0123456789abcdef" },
+    });
+    let (status, answer) = api.post("/api/v1/customers", &body.to_string()).await;
+    assert!(status.is_client_error(), "{answer}");
+    assert!(answer["fields"]["connection.templateId"].is_string() || answer["fields"]["templateId"].is_string(), "names the field: {answer}");
+
+    assert_eq!(snapshot().await, before, "nothing changed");
 }

@@ -516,4 +516,33 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 0, "no connection was made");
     }
+
+    #[tokio::test]
+    async fn a_same_origin_redirect_is_followed_only_inside_the_exception() {
+        use axum::response::Redirect;
+        use axum::routing::get;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let outside = Arc::new(AtomicUsize::new(0));
+        let inside = Arc::new(AtomicUsize::new(0));
+        let (o, i) = (outside.clone(), inside.clone());
+        let app = axum::Router::new()
+            .route("/pbx/out", get(|| async { Redirect::temporary("/admin") }))
+            .route("/pbx/in", get(|| async { Redirect::temporary("/pbx/next") }))
+            .route("/admin", get(move || async move { o.fetch_add(1, Ordering::SeqCst); "admin" }))
+            .route("/pbx/next", get(move || async move { i.fetch_add(1, Ordering::SeqCst); "next" }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let policy = EgressPolicy::strict().allow(Rule::parse(&format!("http://127.0.0.1:{port}/pbx")).unwrap());
+        let client = HttpClient::new(policy, Duration::from_secs(2));
+
+        let answer = client.send(client.get(format!("http://127.0.0.1:{port}/pbx/out"))).await.unwrap();
+        assert!(answer.status().is_redirection(), "not followed out of the exception: {}", answer.status());
+        assert_eq!(outside.load(Ordering::SeqCst), 0, "the path outside the exception got no request");
+
+        let answer = client.send(client.get(format!("http://127.0.0.1:{port}/pbx/in"))).await.unwrap();
+        assert_eq!(answer.text().await.unwrap(), "next", "followed inside it");
+        assert_eq!(inside.load(Ordering::SeqCst), 1);
+    }
+
 }

@@ -342,6 +342,27 @@ async fn an_empty_secret_keeps_the_stored_one_only_while_the_address_stays() {
 }
 
 #[tokio::test]
+async fn moving_a_template_by_any_of_its_addresses_or_ids_drops_the_stored_secret() {
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    // Kazoo's WebSocket URL; a Teams app's client id and its directory tenant.
+    let kazoo_ws = |f: TemplateForm| TemplateForm { websocket_url: "wss://elsewhere.example:5443".into(), ..f };
+    let client = |f: TemplateForm| TemplateForm { client_id: "0b7d3f5e-8d42-4c1e-9a6b-1f2e3d4c5b6a".into(), ..f };
+    let tenant = |f: TemplateForm| TemplateForm { directory_tenant_id: "11111111-2222-3333-4444-555555555555".into(), ..f };
+    let cases: [(&str, TemplateForm, fn(TemplateForm) -> TemplateForm); 3] =
+        [("WebSocket URL", kazoo("Moved WS"), kazoo_ws), ("Client ID", teams("Moved App"), client), ("Directory Tenant ID", teams("Moved Tenant"), tenant)];
+    for (what, form, moved) in cases {
+        let t = create(&portal, &s, &form).await;
+        assert!(t.has_secret);
+        let (status, body) = update(&portal, &s, t.id, t.version, &moved(TemplateForm { secret: String::new(), ..form })).await;
+        assert_eq!(status, StatusCode::OK, "{what}: {body}");
+        let saved: TemplateSummary = parse(&body);
+        assert!(!saved.has_secret, "{what}: the stored secret is not kept for the new one");
+        assert_eq!(stored(&portal, t.id).await.secret_sealed, "", "{what}");
+    }
+}
+
+#[tokio::test]
 async fn a_template_in_use_cannot_be_deleted_or_change_type() {
     let portal = spawn().await;
     let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;

@@ -223,7 +223,10 @@ fn Grid(
     };
     view! {
         {notice}
-        <div class="table-wrap" aria-busy=move || pending.get().to_string()>
+        // `try_get`: under load, streaming SSR can render this attribute after the Transition's
+        // pending signal was disposed (upstream: leptos-rs/leptos#3595); a plain `get` then
+        // panicked in a worker and cut the page off mid-stream. Not busy is what SSR shows.
+        <div class="table-wrap" aria-busy=move || pending.try_get().unwrap_or(false).to_string()>
             <table class="grid">
                 <caption class="visually-hidden">"Customers, " {page.total} " in all"</caption>
                 <thead>

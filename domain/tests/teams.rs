@@ -321,3 +321,23 @@ async fn a_next_link_that_repeats_stops_the_listing() {
     assert!(matches!(&error, PbxError::Malformed(m) if m.contains("repeats")), "{error:?}");
     assert_eq!(fake.requests().len(), 2);
 }
+
+/// Without the operator's exception, the token endpoint on a loopback address is refused
+/// before any connection: the listener there accepts nothing, and the error is the product's.
+#[tokio::test]
+async fn the_token_endpoint_on_loopback_is_refused_without_an_exception() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while listener.accept().await.is_ok() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let strict = domain::egress::HttpClient::new(domain::egress::EgressPolicy::strict(), std::time::Duration::from_secs(2));
+    let error = TeamsClient::new(&base, &base, TENANT, CLIENT_ID, SECRET).with_http(strict).test().await.unwrap_err();
+    assert!(matches!(error, PbxError::NotAllowed), "Teams: {error:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 0, "no connection was made");
+}

@@ -362,3 +362,23 @@ async fn a_server_that_is_not_there_is_unreachable() {
     assert_eq!(error, PbxError::Unreachable, "{error:?}");
     assert!(error.is_transient());
 }
+
+/// Without the operator's exception, the token endpoint on a loopback address is refused
+/// before any connection: the listener there accepts nothing, and the error is the product's.
+#[tokio::test]
+async fn the_token_endpoint_on_loopback_is_refused_without_an_exception() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while listener.accept().await.is_ok() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let strict = domain::egress::HttpClient::new(domain::egress::EgressPolicy::strict(), std::time::Duration::from_secs(2));
+    let error = ThreeCxClient::new(&base, CLIENT_ID, SECRET).with_http(strict).test().await.unwrap_err();
+    assert!(matches!(error, PbxError::NotAllowed), "3CX: {error:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 0, "no connection was made");
+}

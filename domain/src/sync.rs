@@ -348,10 +348,13 @@ pub async fn run(db: &DatabaseConnection, secrets: &SecretBox, http: &HttpClient
             }
         }
         Err(Failure::Pbx(e)) => e.to_string(),
-        Err(Failure::Deadline(limit)) => format!(
-            "The PBX took longer than {} minutes to list its users; the sync was stopped and nothing was changed.",
-            limit.as_secs().div_ceil(60)
-        ),
+        Err(Failure::Deadline(limit)) => {
+            let minutes = limit.as_secs().div_ceil(60);
+            format!(
+                "The PBX took longer than {minutes} minute{} to list its users; the sync was stopped and nothing was changed.",
+                if minutes == 1 { "" } else { "s" }
+            )
+        }
         Err(Failure::Portal(e)) => {
             tracing::error!(error = %e, connection = conn.id, "preparing a PBX sync failed");
             "The portal could not prepare the sync; the details are in the server log.".to_string()

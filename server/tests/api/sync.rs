@@ -644,3 +644,26 @@ async fn one_resellers_syncs_take_at_most_their_share_of_the_workers() {
     let rest = claim_due(&db, now, Duration::from_secs(60), 100, &Fairness::default()).await.unwrap();
     assert!(rest.iter().filter(|c| c.reseller_id == demo).count() >= 3, "the demo has several due connections: {rest:?}");
 }
+
+/// A PBX that answers, but slowly, page after page, cannot hold a sync worker past the run's
+/// deadline: the run stops, says so in the product's words, and changes no user.
+#[tokio::test]
+async fn a_slow_pbx_is_stopped_at_the_runs_deadline_and_nothing_changes() {
+    let sim = SimulatorState::new(KEY, ACCOUNT, "Acme Corp", 120);
+    let url = simulator(sim.clone()).await;
+    let portal = spawn_with(&[], |p| {
+        let mut worker = sync_worker(p);
+        worker.settings.sync.run_deadline = Duration::from_secs(1);
+        p.syncer = Some(worker);
+    })
+    .await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    // Each answer well inside the request timeout (2 s), the listing as a whole past 1 s.
+    sim.set_delay(Duration::from_millis(400));
+    let t = template(&portal, &s, "Acme Kazoo", &url, KEY).await;
+    let id = create_customer(&portal, &s, "Acme Corp", t.id, ACCOUNT, false, false).await;
+    let st = settled(&portal, &s, &id, 1).await;
+    assert_eq!(st.runs[0].outcome, Outcome::Failed);
+    assert_eq!(st.runs[0].error, "The PBX took longer than 1 minute to list its users; the sync was stopped and nothing was changed.");
+    assert_eq!(users_of(&portal, &id).await.len(), 1, "only the primary user: nothing was imported");
+}

@@ -361,3 +361,31 @@ async fn kazoo_demo_simulator_has_a_few_dozen_users_and_two_sub_accounts() {
         2
     );
 }
+
+/// A PBX that pages forever (a new key each time) is stopped at the page cap, with the
+/// product's words; and one that sends more records than the cap allows is stopped there too.
+#[tokio::test]
+async fn an_endless_or_oversized_listing_stops_at_its_cap() {
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = served.clone();
+    let endless = get(move || {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move { axum::Json(json!({"data": [{"id": format!("u{n}")}], "next_start_key": format!("k{n}")})) }
+    });
+    let base = serve(with_users_route(endless)).await;
+    let error = KazooClient::new(&base, KEY).with_http(local()).users(ACCOUNT).await.unwrap_err();
+    assert!(matches!(error, PbxError::TooMany(_)), "{error:?}");
+    let pages = served.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(pages <= domain::pbx::MAX_PAGES + 1, "stopped at the cap: {pages} pages");
+
+    // One page holding more than the record cap.
+    let many: Vec<serde_json::Value> = (0..=domain::pbx::MAX_RECORDS).map(|i| json!({"id": format!("u{i}")})).collect();
+    let page = json!({"data": many});
+    let base = serve(with_users_route(get(move || {
+        let page = page.clone();
+        async move { axum::Json(page) }
+    })))
+    .await;
+    let error = KazooClient::new(&base, KEY).with_http(local()).users(ACCOUNT).await.unwrap_err();
+    assert!(matches!(error, PbxError::TooMany(_)), "{error:?}");
+}

@@ -411,10 +411,13 @@ async fn a_claim_left_by_a_stopped_worker_runs_out_and_the_email_is_sent() {
     let mut smtp = SmtpServer::start(0).await;
     let (portal, wake) = portal_with_mail(&smtp, fast(Duration::from_secs(1), 8)).await;
     let db = portal.database().await;
-    let id = domain::outbox::queue(&db, email(None, "left@mail-test.example", "Left behind")).await.unwrap();
-    // Another process claimed it for two seconds and died before sending it.
+    // Another process queued it and claimed it for two seconds (in one transaction, so this
+    // portal's own worker, polling every 100 ms, cannot take it first) and died before sending it.
     let lease = Duration::from_secs(2);
-    let claimed = claim_due(&db, Utc::now(), lease, 10).await.unwrap();
+    let txn = sea_orm::TransactionTrait::begin(&db).await.unwrap();
+    let id = domain::outbox::queue(&txn, email(None, "left@mail-test.example", "Left behind")).await.unwrap();
+    let claimed = claim_due(&txn, Utc::now(), lease, 10).await.unwrap();
+    txn.commit().await.unwrap();
     assert_eq!(claimed.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id], "nothing else is due");
     let claimed_at = Instant::now();
     wake.notify_one();

@@ -2,6 +2,8 @@
 //! 127.0.0.1 (one server plays both): the v2.0 token endpoint with Entra's error bodies, and
 //! `/v1.0/users` paged with `@odata.nextLink` and `$skiptoken`, as Graph does.
 
+mod common;
+
 use axum::extract::{Form, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -326,18 +328,9 @@ async fn a_next_link_that_repeats_stops_the_listing() {
 /// before any connection: the listener there accepts nothing, and the error is the product's.
 #[tokio::test]
 async fn the_token_endpoint_on_loopback_is_refused_without_an_exception() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = accepted.clone();
-    tokio::spawn(async move {
-        while listener.accept().await.is_ok() {
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
-    });
+    let (base, connections) = common::counting_listener().await;
     let strict = domain::egress::HttpClient::new(domain::egress::EgressPolicy::strict(), std::time::Duration::from_secs(2));
     let error = TeamsClient::new(&base, &base, TENANT, CLIENT_ID, SECRET).with_http(strict).test().await.unwrap_err();
     assert!(matches!(error, PbxError::NotAllowed), "Teams: {error:?}");
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 0, "no connection was made");
+    assert_eq!(common::accepted(&connections).await, 0, "no connection was made");
 }

@@ -2,6 +2,8 @@
 //! the client-credentials token endpoint, OData `Users` and `Queues` with `$top`/`$skip` (or its
 //! own `@odata.nextLink`), and bearer tokens that can run out.
 
+mod common;
+
 use axum::extract::{Form, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -367,18 +369,9 @@ async fn a_server_that_is_not_there_is_unreachable() {
 /// before any connection: the listener there accepts nothing, and the error is the product's.
 #[tokio::test]
 async fn the_token_endpoint_on_loopback_is_refused_without_an_exception() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = accepted.clone();
-    tokio::spawn(async move {
-        while listener.accept().await.is_ok() {
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
-    });
+    let (base, connections) = common::counting_listener().await;
     let strict = domain::egress::HttpClient::new(domain::egress::EgressPolicy::strict(), std::time::Duration::from_secs(2));
     let error = ThreeCxClient::new(&base, CLIENT_ID, SECRET).with_http(strict).test().await.unwrap_err();
     assert!(matches!(error, PbxError::NotAllowed), "3CX: {error:?}");
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 0, "no connection was made");
+    assert_eq!(common::accepted(&connections).await, 0, "no connection was made");
 }

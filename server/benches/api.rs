@@ -48,6 +48,18 @@ async fn main() {
     tokio::spawn(portal.serve(listener, std::future::pending()));
     let client = reqwest::Client::new();
     let bearer = format!("Bearer {}", common::bearer(&client, &base, &credentials.client.client_id, &credentials.secret).await);
+    // `GET url` with the bearer token, as a repeatable request for `measure`.
+    let timed_get = |url: &str| {
+        let (client, url, bearer) = (client.clone(), url.to_owned(), bearer.clone());
+        move || {
+            let (client, url, bearer) = (client.clone(), url.clone(), bearer.clone());
+            async move {
+                let res = client.get(&url).header("authorization", &bearer).send().await.unwrap();
+                assert!(res.status().is_success());
+                res.bytes().await.unwrap();
+            }
+        }
+    };
 
     for (what, query) in [
         ("GET /customers, first page of 50", "pageSize=50"),
@@ -57,15 +69,7 @@ async fn main() {
     ] {
         let url = format!("{base}/api/v1/customers?{query}");
         let first: serde_json::Value = client.get(&url).header("authorization", &bearer).send().await.unwrap().json().await.unwrap();
-        let times = measure(|| {
-            let (client, url, bearer) = (client.clone(), url.clone(), bearer.clone());
-            async move {
-                let res = client.get(&url).header("authorization", &bearer).send().await.unwrap();
-                assert!(res.status().is_success());
-                res.bytes().await.unwrap();
-            }
-        })
-        .await;
+        let times = measure(timed_get(&url)).await;
         report(&format!("{what} ({} matching, {} returned)", first["data"]["total"], first["data"]["items"].as_array().map_or(0, Vec::len)), &times);
     }
 
@@ -85,15 +89,7 @@ async fn main() {
         }
     }
     let url = format!("{base}/api/v1/customers?pageSize=50&cursor={last}");
-    let times = measure(|| {
-        let (client, url, bearer) = (client.clone(), url.clone(), bearer.clone());
-        async move {
-            let res = client.get(&url).header("authorization", &bearer).send().await.unwrap();
-            assert!(res.status().is_success());
-            res.bytes().await.unwrap();
-        }
-    })
-    .await;
+    let times = measure(timed_get(&url)).await;
     report("GET /customers?cursor=…, 50 at the end of the list", &times);
 
     // POST /customers: customer + primary user + PBX connection (+ invitation, sync schedule,

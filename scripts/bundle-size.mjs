@@ -4,14 +4,11 @@
 // Chromium: a new browser context (empty cache, signed in except for the sign-in page), the
 // page opened and left until the network is idle, and the bytes of /pkg/ wasm and js counted as
 // they came over the wire.
-import { createRequire } from 'node:module';
+import { launch, demoSession } from './chromium.mjs';
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import os from 'node:os';
-
-const require = createRequire(new URL('../end2end/package.json', import.meta.url));
-const { chromium } = require('@playwright/test');
 
 const [pkgDir, benchFile, base] = process.argv.slice(2);
 const GRID_BUDGET_KB = 200;
@@ -46,20 +43,8 @@ const fileRows = kinds.map(([kind, test]) => {
 const allCode = files.filter((f) => /\.(wasm|js)$/.test(f.file)).reduce((s, f) => s + f.brotli, 0);
 
 // Cold loads, in Chromium.
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
-const signIn = await browser.newContext();
-const login = await signIn.newPage();
-await login.goto(`${base}/login`);
-await login.getByLabel('Email').fill('admin@demo-reseller.example');
-await login.getByLabel('Password').fill('demo-password-2026');
-await login.getByRole('button', { name: 'Sign in' }).click();
-await login.waitForURL(/\/customers/);
-const customer = await login.getByRole('link', { name: /^Edit / }).first().getAttribute('href');
-const session = await signIn.storageState();
-await signIn.close();
+const browser = await launch();
+const { state: session, customer } = await demoSession(browser, base);
 
 const routes = [
   ['/login', null],

@@ -5,11 +5,8 @@
 // and, as soon as the page is hydrated (the app marks <body>), clicks the "Date Created" header
 // and waits until the grid has sorted by it: the time until then is when a user's first click
 // has done its work (bundle loaded, page hydrated, server function answered, rows shown).
-import { createRequire } from 'node:module';
+import { launch, demoSession } from './chromium.mjs';
 import os from 'node:os';
-
-const require = createRequire(new URL('../end2end/package.json', import.meta.url));
-const { chromium } = require('@playwright/test');
 
 const base = process.argv[2] ?? 'http://127.0.0.1:3000';
 const RUNS = Number(process.env.LOAD_TIME_RUNS ?? 5);
@@ -19,21 +16,9 @@ const profiles = [
   { name: 'throttled (10 Mbit/s, 40 ms RTT, 4× CPU)', network: { latency: 40, down: 10e6 / 8, up: 10e6 / 8 }, cpu: 4 },
 ];
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
-
+const browser = await launch();
 // A session cookie, from signing in once.
-const signIn = await browser.newContext();
-const login = await signIn.newPage();
-await login.goto(`${base}/login`);
-await login.getByLabel('Email').fill(process.env.DEMO_EMAIL ?? 'admin@demo-reseller.example');
-await login.getByLabel('Password').fill(process.env.DEMO_PASSWORD ?? 'demo-password-2026');
-await login.getByRole('button', { name: 'Sign in' }).click();
-await login.waitForURL(/\/customers/);
-const state = await signIn.storageState();
-await signIn.close();
+const { state } = await demoSession(browser, base);
 
 /** Milliseconds from navigation to a header click that sorted the grid. */
 async function interactive(page) {

@@ -4,7 +4,7 @@
 use crate::support::*;
 use app::api::pbx_templates::{CreatePbxTemplate, DeletePbxTemplate, PbxTemplatesPage, UpdatePbxTemplate};
 use app::AppError;
-use domain::entity::{activity, customer, pbx_connection, pbx_template, product_type, reseller, reseller_user};
+use domain::entity::{activity, pbx_connection, pbx_template, product_type, reseller, reseller_user};
 use domain::secret::SecretBox;
 use leptos::server_fn::ServerFn;
 use model::pbx::{PbxKind, TemplateForm, TemplateSummary};
@@ -95,32 +95,8 @@ async fn connect_customer(portal: &TestPortal, template_id: i64, name: &str) {
     let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
     let pt = product_type::Entity::find().filter(product_type::Column::Code.eq("essentials")).one(&db).await.unwrap().unwrap();
     let now = chrono::Utc::now();
-    let id = uuid::Uuid::new_v4();
-    customer::ActiveModel {
-        id: Set(id),
-        reseller_id: Set(demo.id),
-        name: Set(name.into()),
-        name_key: Set(name.to_lowercase()),
-        product_type_id: Set(pt.id),
-        reference: Set(String::new()),
-        country: Set("GB".into()),
-        time_zone: Set("Europe/London".into()),
-        notes: Set(String::new()),
-        trial_expires_on: Set(None),
-        in_house: Set(false),
-        status: Set(domain::entity::customer::Status::Active),
-        terminate_on: Set(None),
-        created_at: Set(now),
-        created_by: Set(None),
-        version: Set(1),
-        search_text: Set(name.to_lowercase()),
-        request_key: Set(None),
-        trial_ended_on: Set(None),
-        trial_warned_for: Set(None),
-    }
-    .insert(&db)
-    .await
-    .unwrap();
+    let row = bare_customer(demo.id, &pt, name, "").insert(&db).await.unwrap();
+    let id = row.id;
     pbx_connection::ActiveModel {
         customer_id: Set(id),
         template_id: Set(template_id),

@@ -210,42 +210,44 @@ pub fn invalid_fields(body: &serde_json::Value) -> Vec<String> {
     body["Invalid"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()).unwrap_or_default()
 }
 
+/// A bare active customer row of the demo reseller (`demo_reseller_id`), as an import writes it:
+/// no users, no connection, no activity; only its search text, as the domain would write it.
+pub fn bare_customer(demo_reseller_id: i64, pt: &domain::entity::product_type::Model, name: &str, reference: &str) -> domain::entity::customer::ActiveModel {
+    use sea_orm::Set;
+    let now = chrono::Utc::now();
+    domain::entity::customer::ActiveModel {
+        id: Set(uuid::Uuid::new_v4()),
+        reseller_id: Set(demo_reseller_id),
+        name: Set(name.to_owned()),
+        name_key: Set(name.to_lowercase()),
+        product_type_id: Set(pt.id),
+        reference: Set(reference.to_owned()),
+        country: Set("GB".into()),
+        time_zone: Set("Europe/London".into()),
+        notes: Set(String::new()),
+        trial_expires_on: Set(None),
+        in_house: Set(false),
+        status: Set(domain::entity::customer::Status::Active),
+        terminate_on: Set(None),
+        created_at: Set(now),
+        created_by: Set(None),
+        version: Set(1),
+        search_text: Set(domain::common::search_text(name, now.date_naive(), model::customer::CustomerStatus::Active, reference, &pt.name, "GB")),
+        request_key: Set(None),
+        trial_ended_on: Set(None),
+        trial_warned_for: Set(None),
+    }
+}
+
 /// Adds `count` customers named "`prefix` NNNN" to the demo reseller in one bulk insert per 200
 /// (as an import would: no code of the product runs, the database keeps its indexes).
 pub async fn add_bulk_customers(portal: &TestPortal, prefix: &str, count: usize) {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use domain::entity::{customer, product_type, reseller};
     let db = portal.database().await;
     let demo = reseller::Entity::find().filter(reseller::Column::Name.eq("Demo Reseller")).one(&db).await.unwrap().unwrap();
     let pt = product_type::Entity::find().filter(product_type::Column::Code.eq("essentials")).one(&db).await.unwrap().unwrap();
-    let now = chrono::Utc::now();
-    let models: Vec<customer::ActiveModel> = (0..count)
-        .map(|i| {
-            let name = format!("{prefix} {i:04}");
-            customer::ActiveModel {
-                id: Set(uuid::Uuid::new_v4()),
-                reseller_id: Set(demo.id),
-                name: Set(name.clone()),
-                name_key: Set(name.to_lowercase()),
-                product_type_id: Set(pt.id),
-                reference: Set(format!("B-{i}")),
-                country: Set("GB".into()),
-                time_zone: Set("Europe/London".into()),
-                notes: Set(String::new()),
-                trial_expires_on: Set(None),
-                in_house: Set(false),
-                status: Set(domain::entity::customer::Status::Active),
-                terminate_on: Set(None),
-                created_at: Set(now),
-                created_by: Set(None),
-                version: Set(1),
-                search_text: Set(domain::common::search_text(&name, now.date_naive(), model::customer::CustomerStatus::Active, &format!("B-{i}"), &pt.name, "GB")),
-                request_key: Set(None),
-                trial_ended_on: Set(None),
-                trial_warned_for: Set(None),
-            }
-        })
-        .collect();
+    let models: Vec<customer::ActiveModel> = (0..count).map(|i| bare_customer(demo.id, &pt, &format!("{prefix} {i:04}"), &format!("B-{i}"))).collect();
     for chunk in models.chunks(200) {
         customer::Entity::insert_many(chunk.to_vec()).exec(&db).await.unwrap();
     }

@@ -4,8 +4,10 @@
 
 use model::outbox::OutboxEmail;
 use sea_orm::ActiveEnum;
-use crate::scope::ResellerId;
-use crate::entity::{customer_user, outbox, reseller};
+use crate::activity::Actor;
+use crate::entity::{customer_user, outbox, reseller, reseller_user};
+use model::Permissions;
+use std::collections::HashMap;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use model::roles::Invitation;
@@ -251,30 +253,74 @@ fn invitee(row: &outbox::Model) -> Option<i64> {
     (row.kind == "invitation").then_some(row.customer_user_id).flatten()
 }
 
-/// The newest `limit` emails of one reseller, newest first (demo mode shows them instead of
-/// sending them), with times in the reseller's zone.
-pub async fn list_for_demo(db: &impl ConnectionTrait, reseller_id: ResellerId, limit: u64) -> Result<Vec<OutboxEmail>> {
-    let zone = reseller::Entity::find_by_id(reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
+/// The newest `limit` emails of `viewer`'s reseller, newest first (demo mode shows them instead
+/// of sending them), with times in the reseller's zone.
+///
+/// An activation email carries a link that sets the recipient's password. Whoever opens it
+/// acts with the recipient's permissions, so the link is shown only to a viewer who holds every
+/// one of them; for anyone else (and when the recipient cannot be found any more) the link is
+/// replaced by a sentence saying why.
+pub async fn list_for_demo(db: &impl ConnectionTrait, viewer: &Actor, limit: u64) -> Result<Vec<OutboxEmail>> {
+    let zone = reseller::Entity::find_by_id(viewer.reseller_id).one(db).await?.map(|r| r.time_zone).unwrap_or_default();
     let rows = outbox::Entity::find()
-        .filter(outbox::Column::ResellerId.eq(reseller_id))
+        .filter(outbox::Column::ResellerId.eq(viewer.reseller_id))
         .order_by_desc(outbox::Column::CreatedAt)
         .order_by_desc(outbox::Column::Id)
         .limit(limit)
         .all(db)
         .await?;
+    let activation_addresses: Vec<String> =
+        rows.iter().filter(|r| r.kind == ACTIVATION).map(|r| r.to_address.to_lowercase()).collect();
+    let recipients: HashMap<String, Permissions> = if activation_addresses.is_empty() {
+        HashMap::new()
+    } else {
+        reseller_user::Entity::find()
+            .filter(reseller_user::Column::ResellerId.eq(viewer.reseller_id))
+            .filter(reseller_user::Column::EmailKey.is_in(activation_addresses))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.email_key, Permissions::from_bits(u.permissions as u32)))
+            .collect()
+    };
     Ok(rows
         .into_iter()
-        .map(|email| OutboxEmail {
-            id: email.id,
-            to_name: email.to_name,
-            to_address: email.to_address,
-            subject: email.subject,
-            body: email.body,
-            status: email.status.to_value(),
-            queued_at: crate::activity::local_time(email.created_at, &zone),
-            sent_at: email.sent_at.map(|at| crate::activity::local_time(at, &zone)),
+        .map(|email| {
+            let body = if email.kind == ACTIVATION {
+                let viewer_holds_theirs = recipients
+                    .get(&email.to_address.to_lowercase())
+                    .is_some_and(|theirs| theirs.iter().all(|p| viewer.permissions.contains(p)));
+                if viewer_holds_theirs { email.body } else { hide_links(&email.body) }
+            } else {
+                email.body
+            };
+            OutboxEmail {
+                id: email.id,
+                to_name: email.to_name,
+                to_address: email.to_address,
+                subject: email.subject,
+                body,
+                status: email.status.to_value(),
+                queued_at: crate::activity::local_time(email.created_at, &zone),
+                sent_at: email.sent_at.map(|at| crate::activity::local_time(at, &zone)),
+            }
         })
         .collect())
+}
+
+/// The kind of the email that carries a reseller user's activation link.
+pub(crate) const ACTIVATION: &str = "activation";
+
+/// What an activation link is replaced by for a viewer who may not use it.
+pub const HIDDEN_LINK: &str = "(The activation link is hidden: the recipient holds permissions you do not.)";
+
+/// `body` with every line that holds a link replaced by [`HIDDEN_LINK`].
+fn hide_links(body: &str) -> String {
+    body.lines()
+        .map(|line| if line.contains("://") { HIDDEN_LINK } else { line })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + if body.ends_with('\n') { "\n" } else { "" }
 }
 
 #[cfg(test)]
@@ -290,5 +336,13 @@ mod tests {
         assert_eq!(policy.delay_after(8), Duration::from_secs(3600));
         assert_eq!(policy.delay_after(i32::MAX), Duration::from_secs(3600));
         assert_eq!(policy.delay_after(0), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn hidden_links_leave_the_rest_of_the_email() {
+        let body = "Hello Bea,\n\nChoose your password here:\n\nhttp://portal.example/activate?token=abc\n\nThen sign in.\n";
+        let hidden = hide_links(body);
+        assert_eq!(hidden, format!("Hello Bea,\n\nChoose your password here:\n\n{HIDDEN_LINK}\n\nThen sign in.\n"));
+        assert!(!hidden.contains("token"));
     }
 }

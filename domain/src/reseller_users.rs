@@ -172,7 +172,7 @@ async fn send_activation(db: &impl ConnectionTrait, owner: &reseller::Model, use
         outbox::Email {
             reseller_id: Some(owner.id),
             customer_user_id: None,
-            kind: "activation",
+            kind: outbox::ACTIVATION,
             to_address: user.email.clone(),
             to_name: user.display_name.clone(),
             subject: format!("Activate your Reseller Portal account ({})", owner.name),

@@ -25,5 +25,5 @@ pub async fn list_outbox() -> Result<Vec<OutboxEmail>, AppError> {
         return Err(domain::Error::NotFound.into());
     }
     actor.require(model::Permission::ManageUsers)?;
-    Ok(domain::outbox::list_for_demo(&ctx.db, actor.reseller_id, OUTBOX_LIMIT).await?)
+    Ok(domain::outbox::list_for_demo(&ctx.db, &actor, OUTBOX_LIMIT).await?)
 }

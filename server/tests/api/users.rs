@@ -216,6 +216,23 @@ async fn nobody_grants_a_permission_they_lack_nor_changes_their_own() {
     let (boss, _) = create(&portal, &admin_session, "Bea Boss", "bea@demo-reseller.example", Permissions::all()).await;
     let (code, body) = call::<ResendActivation>(&portal, Some(&uma), json!({ "id": boss.id })).await;
     assert_eq!(code, StatusCode::CONFLICT, "{body}");
+    // Nor read that newcomer's link in the demo outbox: it is hidden from her, shown to the
+    // admin who holds everything Bea holds, and her own invitee Bob's link stays readable.
+    let outbox = |session: String| {
+        let portal = &portal;
+        async move {
+            let (code, body) = call::<app::api::outbox::ListOutbox>(portal, Some(&session), json!({})).await;
+            assert_eq!(code, StatusCode::OK, "{body}");
+            serde_json::from_value::<Vec<app::api::outbox::OutboxEmail>>(body).unwrap()
+        }
+    };
+    let body_to = |list: &[app::api::outbox::OutboxEmail], to: &str| list.iter().find(|e| e.to_address == to).expect(to).body.clone();
+    let seen_by_uma = outbox(uma.clone()).await;
+    let bea_mail = body_to(&seen_by_uma, "bea@demo-reseller.example");
+    assert!(!bea_mail.contains("token=") && bea_mail.contains(domain::outbox::HIDDEN_LINK), "{bea_mail}");
+    assert!(bea_mail.contains("Hello Bea Boss"), "the rest of the email stays: {bea_mail}");
+    assert!(body_to(&seen_by_uma, "bob@demo-reseller.example").contains("/activate?token="));
+    assert!(body_to(&outbox(admin_session.clone()).await, "bea@demo-reseller.example").contains("/activate?token="));
     // Within her own rights she may.
     let (code, body) = call::<SetResellerUserActive>(&portal, Some(&uma), json!({ "id": bob.id, "active": false })).await;
     assert_eq!(code, StatusCode::OK, "{body}");

@@ -19,6 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use model::api::{ApiClientView, NewApiClient, client_name};
 use model::{Permission, Permissions};
 use rand::RngCore;
+use std::collections::HashMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -94,7 +95,21 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<ApiCli
         .order_by_desc(api_client::Column::Id)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|c| view(c, &zone)).collect())
+    let creators: HashMap<i64, reseller_user::Model> = reseller_user::Entity::find()
+        .filter(reseller_user::Column::ResellerId.eq(actor.reseller_id))
+        .filter(reseller_user::Column::Id.is_in(rows.iter().filter_map(|c| c.created_by_user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let stopped = standing(&c, c.created_by_user_id.and_then(|id| creators.get(&id))).err();
+            view(c, &zone, stopped)
+        })
+        .collect())
 }
 
 /// Creates credentials named `name` (required, ≤ 100 characters, unique among the reseller's
@@ -145,7 +160,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str, permissi
     .await?;
     let zone = time_zone(&txn, actor.reseller_id).await?;
     txn.commit().await?;
-    Ok(NewApiClient { client: view(client, &zone), secret })
+    Ok(NewApiClient { client: view(client, &zone, None), secret })
 }
 
 /// Revokes credentials: no more tokens are issued for them and their current tokens stop
@@ -264,18 +279,35 @@ pub async fn resolve_token(db: &DatabaseConnection, token: &str) -> Result<Optio
 }
 
 /// What calls with `client` may do now: its own permissions (within [`api_permissions`]), no
-/// more than its creator still holds; `None` when the creator is deactivated, gone, or has lost
-/// Website Access — then the credentials do not work.
+/// more than its creator still holds; `None` when the credentials do not work (see [`standing`]).
 async fn effective_permissions(db: &impl ConnectionTrait, client: &api_client::Model) -> Result<Option<Permissions>> {
-    let own = both(Permissions::from_bits(client.permissions as u32), api_permissions());
-    let Some(creator_id) = client.created_by_user_id else {
-        return Ok(Some(own));
+    let creator = match client.created_by_user_id {
+        Some(id) => reseller_user::Entity::find_by_id(id).filter(reseller_user::Column::ResellerId.eq(client.reseller_id)).one(db).await?,
+        None => None,
     };
-    let creator = reseller_user::Entity::find_by_id(creator_id)
-        .filter(reseller_user::Column::ResellerId.eq(client.reseller_id))
-        .one(db)
-        .await?;
-    Ok(creator.filter(|u| u.active).map(|u| both(own, Permissions::from_bits(u.permissions as u32))).filter(|p| p.contains(Permission::WebsiteAccess)))
+    Ok(standing(client, creator.as_ref()).ok())
+}
+
+/// Whether credentials work, given their creator (as found in the credentials' reseller): the
+/// permissions their calls have, or why they stopped.
+///
+/// Credentials act for the person who made them, so they stop when that person cannot act:
+/// deactivated, deleted, or without Website Access. Credentials with no creator on record (made
+/// before creators were recorded, whose creator's name matched no user) cannot be held to anyone,
+/// so they do not work either; API Access says so, and new credentials replace them.
+fn standing(client: &api_client::Model, creator: Option<&reseller_user::Model>) -> std::result::Result<Permissions, String> {
+    let own = both(Permissions::from_bits(client.permissions as u32), api_permissions());
+    if client.created_by_user_id.is_none() {
+        return Err("Stopped: no creator is on record for these credentials. Create new ones to replace them.".into());
+    }
+    let Some(creator) = creator.filter(|u| u.active) else {
+        return Err(format!("Stopped: {} was deactivated or removed. Create new credentials to replace these.", client.created_by));
+    };
+    let permissions = both(own, Permissions::from_bits(creator.permissions as u32));
+    if !permissions.contains(Permission::WebsiteAccess) {
+        return Err(format!("Stopped: {} no longer has Website Access.", creator.display_name));
+    }
+    Ok(permissions)
 }
 
 /// The hash an unknown client's secret is compared with: no secret has it (it is not even hex).
@@ -303,8 +335,9 @@ async fn time_zone(db: &impl ConnectionTrait, reseller_id: ResellerId) -> Result
     Ok(reseller::Entity::find_by_id(reseller_id).one(db).await?.ok_or(Error::NotFound)?.time_zone)
 }
 
-fn view(c: api_client::Model, zone: &str) -> ApiClientView {
+fn view(c: api_client::Model, zone: &str, stopped: Option<String>) -> ApiClientView {
     ApiClientView {
+        stopped: if c.revoked_at.is_some() { None } else { stopped },
         id: c.id,
         created_at: local_time(c.created_at, zone),
         last_used_at: c.last_used_at.map(|at| local_time(at, zone)),

@@ -19,6 +19,10 @@ pub struct ApiClientView {
     /// When a token was last issued or used (local), if ever.
     pub last_used_at: Option<String>,
     pub revoked: bool,
+    /// Why credentials that are not revoked do not work (their creator was deactivated, or is
+    /// not on record), in the product's words; `None` when they work.
+    #[serde(default)]
+    pub stopped: Option<String>,
     /// What calls made with these credentials may do.
     pub permissions: crate::Permissions,
 }

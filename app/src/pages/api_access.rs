@@ -242,7 +242,11 @@ fn ClientRow(client: ApiClientView, notice: RwSignal<Option<String>>, problem: R
             }
         });
     };
-    let status = if client.revoked { ("Revoked", "status status-terminated") } else { ("Active", "status status-active") };
+    let status = match (&client.revoked, &client.stopped) {
+        (true, _) => ("Revoked", "status status-terminated"),
+        (false, Some(_)) => ("Stopped", "status status-disabled"),
+        (false, None) => ("Active", "status status-active"),
+    };
     view! {
         <tr class:revoked=client.revoked>
             <td class="name" data-label="Name">{client.name.clone()}
@@ -251,7 +255,9 @@ fn ClientRow(client: ApiClientView, notice: RwSignal<Option<String>>, problem: R
             <td data-label="Client ID"><code>{client.client_id.clone()}</code></td>
             <td data-label="Created">{client.created_at.clone()}<span class="muted">{format!(" by {}", client.created_by)}</span></td>
             <td data-label="Last used">{client.last_used_at.clone().unwrap_or_else(|| "Never".into())}</td>
-            <td data-label="Status"><span class=status.1>{status.0}</span></td>
+            <td data-label="Status"><span class=status.1>{status.0}</span>
+                {client.stopped.clone().map(|why| view! { <span class="muted stopped-reason">{why}</span> })}
+            </td>
             <td class="actions">
                 {(!client.revoked).then(|| view! {
                     <button type="button" class="link-button danger" on:click=move |_| { notice.set(None); confirming.set(true) }>

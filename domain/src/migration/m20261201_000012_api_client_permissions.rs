@@ -18,7 +18,7 @@ impl MigrationTrait for Migration {
         m.alter_table(Table::alter().table("api_clients").add_column(big_integer_null("created_by_user_id")).take()).await?;
         // Older credentials name their creator only by display name: find that user in the
         // same reseller, so their credentials stop with them too. (Names that match no user
-        // leave the creator unknown; such credentials keep working within the API's rights.)
+        // leave the creator unknown; such credentials stop working, and API Access says so.)
         m.get_connection()
             .execute_unprepared(
                 "UPDATE api_clients SET created_by_user_id = (SELECT MIN(u.id) FROM reseller_users u \

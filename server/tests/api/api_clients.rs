@@ -267,10 +267,40 @@ async fn credentials_act_with_the_permissions_chosen_for_them_never_more_than_th
     let demo = reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(DEMO_EMAIL)).one(&db).await.unwrap().unwrap();
     let mut row: reseller_user::ActiveModel = demo.into();
     row.active = Set(false);
-    row.update(&db).await.unwrap();
+    row.clone().update(&db).await.unwrap();
     assert!(resolve_token(&db, &issued.access_token).await.unwrap().is_none(), "the token no longer resolves");
     assert_eq!(get("/api/v1/customers").await.unwrap().status(), StatusCode::UNAUTHORIZED);
     assert!(matches!(issue_token(&db, &new.client.client_id, &new.secret).await, Err(domain::Error::Unauthenticated)), "nor does it get new tokens");
+    // API Access says why, to another REST API administrator.
+    let (clients, _) = list(&portal, &rex).await;
+    let crm = clients.iter().find(|c| c.name == "CRM").unwrap();
+    assert!(!crm.revoked);
+    assert_eq!(crm.stopped.as_deref(), Some("Stopped: Dana Demo was deactivated or removed. Create new credentials to replace these."));
+    row.active = Set(true);
+    row.update(&db).await.unwrap();
+    assert_eq!(list(&portal, &rex).await.0.iter().find(|c| c.name == "CRM").unwrap().stopped, None, "working again with their creator");
+}
+
+#[tokio::test]
+async fn credentials_with_no_creator_on_record_do_not_work_and_say_so() {
+    // Credentials made before creators were recorded, whose creator's name matched nobody.
+    let portal = spawn().await;
+    let db = portal.database().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let old = create(&portal, &s, "Legacy robot").await;
+    let issued = issue_token(&db, &old.client.client_id, &old.secret).await.unwrap();
+    api_client::Entity::update_many()
+        .col_expr(api_client::Column::CreatedByUserId, Expr::value(None::<i64>))
+        .filter(api_client::Column::Id.eq(old.client.id))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert!(resolve_token(&db, &issued.access_token).await.unwrap().is_none(), "its token no longer resolves");
+    assert!(matches!(issue_token(&db, &old.client.client_id, &old.secret).await, Err(domain::Error::Unauthenticated)));
+    let (clients, _) = list(&portal, &s).await;
+    assert_eq!(clients[0].stopped.as_deref(), Some("Stopped: no creator is on record for these credentials. Create new ones to replace them."));
+    let page = portal.get("/api-access", Some(&s)).await.text().await.unwrap();
+    assert!(page.contains("Stopped") && page.contains("no creator is on record"), "the page shows it");
 }
 
 fn perms_of(list: &[Permission]) -> Permissions {

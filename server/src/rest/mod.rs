@@ -130,7 +130,11 @@ impl From<domain::Error> for ApiError {
         use domain::Error;
         match e {
             Error::Invalid(errors) => {
-                let fields: BTreeMap<String, String> = errors.0.iter().map(|f| (camel_path(&f.field), f.message.clone())).collect();
+                // A field's first message, like the envelope's (rules are checked most basic first).
+                let mut fields = BTreeMap::new();
+                for f in &errors.0 {
+                    fields.entry(camel_path(&f.field)).or_insert_with(|| f.message.clone());
+                }
                 let message = errors.0.first().map(|f| f.message.clone()).unwrap_or_else(|| "The request breaks a rule.".into());
                 ApiError { fields: Some(fields), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message) }
             }
@@ -166,7 +170,7 @@ fn answer(status: StatusCode, envelope: impl Serialize) -> Response {
     post,
     path = "/api/v1/oauth/token",
     tag = "Authentication",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = schema::TokenForm, content_type = "application/x-www-form-urlencoded",
         description = "`grant_type=client_credentials`, with `client_id` and `client_secret` as form fields or as HTTP Basic credentials."),
     responses(
         (status = 200, description = "A bearer token for the other endpoints.", body = TokenResponse),
@@ -535,6 +539,19 @@ fn numeric_id(text: &str) -> Result<i64, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_field_broken_twice_shows_its_first_message_like_the_envelope() {
+        let mut errors = model::field::FieldErrors::new();
+        errors.add("roles", "Contact Centre supervisor access requires the Real-Time add-on.");
+        errors.add("roles", "The primary user must be a User Administrator: every customer needs one.");
+        errors.add("primary_user.email", "Email is required.");
+        let answer = super::ApiError::from(domain::Error::Invalid(errors));
+        let fields = answer.fields.expect("fields");
+        assert_eq!(answer.message, "Contact Centre supervisor access requires the Real-Time add-on.");
+        assert_eq!(fields["roles"], answer.message);
+        assert_eq!(fields["primaryUser.email"], "Email is required.");
+    }
+
 
     /// The router and the OpenAPI document list the same operations, so the coverage and fuzz
     /// tests (which read the document) reach every route the API serves. Read from this file's

@@ -86,6 +86,17 @@ pub fn document_json() -> &'static serde_json::Value {
                 country["enum"] = serde_json::json!(countries);
             }
         }
+        // Headers: the syntax the handlers accept, so generated requests can be valid ones.
+        for operation in document["paths"].as_object_mut().into_iter().flat_map(|paths| paths.values_mut()).flat_map(|item| item.as_object_mut().into_iter().flat_map(|m| m.values_mut())) {
+            for parameter in operation.get_mut("parameters").and_then(|p| p.as_array_mut()).into_iter().flatten() {
+                let schema = match parameter["name"].as_str() {
+                    Some("Idempotency-Key") => serde_json::json!({ "type": "string", "pattern": "^[!-~]{1,200}$" }),
+                    Some("If-Match") => serde_json::json!({ "type": "string", "pattern": "^(\\*|(W/)?\"[!#-~]*\")$" }),
+                    _ => continue,
+                };
+                parameter["schema"] = schema;
+            }
+        }
         document
     });
     &DOCUMENT

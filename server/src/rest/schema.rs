@@ -42,6 +42,18 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
+/// `POST /api/v1/oauth/token`'s form (RFC 6749 §4.4.2). The client id and secret may come as
+/// HTTP Basic credentials instead of form fields (RFC 6749 §2.3.1).
+#[allow(dead_code)] // Documents the form; the handler reads it field by field.
+#[derive(ToSchema)]
+pub struct TokenForm {
+    #[schema(value_type = String, pattern = "^client_credentials$")]
+    pub grant_type: String,
+    /// From the API Access page (`rp_` and 24 hex digits).
+    pub client_id: String,
+    pub client_secret: String,
+}
+
 /// `POST /api/v1/oauth/token`'s refusal (RFC 6749 §5.2).
 #[derive(Serialize, ToSchema)]
 pub struct OAuthError {
@@ -145,13 +157,13 @@ pub struct NewConnection {
     /// A PBX template's id; absent: the reseller's default template.
     #[serde(default)]
     pub template_id: Option<i64>,
-    /// Kazoo: the 32-hex account id.
+    /// Kazoo: the 32-hex account id (required for a Kazoo template).
     #[serde(default)]
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, pattern = "^\\s*([0-9a-fA-F]{32})?\\s*$")]
     pub account_id: String,
-    /// Microsoft Teams: the directory (tenant) id.
+    /// Microsoft Teams: the directory (tenant) id, a GUID (required for a Teams template).
     #[serde(default)]
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, pattern = "^\\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?\\s*$")]
     pub directory_tenant_id: String,
     #[serde(default)]
     pub auto_provision_sub_accounts: bool,
@@ -226,7 +238,9 @@ pub struct ProductType {
     pub name: String,
 }
 
-/// A customer user's roles.
+/// A customer user's roles. The Real-Time and Agent add-ons need `essential`; supervisor levels
+/// `live_analytics` and `contact_centre` need `realTime`. A customer's primary user is always a
+/// User Administrator.
 #[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Roles {
@@ -427,10 +441,10 @@ pub struct PbxPatch {
     #[schema(value_type = i64)]
     pub template_id: Option<i64>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String, max_length = 100)]
+    #[schema(value_type = String, max_length = 100, pattern = "^\\s*([0-9a-fA-F]{32})?\\s*$")]
     pub account_id: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String, max_length = 100)]
+    #[schema(value_type = String, max_length = 100, pattern = "^\\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?\\s*$")]
     pub directory_tenant_id: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = bool)]

@@ -11,9 +11,22 @@ async fn every_page_serialises_each_of_its_resources_once() {
     let portal = spawn().await;
     let session = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
     for path in ["/customers", "/pbx-templates", "/users", "/billing", "/api-access", "/outbox", "/account"] {
-        let res = portal.get(path, Some(&session)).await;
+        let mut res = portal.get(path, Some(&session)).await;
         assert_eq!(res.status(), 200, "{path}");
-        let html = res.text().await.unwrap();
+        // Read chunk by chunk, so a stream that stalls names its page and where it stopped.
+        let mut body = Vec::new();
+        loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(15), res.chunk()).await {
+                Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => panic!("{path}: the stream broke after {} bytes: {e}", body.len()),
+                Err(_) => {
+                    let tail = String::from_utf8_lossy(&body[body.len().saturating_sub(600)..]).into_owned();
+                    panic!("{path}: the stream stalled after {} bytes, ending: {tail}", body.len());
+                }
+            }
+        }
+        let html = String::from_utf8(body).unwrap();
         // `__RESOLVED_RESOURCES[3] = "…";` per resource the server resolved.
         let mut by_payload: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for part in html.split("__RESOLVED_RESOURCES[").skip(1) {

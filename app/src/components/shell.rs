@@ -36,7 +36,17 @@ pub fn AppShell() -> impl IntoView {
     // user read `UserResource` inside their own Suspense. A request without a session never
     // gets here: the server redirects it to the sign-in page.
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        // The router would treat "#main" as a navigation: move focus to the page itself, so
+        // the next Tab starts inside it.
+        <a class="skip-link" href="#main" on:click=|ev| {
+            ev.prevent_default();
+            if let Some(main) = document().get_element_by_id("main") {
+                use leptos::wasm_bindgen::JsCast;
+                if let Ok(main) = main.dyn_into::<leptos::web_sys::HtmlElement>() {
+                    let _ = main.focus();
+                }
+            }
+        }>"Skip to content"</a>
         <Suspense fallback=|| view! { <header class="topbar" aria-busy="true"></header> }>
             {move || Suspend::new(async move {
                 match user.await {

@@ -56,7 +56,7 @@ pub fn ApiAccessPage() -> impl IntoView {
                         } else {
                             view! {
                                 <div class="table-wrap">
-                                    <table class="grid api-clients-table">
+                                    <table class="grid stack-table api-clients-table">
                                         <thead><tr>
                                             <th scope="col">"Name"</th><th scope="col">"Client ID"</th><th scope="col">"Created"</th>
                                             <th scope="col">"Last used"</th><th scope="col">"Status"</th>

@@ -223,7 +223,7 @@ fn RunView(run: BillingRun, ran_at: String, reseller: String) -> impl IntoView {
         } else {
             view! {
                 <div class="table-wrap">
-                    <table class="grid billing-table">
+                    <table class="grid stack-table billing-table">
                         <caption class="visually-hidden">"Billing lines of " {label(&period)} ", " {count} " in all"</caption>
                         <thead>
                             <tr>
@@ -276,7 +276,7 @@ fn RunList(
     let count = list.len();
     view! {
         <div class="table-wrap">
-            <table class="grid billing-runs-table">
+            <table class="grid stack-table billing-runs-table">
                 <caption class="visually-hidden">"Billing runs, newest month first, " {count} " in all"</caption>
                 <thead>
                     <tr>

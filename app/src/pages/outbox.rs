@@ -52,7 +52,7 @@ fn Outbox(list: Vec<OutboxEmail>) -> impl IntoView {
         } else {
             view! {
                 <div class="table-wrap">
-                    <table class="grid outbox-table">
+                    <table class="grid stack-table outbox-table">
                         <caption class="visually-hidden">"Emails, newest first, " {count} " in all"</caption>
                         <thead>
                             <tr>

@@ -196,7 +196,7 @@ fn TemplateTable(
     });
     view! {
         <div class="table-wrap" aria-busy=move || pending.get().to_string()>
-            <table class="grid templates-table">
+            <table class="grid stack-table templates-table">
                 <caption class="visually-hidden">"PBX templates, " {count} " in all"</caption>
                 <thead>
                     <tr>

@@ -47,7 +47,7 @@ pub fn ResellerUsersPage() -> impl IntoView {
                 match users.await {
                     Ok(list) => Either::Left(view! {
                         <div class="table-wrap card-table">
-                            <table class="grid">
+                            <table class="grid stack-table">
                                 <thead><tr>
                                     <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Permissions"</th>
                                     <th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -124,9 +124,9 @@ fn UserRow(
     view! {
         <tr>
             <td class="name">{user.display_name.clone()}{user.is_you.then(|| view! { <span class="tag">"You"</span> })}</td>
-            <td>{user.email.clone()}</td>
-            <td class="wrap">{permission_labels(user.permissions)}</td>
-            <td><span class=status.1>{status.0}</span></td>
+            <td data-label="Email">{user.email.clone()}</td>
+            <td class="wrap" data-label="Permissions">{permission_labels(user.permissions)}</td>
+            <td data-label="Status"><span class=status.1>{status.0}</span></td>
             <td><div class="row-actions">
                 <button type="button" class="link-button" on:click=move |_| { notice.set(None); editing.set(Some(Some(u.get_value()))); }>
                     "Edit"<span class="visually-hidden">{format!(" {name}")}</span>

@@ -56,6 +56,7 @@ pub fn CustomerList() -> impl IntoView {
                 />
             </div>
             <Filters query go=go.clone() />
+            <SortField query go=go.clone() />
             <a class="link-button" href=move || format!("/customers/export{}", query.get().to_query_string()) download="customers.csv">
                 "Export CSV"
             </a>
@@ -71,6 +72,35 @@ pub fn CustomerList() -> impl IntoView {
                 })
             }}
         </Transition>
+    }
+}
+
+/// The sort order as a field, for narrow screens, where the rows are cards and the column
+/// headers (which sort on wide screens) are not shown.
+#[component]
+fn SortField(query: Memo<GridQuery>, go: impl Fn(GridQuery, bool) + Clone + Send + Sync + 'static) -> impl IntoView {
+    let value = move || query.with(|q| format!("{}:{}", q.sort.as_str(), if q.descending { "desc" } else { "asc" }));
+    view! {
+        <div class="field sort-field">
+            <label for="grid-sort">"Sort by"</label>
+            <select id="grid-sort" prop:value=value on:change=move |ev| {
+                let chosen = event_target_value(&ev);
+                let (column, order) = chosen.split_once(':').unwrap_or((chosen.as_str(), "asc"));
+                if let Some(column) = SortColumn::parse(column) {
+                    go(query.get_untracked().refined(|q| { q.sort = column; q.descending = order == "desc"; }), false)
+                }
+            }>
+                {SortColumn::ALL.into_iter().flat_map(|c| [(c, false), (c, true)]).map(|(c, descending)| {
+                    let (order, words) = match (c, descending) {
+                        (SortColumn::Created, false) => ("asc", "oldest first"),
+                        (SortColumn::Created, true) => ("desc", "newest first"),
+                        (_, false) => ("asc", "A to Z"),
+                        (_, true) => ("desc", "Z to A"),
+                    };
+                    view! { <option value=format!("{}:{order}", c.as_str())>{format!("{} ({words})", c.label())}</option> }
+                }).collect_view()}
+            </select>
+        </div>
     }
 }
 
@@ -227,7 +257,7 @@ fn Grid(
         // pending signal was disposed (upstream: leptos-rs/leptos#3595); a plain `get` then
         // panicked in a worker and cut the page off mid-stream. Not busy is what SSR shows.
         <div class="table-wrap" aria-busy=move || pending.try_get().unwrap_or(false).to_string()>
-            <table class="grid">
+            <table class="grid stack-table customers-table">
                 <caption class="visually-hidden">"Customers, " {page.total} " in all"</caption>
                 <thead>
                     <tr>
@@ -247,16 +277,16 @@ fn Grid(
                         let in_house = row.in_house.then(|| view! { <span class="tag">"In-house"</span> });
                         view! {
                             <tr>
-                                <td class="name">{row.name.clone()} {trial} {in_house}</td>
-                                <td>{row.created_on.clone()}</td>
-                                <td><span class=format!("status status-{}", row.status.as_str())>{row.status.label()}</span></td>
-                                <td>{row.reference.clone()}</td>
-                                <td>{row.product_type.clone()}</td>
-                                <td>{match model::country::find(&row.country) {
+                                <td class="name"><a class="row-link" href=format!("/customers/{}", row.id) on:mouseenter=|_| crate::routes::preload("/customers/:id") on:focus=|_| crate::routes::preload("/customers/:id")>{row.name.clone()}</a> {trial} {in_house}</td>
+                                <td data-label="Date Created">{row.created_on.clone()}</td>
+                                <td data-label="Status"><span class=format!("status status-{}", row.status.as_str())>{row.status.label()}</span></td>
+                                <td data-label="Reference">{row.reference.clone()}</td>
+                                <td data-label="Product Type">{row.product_type.clone()}</td>
+                                <td data-label="Country">{match model::country::find(&row.country) {
                                     Some(c) => view! { <abbr title=c.name>{c.code}</abbr> }.into_any(),
                                     None => row.country.clone().into_any(),
                                 }}</td>
-                                <td><a href=format!("/customers/{}", row.id) aria-label=format!("Edit {}", row.name) on:mouseenter=|_| crate::routes::preload("/customers/:id") on:focus=|_| crate::routes::preload("/customers/:id")>"Edit"</a></td>
+                                <td class="row-edit"><a href=format!("/customers/{}", row.id) aria-label=format!("Edit {}", row.name) on:mouseenter=|_| crate::routes::preload("/customers/:id") on:focus=|_| crate::routes::preload("/customers/:id")>"Edit"</a></td>
                             </tr>
                         }
                     }).collect_view()}

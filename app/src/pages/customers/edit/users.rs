@@ -76,7 +76,7 @@ pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
                         let go = move |to: u32| query.update(|q| q.page = to);
                         Either::Left(view! {
                             <div class="table-wrap">
-                                <table class="grid">
+                                <table class="grid stack-table customer-users-table">
                                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Roles"</th><th scope="col">"Invitation"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                                     <tbody>
                                         {page.users.into_iter().map(|user| view! {
@@ -143,7 +143,7 @@ fn RemovedPbxUsers(
             <h3 id="removed-pbx-users-heading">{format!("Removed PBX users ({})", list.len())}</h3>
             <p class="muted">"The PBX sync does not import these users again while they are listed here."</p>
             <div class="table-wrap">
-                <table class="grid">
+                <table class="grid stack-table">
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Removed"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                     <tbody>
                         {list.into_iter().map(|user| {
@@ -152,8 +152,8 @@ fn RemovedPbxUsers(
                             view! {
                                 <tr>
                                     <td class="name">{user.display_name.clone()}</td>
-                                    <td>{user.email.clone()}</td>
-                                    <td>{removed}</td>
+                                    <td data-label="Email">{user.email.clone()}</td>
+                                    <td data-label="Removed">{removed}</td>
                                     <td>{(!read_only).then(|| view! {
                                         <button type="button" class="link-button" aria-label=label disabled=move || import.pending().get()
                                             on:click=move |_| { import.dispatch(user.clone()); }>"Import again"</button>
@@ -219,9 +219,9 @@ fn UserRow(
     view! {
         <tr>
             <td class="name">{u.display_name.clone()}{u.from_pbx.then(|| view! { <span class="tag">"From PBX"</span> })}</td>
-            <td>{u.email.clone()}</td>
-            <td class="wrap">{u.roles.summary()}</td>
-            <td><span class=format!("invitation invitation-{}", invitation.as_str())>{invitation.label()}</span></td>
+            <td data-label="Email">{u.email.clone()}</td>
+            <td class="wrap" data-label="Roles">{u.roles.summary()}</td>
+            <td data-label="Invitation"><span class=format!("invitation invitation-{}", invitation.as_str())>{invitation.label()}</span></td>
             <td><div class="row-actions">
                 {(!read_only).then(|| view! {
                     <button type="button" class="link-button" aria-expanded=move || editing.get().to_string()

@@ -1,0 +1,129 @@
+import { expect, test, type Page } from '@playwright/test';
+import { hydrated, startSignedIn } from './support';
+
+// Every action of every page is within reach on a phone (390 px), at 200 % zoom of a 1280 px
+// window (a 640 px CSS viewport) and on a desktop (1280 px): no button, link or field sits
+// beside the viewport, or behind a box's own sideways scroll, where a user does not see it.
+
+const WIDTHS = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: '200 % zoom', width: 640, height: 400 },
+  { name: 'desktop', width: 1280, height: 800 },
+];
+
+/**
+ * The visible controls of the page that are out of reach: beyond the viewport's left or right
+ * edge, or clipped by an ancestor that scrolls or hides its overflow. (Scrolling the page itself
+ * up and down is fine; the page must not scroll sideways.)
+ */
+async function outOfReach(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const problems: string[] = [];
+    if (document.documentElement.scrollWidth > width + 1) {
+      problems.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px wide in ${width} px)`);
+    }
+    const controls = document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [role="menuitem"], [tabindex="0"]');
+    for (const el of controls) {
+      const rect = el.getBoundingClientRect();
+      // Not shown (hidden, collapsed) or visually hidden until focused (the skip link).
+      if (rect.width <= 1 || rect.height <= 1 || getComputedStyle(el).visibility === 'hidden') continue;
+      if (el.closest('dialog:not([open])')) continue;
+      // The skip link waits off-screen until it is focused (tested below).
+      if (el.classList.contains('skip-link') && document.activeElement !== el) continue;
+      const name = `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') ?? el.textContent ?? (el as HTMLInputElement).name ?? '').trim().slice(0, 40)}"`;
+      if (rect.left < -1 || rect.right > width + 1) {
+        problems.push(`${name} at x ${Math.round(rect.left)}–${Math.round(rect.right)} (viewport ${width})`);
+        continue;
+      }
+      for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+        const style = getComputedStyle(box);
+        if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+        const outer = box.getBoundingClientRect();
+        const clippedX = style.overflowX !== 'visible' && (rect.left < outer.left - 1 || rect.right > outer.right + 1);
+        const clippedY = style.overflowY !== 'visible' && (rect.top < outer.top - 1 || rect.bottom > outer.bottom + 1);
+        if (clippedX || clippedY) {
+          problems.push(`${name} is cut off by its ${box.tagName.toLowerCase()}.${box.className}`);
+          break;
+        }
+      }
+    }
+    return problems;
+  });
+}
+
+async function expectInReach(page: Page, what: string) {
+  expect(await outOfReach(page), `${what}: every control within reach`).toEqual([]);
+}
+
+for (const size of WIDTHS) {
+  test.describe(`at ${size.width} px (${size.name})`, () => {
+    test.use({ viewport: { width: size.width, height: size.height } });
+
+    test('the grid, the lists and the editors keep every action within reach', async ({ page }) => {
+      const crashes = await startSignedIn(page, '/customers');
+      await expectInReach(page, '/customers');
+      for (const path of ['/pbx-templates', '/users', '/billing', '/api-access', '/account', '/outbox', '/customers/new']) {
+        await page.goto(path);
+        await hydrated(page);
+        await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+        await expectInReach(page, path);
+      }
+      expect(crashes).toEqual([]);
+    });
+
+    test('the customer page keeps its tabs and the More menu within reach', async ({ page }) => {
+      const crashes = await startSignedIn(page, '/customers');
+      await page.getByRole('link', { name: 'Acme Logistics', exact: true }).click();
+      await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}$/);
+      await hydrated(page);
+      await expectInReach(page, 'Details');
+      await page.getByRole('button', { name: 'More' }).click();
+      await expect(page.getByRole('menuitem', { name: 'Terminate now' })).toBeVisible();
+      await expectInReach(page, 'the More menu');
+      await page.keyboard.press('Escape');
+      for (const tab of ['Users', 'PBX', 'Activity']) {
+        const link = page.getByRole('navigation', { name: 'Customer sections' }).getByRole('link', { name: tab, exact: true });
+        await link.click();
+        await expect(link).toHaveAttribute('aria-current', 'page');
+        await page.waitForLoadState('networkidle');
+        await expectInReach(page, `the ${tab} tab`);
+      }
+      // The inline confirmation of a removal, too.
+      await page.getByRole('navigation', { name: 'Customer sections' }).getByRole('link', { name: 'Users', exact: true }).click();
+      await page.getByRole('button', { name: 'Remove', exact: true }).first().click();
+      await expectInReach(page, 'the removal confirmation');
+      expect(crashes).toEqual([]);
+    });
+  });
+}
+
+test('"Skip to content" shows when focused and moves focus into the page', async ({ page }) => {
+  const crashes = await startSignedIn(page, '/customers');
+  // A page opened afresh: the first Tab reaches the skip link.
+  await page.reload();
+  await hydrated(page);
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  expect(await outOfReach(page)).toEqual([]);
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#main')).toBeFocused();
+  // The next Tab lands inside the page, not back in the header.
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.querySelector('main')!.contains(document.activeElement))).toBe(true);
+  expect(crashes).toEqual([]);
+});
+
+test('on a phone the grid sorts from its "Sort by" field and names open their customer', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const crashes = await startSignedIn(page, '/customers');
+  await page.getByLabel('Sort by').selectOption({ label: 'Name (Z to A)' });
+  await expect(page).toHaveURL(/dir=desc/);
+  const first = page.locator('tbody tr').first().getByRole('link').first();
+  await expect(first).toHaveText('Granite Legal LLP');
+  await first.click();
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Granite Legal LLP');
+  expect(crashes).toEqual([]);
+});

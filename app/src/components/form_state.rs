@@ -18,6 +18,8 @@ pub struct FormState<T: Send + Sync + 'static> {
     attempted: RwSignal<bool>,
     server: RwSignal<FieldErrors>,
     saved: RwSignal<bool>,
+    /// The value as last opened or saved: what "unsaved changes" are measured against.
+    baseline: RwSignal<T>,
 }
 
 impl<T: Send + Sync + 'static> Clone for FormState<T> {
@@ -32,8 +34,9 @@ impl<T: Clone + Send + Sync + 'static> FormState<T> {
     /// A form over `initial`, checked by `rules` (which may read other signals, e.g. the
     /// chosen template's kind).
     pub fn new(initial: T, rules: impl Fn(&T) -> FieldErrors + Send + Sync + 'static) -> Self {
-        let value = RwSignal::new(initial);
+        let value = RwSignal::new(initial.clone());
         Self {
+            baseline: RwSignal::new(initial),
             value,
             verdict: Memo::new(move |_| value.with(&rules)),
             touched: RwSignal::new(HashSet::new()),
@@ -132,6 +135,7 @@ impl<T: Clone + Send + Sync + 'static> FormState<T> {
 
     /// The server accepted the save: the form starts clean and says so.
     pub fn mark_saved(&self) {
+        self.baseline.set(self.value.get_untracked());
         self.touched.set(HashSet::new());
         self.attempted.set(false);
         self.server.set(FieldErrors::new());
@@ -140,6 +144,7 @@ impl<T: Clone + Send + Sync + 'static> FormState<T> {
 
     /// Starts over from `value`, as if the form had just opened.
     pub fn reset(&self, value: T) {
+        self.baseline.set(value.clone());
         self.value.set(value);
         self.touched.set(HashSet::new());
         self.attempted.set(false);
@@ -150,5 +155,18 @@ impl<T: Clone + Send + Sync + 'static> FormState<T> {
     /// Whether the last save went through and nothing was edited since.
     pub fn saved(&self) -> Signal<bool> {
         self.saved.into()
+    }
+}
+
+impl<T: Clone + PartialEq + Send + Sync + 'static> FormState<T> {
+    /// Whether the value differs from the one last opened or saved (tracked).
+    pub fn changed(&self) -> Signal<bool> {
+        let (value, baseline) = (self.value, self.baseline);
+        Signal::derive(move || baseline.with(|b| value.with(|v| v != b)))
+    }
+
+    /// Asks before a link throws this form's unsaved changes away (see [`super::unsaved`]).
+    pub fn guard_unsaved(&self) {
+        super::unsaved::guard(self.changed());
     }
 }

@@ -6,3 +6,4 @@ pub mod form;
 pub mod form_state;
 pub mod roles;
 pub mod shell;
+pub mod unsaved;

@@ -269,6 +269,7 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
     let creating = id.is_none();
     let original = StoredValue::new(initial.clone());
     let form = FormState::new(initial, move |f: &TemplateForm| f.validate(creating));
+    form.guard_unsaved();
     // The stored secret was given for these addresses; on a new one it is not kept.
     let moved = Memo::new(move |_| {
         original.with_value(|o| {

@@ -164,6 +164,7 @@ fn UserEditor(user: Option<ResellerUserView>, mine: Signal<Permissions>, done: C
         |u| UserForm { display_name: u.display_name.clone(), email: u.email.clone(), permissions: u.permissions },
     );
     let form = FormState::new(form_value, move |f: &UserForm| f.validate(creating));
+    form.guard_unsaved();
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let website = form.read(|f| f.permissions.contains(Permission::WebsiteAccess));

@@ -21,6 +21,7 @@ pub(super) fn DetailsTab(detail: CustomerDetail, current: RwSignal<CustomerDetai
         }
         e
     });
+    form.guard_unsaved();
     let version = RwSignal::new(detail.version);
     let country_text = RwSignal::new(country_label(&detail.details.country));
     let trial = match detail.details.trial {

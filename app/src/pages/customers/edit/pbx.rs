@@ -43,6 +43,7 @@ fn ConnectionEditor(id: String, view: ConnectionView, read_only: bool, changed: 
     let templates = StoredValue::new(view.templates.clone());
     let kind_of = move |chosen: Option<i64>| templates.with_value(|ts| ts.iter().find(|t| Some(t.id) == chosen).map(|t| t.kind));
     let form = FormState::new(view.form.clone(), move |f: &ConnectionForm| f.validate(kind_of(f.template_id)));
+    form.guard_unsaved();
     let kind = form.read(move |f| kind_of(f.template_id));
     let enabled = RwSignal::new(view.enabled);
     let version = RwSignal::new(view.version);

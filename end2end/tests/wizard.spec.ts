@@ -233,3 +233,69 @@ test('the demo template connects to the built-in Kazoo simulator', async ({ page
   await page.getByRole('button', { name: 'Test connection of Kazoo Simulator (demo)' }).click();
   await expect(page.getByRole('status')).toContainText('Connected: the PBX accepted the API key');
 });
+
+/** Opens the wizard and completes step 1 with `name`; the wizard is then on step 2. */
+async function startCustomer(page: Page, name: string) {
+  await page.goto('/customers/new');
+  await hydrated(page);
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Product Type').selectOption({ label: 'Call Analytics Essentials' });
+  await page.getByLabel('Country').fill('Germany (DE)');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(heading(page, 'Primary User')).toBeVisible();
+  await page.getByLabel('Display Name').fill('Paula Draft');
+}
+
+test('a restored draft says so, and "Start over" empties the wizard', async ({ page }) => {
+  await startCustomer(page, 'Draft Holdings');
+  await page.reload();
+  await hydrated(page);
+  const notice = page.getByRole('status').filter({ hasText: 'We kept the customer you started creating earlier' });
+  await expect(notice).toBeVisible();
+  await expect(heading(page, 'Primary User')).toBeVisible();
+  await expect(page.getByLabel('Display Name')).toHaveValue('Paula Draft');
+
+  await notice.getByRole('button', { name: 'Start over' }).click();
+  await expect(heading(page, 'Customer Details')).toBeVisible();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('');
+  await expect(notice).toBeHidden();
+  // And it stays empty.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('');
+  await expect(page.getByText('We kept the customer you started creating earlier')).toBeHidden();
+});
+
+test('Cancel asks, then forgets the new customer', async ({ page }) => {
+  await startCustomer(page, 'Cancelled Ltd');
+  let asked = '';
+  page.once('dialog', (d) => { asked = d.message(); void d.dismiss(); });
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await expect.poll(() => asked).toBe('Discard this new customer? What you entered so far is not kept.');
+  await expect(page).toHaveURL(/\/customers\/new$/);
+  await expect(page.getByLabel('Display Name')).toHaveValue('Paula Draft');
+
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await expect(page).toHaveURL(/\/customers$/);
+  await page.getByRole('link', { name: '+ Create New Customer' }).click();
+  await hydrated(page);
+  await expect(heading(page, 'Customer Details')).toBeVisible();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('');
+  await expect(page.getByText('We kept the customer you started creating earlier')).toBeHidden();
+});
+
+test('signing out forgets the draft: the next person at the browser starts empty', async ({ page }) => {
+  await startCustomer(page, 'Left Behind plc');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await hydrated(page);
+  await page.getByLabel('Email').fill('admin@demo-reseller.example');
+  await page.getByLabel('Password').fill('demo-password-2026');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/customers/);
+  await page.goto('/customers/new');
+  await hydrated(page);
+  await expect(heading(page, 'Customer Details')).toBeVisible();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('');
+});

@@ -1,6 +1,7 @@
 //! Reusable widgets shared by the pages.
 
 pub mod customer_fields;
+pub mod draft;
 pub mod error_panel;
 pub mod form;
 pub mod form_state;

@@ -94,7 +94,8 @@ fn Header(user: CurrentUser, demo: bool) -> impl IntoView {
             <div class="account">
                 <a class="user-name" href="/account" on:mouseenter=|_| crate::routes::preload("/account") title=format!("Your account ({})", user.email)>{user.display_name.clone()}</a>
                 <ActionForm action=sign_out attr:class="inline-form">
-                    <button type="submit" class="link-button">"Sign out"</button>
+                    // The next person at this browser sees none of this user's drafts.
+                    <button type="submit" class="link-button" on:click=|_| super::draft::clear_all()>"Sign out"</button>
                 </ActionForm>
             </div>
         </header>

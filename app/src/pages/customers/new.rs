@@ -5,6 +5,8 @@
 
 use crate::api::customers::{create_customer, customer_name_available, load_wizard_options};
 use crate::components::customer_fields::{ConnectionFields, DetailsFields};
+use crate::components::draft;
+use crate::components::shell::UserResource;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, TextField};
 use crate::components::form_state::FormState;
@@ -22,7 +24,8 @@ use model::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 const STEPS: [&str; 4] = ["Customer Details", "Primary User", "PBX Details", "Role Assignment"];
-const DRAFT_KEY: &str = "portal.create-customer.draft";
+/// The draft's name in [`draft`] storage.
+const DRAFT: &str = "create-customer";
 
 /// What survives a reload.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -32,24 +35,22 @@ struct Draft {
     country_text: String,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    window().session_storage().ok().flatten()
-}
-
-fn load_draft() -> Option<Draft> {
-    storage()?.get_item(DRAFT_KEY).ok().flatten().and_then(|json| serde_json::from_str(&json).ok())
-}
-
-fn save_draft(draft: &Draft) {
-    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(draft)) {
-        let _ = s.set_item(DRAFT_KEY, &json);
+impl Draft {
+    /// Whether the user entered anything worth keeping (a fresh wizard saves an empty draft too).
+    fn has_content(&self) -> bool {
+        let c = &self.customer;
+        self.step > 0
+            || c.details != DetailsForm::default()
+            || c.primary_user != PrimaryUserForm::default()
+            || !c.connection.account_id.is_empty()
+            || !c.connection.directory_tenant_id.is_empty()
     }
 }
 
-fn clear_draft() {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(DRAFT_KEY);
-    }
+/// The signed-in user's id, once the shell knows it (tracked).
+fn owner() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let user = use_context::<UserResource>();
+    move || user.and_then(|u| u.get()).and_then(Result::ok).map(|u| u.user_id)
 }
 
 /// The server's verdict on "Create Customer", split by step, with each step's own field
@@ -71,14 +72,26 @@ fn by_step(found: FieldErrors) -> [FieldErrors; 4] {
     steps
 }
 
+/// What Cancel asks when something was entered.
+const DISCARD: &str = "Discard this new customer? What you entered so far is not kept.";
+
 #[component]
 pub fn CreateCustomerPage() -> impl IntoView {
+    let owner = owner();
     let options = Resource::new(|| (), |_| load_wizard_options());
     view! {
         <Title text="Create New Customer" />
         <div class="page-header">
             <h1>"Create New Customer"</h1>
-            <a class="link-button" href="/customers">"Cancel"</a>
+            <a class="link-button" href="/customers" on:click=move |ev| {
+                // Cancel forgets the new customer; if something was entered, after asking.
+                let entered = owner().and_then(|o| draft::load::<Draft>(DRAFT, o)).is_some_and(|d| d.has_content());
+                if entered && !window().confirm_with_message(DISCARD).unwrap_or(true) {
+                    ev.prevent_default();
+                    return;
+                }
+                draft::clear(DRAFT);
+            }>"Cancel"</a>
         </div>
         <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -121,10 +134,15 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
         roles: roles.value().get(),
     };
 
-    // Restore a half-filled wizard once in the browser, then keep saving it.
+    // Restore a half-filled wizard once in the browser (the user's own), then keep saving it.
+    let owner = owner();
+    let restored_notice = RwSignal::new(false);
+    let fresh_key = StoredValue::new(request_key.get_untracked());
     Effect::new(move |restored: Option<bool>| {
-        if restored.is_none()
-            && let Some(saved) = load_draft()
+        // Until the shell knows who is signed in, nothing is restored or saved.
+        let Some(owner) = owner() else { return false };
+        if restored != Some(true)
+            && let Some(saved) = draft::load::<Draft>(DRAFT, owner).filter(Draft::has_content)
         {
             let mut draft = saved.customer;
             // The rules may have changed since the draft was saved: no template that is gone,
@@ -142,11 +160,24 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
             roles.reset(draft.roles);
             country_text.set(saved.country_text);
             step.set(saved.step.min(STEPS.len() - 1));
+            restored_notice.set(true);
         }
         // Reading the signals here also subscribes this effect to every later change.
-        save_draft(&Draft { step: step.get(), customer: customer(), country_text: country_text.get() });
+        draft::save(DRAFT, owner, &Draft { step: step.get(), customer: customer(), country_text: country_text.get() });
         true
     });
+    let start_over = move |_| {
+        draft::clear(DRAFT);
+        request_key.set(fresh_key.get_value());
+        details.reset(DetailsForm::default());
+        primary.reset(PrimaryUserForm::default());
+        connection.reset(ConnectionForm { template_id: default_template, ..ConnectionForm::default() });
+        roles.reset(Roles::primary_default());
+        country_text.set(String::new());
+        form_error.set(None);
+        step.set(0);
+        restored_notice.set(false);
+    };
     // Any edit makes a form-wide error stale.
     Effect::new(move |first: Option<()>| {
         details.value().track();
@@ -207,7 +238,7 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
     let create = Action::new(move |customer: &NewCustomer| create_customer(customer.clone()));
     Effect::new(move |_| match create.value().get() {
         Some(Ok(id)) => {
-            clear_draft();
+            draft::clear(DRAFT);
             navigate(&format!("/customers/{id}?created=1"), Default::default());
         }
         Some(Err(AppError::Invalid(found))) => {
@@ -251,6 +282,12 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
+            {move || restored_notice.get().then(|| view! {
+                <div class="notice restored-draft" role="status">
+                    <p>"We kept the customer you started creating earlier: everything you entered is still here."</p>
+                    <button type="button" class="link-button" on:click=start_over>"Start over"</button>
+                </div>
+            })}
             <h2 class="step-heading">{move || STEPS[step.get()]}</h2>
             <div class="stack" hidden=move || step.get() != 0>
                 <DetailsFields form=details rules=options.with_value(|o| o.rules.clone()) country_text id="customer" creating=true

@@ -24,8 +24,9 @@ pub enum AppError {
     /// Something unexpected failed on the server; details are in its log under this id.
     #[error("Something went wrong on our side. If it keeps happening, quote reference {request_id}.")]
     Internal { request_id: String },
-    /// The request never got a usable answer (network down, server restarting).
-    #[error("The portal could not be reached ({0}). Check your connection and try again.")]
+    /// The request never got a usable answer (network down, server restarting, a proxy's
+    /// error page). The detail is for the browser console, not for the user.
+    #[error("The portal could not be reached or did not answer properly. Check your connection and try again; if it keeps happening, reload the page.")]
     Unreachable(String),
 }
 
@@ -57,7 +58,34 @@ impl FromServerFnError for AppError {
                 tracing::info!(%detail, "a server function's arguments could not be read");
                 AppError::Refused("The request could not be read. Reload the page and try again.".into())
             }
-            other => AppError::Refused(format!("The request could not be processed: {other}")),
+            // In the browser: an answer that is not one of ours (a proxy's error page, a
+            // server restarting, a page older than the server it talks to).
+            other => {
+                let detail = other.to_string();
+                #[cfg(feature = "hydrate")]
+                leptos::logging::warn!("a server function's answer could not be used: {detail}");
+                AppError::Unreachable(detail)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_that_are_not_ours_are_told_in_the_products_words() {
+        for failure in [
+            ServerFnErrorErr::Deserialization("expected value at line 1 column 1".into()),
+            ServerFnErrorErr::Request("TypeError: Failed to fetch".into()),
+            ServerFnErrorErr::Response("502 Bad Gateway".into()),
+        ] {
+            let shown = AppError::from_server_fn_error(failure).to_string();
+            assert!(shown.starts_with("The portal could not be reached or did not answer properly."), "{shown}");
+            for developer_words in ["deserializ", "line 1", "TypeError", "502"] {
+                assert!(!shown.contains(developer_words), "{shown}");
+            }
         }
     }
 }

@@ -37,6 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
+                <BundleWatch />
                 <MetaTags />
             </head>
             <body>
@@ -44,6 +45,40 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// If the application's scripts fail to load or start, the server-rendered page would look
+/// usable but do nothing: this says so, with "Reload". It runs before the bundle (inline, with
+/// the page's CSP nonce) and puts its notice outside `<body>`, which the bundle hydrates.
+#[component]
+fn BundleWatch() -> impl IntoView {
+    const SCRIPT: &str = r#"(function () {
+  var shown = false;
+  function failed() {
+    if (shown || (document.body && document.body.getAttribute('data-hydrated') === 'true')) return;
+    shown = true;
+    var box = document.createElement('div');
+    box.className = 'bundle-failed';
+    box.setAttribute('role', 'alert');
+    var text = document.createElement('p');
+    text.textContent = 'This page could not finish loading, so its buttons and links do not work yet. Check your connection, then reload.';
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Reload';
+    button.addEventListener('click', function () { location.reload(); });
+    box.appendChild(text);
+    box.appendChild(button);
+    document.documentElement.appendChild(box);
+    button.focus();
+  }
+  window.addEventListener('error', function (e) {
+    var t = e.target;
+    if (t === window || (t && (t.tagName === 'SCRIPT' || t.tagName === 'LINK'))) failed();
+  }, true);
+  window.addEventListener('unhandledrejection', failed);
+})();"#;
+    // `inner_html`: a script's text must reach the browser unescaped.
+    view! { <script nonce=leptos::nonce::use_nonce() inner_html=SCRIPT></script> }
 }
 
 #[component]
@@ -54,6 +89,10 @@ pub fn App() -> impl IntoView {
     Effect::new(|| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
+        }
+        // A slow start that tripped the bundle watch did start after all.
+        if let Ok(Some(notice)) = document().query_selector(".bundle-failed") {
+            notice.remove();
         }
     });
     view! {

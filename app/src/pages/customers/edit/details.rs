@@ -43,7 +43,7 @@ pub(super) fn DetailsTab(detail: CustomerDetail, current: RwSignal<CustomerDetai
         }
         Some(Err(AppError::Invalid(found))) => form.refuse(found),
         Some(Err(AppError::Refused(m))) => problem.set(Some((m, true))),
-        Some(Err(e)) => problem.set(Some((e.to_string(), false))),
+        Some(Err(e)) => problem.set(Some((format!("{e} Your changes are still here: Save again when it works."), false))),
         None => {}
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {

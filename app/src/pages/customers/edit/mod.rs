@@ -111,7 +111,7 @@ pub(super) fn Problem(message: String, #[prop(optional)] reload: bool) -> impl I
         <div class="form-error" role="alert">
             <p>{message}</p>
             {reload.then(|| view! {
-                <button type="button" class="link-button" on:click=|_| { let _ = window().location().reload(); }>"Reload"</button>
+                <button type="button" class="link-button" on:click=|_| { let _ = window().location().reload(); }>"Reload the saved version (your edits here are lost)"</button>
             })}
         </div>
     }

@@ -101,3 +101,36 @@ test('a trial ending soon is announced in the grid and can be extended', async (
   await page.getByRole('button', { name: 'Convert to paid now' }).click();
   await expect(page.getByText(/On a trial until/)).toHaveCount(0);
 });
+
+test('the More menu and its dialog work by keyboard, and focus comes back to More', async ({ page }) => {
+  await open(page, 'Fjord Shipping AS');
+  const moreButton = page.getByRole('button', { name: 'More' });
+  await moreButton.focus();
+  await page.keyboard.press('Enter');
+  const item = (name: string) => page.getByRole('menuitem', { name });
+  await expect(item('Disable')).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(item('Terminate now')).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(item('Terminate on specific date')).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(item('Disable')).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(item('Terminate on specific date')).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(item('Disable')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menu')).toBeHidden();
+  await expect(moreButton).toBeFocused();
+
+  // ArrowDown opens it too; Enter chooses; Escape closes the dialog and focus returns.
+  await page.keyboard.press('ArrowDown');
+  await expect(item('Disable')).toBeFocused();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('alertdialog', { name: 'Disable this customer?' });
+  await expect(dialog).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(moreButton).toBeFocused();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Active');
+});

@@ -272,7 +272,7 @@ test('Cancel asks, then forgets the new customer', async ({ page }) => {
   page.once('dialog', (d) => { asked = d.message(); void d.dismiss(); });
   await page.getByRole('link', { name: 'Cancel' }).click();
   await expect.poll(() => asked).toBe('Discard this new customer? What you entered so far is not kept.');
-  await expect(page).toHaveURL(/\/customers\/new$/);
+  await expect(page).toHaveURL(/\/customers\/new\?step=2$/);
   await expect(page.getByLabel('Display Name')).toHaveValue('Paula Draft');
 
   page.once('dialog', (d) => void d.accept());
@@ -298,4 +298,42 @@ test('signing out forgets the draft: the next person at the browser starts empty
   await hydrated(page);
   await expect(heading(page, 'Customer Details')).toBeVisible();
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue('');
+});
+
+test('by keyboard: Enter goes on, focus lands on the step heading, Back and Forward move between steps', async ({ page }) => {
+  await page.goto('/customers/new');
+  await hydrated(page);
+  await page.getByLabel('Name', { exact: true }).focus();
+  await page.keyboard.type('Keyboard Kft');
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Product Type')).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await page.getByLabel('Country').focus();
+  await page.keyboard.type('Hungary (HU)');
+  await page.getByLabel('Reference').focus();
+  await page.keyboard.press('Enter');
+
+  // Step 2: its heading has focus, the step is announced, and one Tab reaches its first field.
+  await expect(heading(page, 'Primary User')).toBeFocused();
+  await expect(page.getByRole('status').filter({ hasText: 'Step 2 of 4: Primary User' })).toBeVisible();
+  await expect(page).toHaveURL(/\/customers\/new\?step=2$/);
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.id);
+  expect(focused).toBe('primary-display-name');
+  await page.keyboard.type('Kata Kovács');
+
+  // The browser's Back returns to step 1 with everything kept; Forward goes to step 2 again.
+  await page.goBack();
+  await expect(heading(page, 'Customer Details')).toBeVisible();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Keyboard Kft');
+  await expect(page).toHaveURL(/\/customers\/new$/);
+  await page.goForward();
+  await expect(heading(page, 'Primary User')).toBeVisible();
+  await expect(page.getByLabel('Display Name')).toHaveValue('Kata Kovács');
+
+  // A step cannot be skipped to from the address bar: the first unfinished one opens.
+  await page.goto('/customers/new?step=4');
+  await hydrated(page);
+  await expect(heading(page, 'Primary User')).toBeVisible();
+  await expect(page).toHaveURL(/\/customers\/new\?step=2$/);
 });

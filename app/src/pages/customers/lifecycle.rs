@@ -125,19 +125,65 @@ pub fn LifecycleNotices(detail: CustomerDetail, reload: Callback<()>) -> impl In
     }
 }
 
-/// The "More" menu and the dialog of the action chosen from it.
+/// The "More" menu and the dialog of the action chosen from it. The menu follows the WAI-ARIA
+/// menu button pattern: opening it focuses its first item; arrow keys, Home and End move
+/// between items; Escape closes it and returns focus to the button, as closing the dialog
+/// does.
 #[component]
 pub fn MoreMenu(detail: CustomerDetail, reload: Callback<()>) -> impl IntoView {
     let open = RwSignal::new(false);
     let menu = NodeRef::<leptos::html::Div>::new();
+    let button = NodeRef::<leptos::html::Button>::new();
     let chosen = RwSignal::new(None::<Act>);
     let active = detail.status == CustomerStatus::Active;
+    let items = move || -> Vec<leptos::web_sys::HtmlElement> {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(menu) = menu.get_untracked() else { return Vec::new() };
+        let Ok(found) = menu.query_selector_all("[role=menuitem]") else { return Vec::new() };
+        (0..found.length()).filter_map(|i| found.item(i)).filter_map(|n| n.dyn_into().ok()).collect()
+    };
+    // Moves focus to item `pick(current index, count)`.
+    let focus_item = move |pick: &dyn Fn(Option<usize>, usize) -> usize| {
+        let items = items();
+        if items.is_empty() {
+            return;
+        }
+        let current = document().active_element().and_then(|a| items.iter().position(|i| **i == a));
+        let _ = items[pick(current, items.len()) % items.len()].focus();
+    };
+    let show = move |first: bool| {
+        open.set(true);
+        // After the list is shown: focus its first (or last) item.
+        request_animation_frame(move || focus_item(&|_, n| if first { 0 } else { n - 1 }));
+    };
+    let close = move |refocus: bool| {
+        open.set(false);
+        if refocus && let Some(b) = button.get_untracked() {
+            let _ = b.focus();
+        }
+    };
     let choose = move |act: Act| {
         open.set(false);
         chosen.set(Some(act));
     };
     view! {
-        <div class="more-menu" node_ref=menu on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }
+        <div class="more-menu" node_ref=menu
+            on:keydown=move |ev| {
+                let handled = match ev.key().as_str() {
+                    "Escape" if open.get_untracked() => { close(true); true }
+                    "ArrowDown" if open.get_untracked() => { focus_item(&|c, n| c.map_or(0, |c| (c + 1) % n)); true }
+                    "ArrowUp" if open.get_untracked() => { focus_item(&|c, n| c.map_or(n - 1, |c| (c + n - 1) % n)); true }
+                    "Home" if open.get_untracked() => { focus_item(&|_, _| 0); true }
+                    "End" if open.get_untracked() => { focus_item(&|_, n| n - 1); true }
+                    "ArrowDown" => { show(true); true }
+                    "ArrowUp" => { show(false); true }
+                    "Tab" => { open.set(false); false }
+                    _ => false,
+                };
+                if handled {
+                    ev.prevent_default();
+                }
+            }
             on:focusout=move |ev: leptos::ev::FocusEvent| {
                 // Focus (or a click) went somewhere outside the menu: close it.
                 use leptos::wasm_bindgen::JsCast;
@@ -150,24 +196,24 @@ pub fn MoreMenu(detail: CustomerDetail, reload: Callback<()>) -> impl IntoView {
                     open.set(false);
                 }
             }>
-            <button type="button" class="link-button" aria-haspopup="menu" aria-expanded=move || open.get().to_string()
-                aria-controls="customer-more-menu" on:click=move |_| open.update(|o| *o = !*o)>
+            <button type="button" class="link-button" node_ref=button aria-haspopup="menu" aria-expanded=move || open.get().to_string()
+                aria-controls="customer-more-menu" on:click=move |_| if open.get_untracked() { close(false) } else { show(true) }>
                 "More ▾"
             </button>
             <ul id="customer-more-menu" role="menu" aria-label="More actions" hidden=move || !open.get()>
                 {active.then(|| view! {
-                    <li role="none"><button type="button" role="menuitem" on:click=move |_| choose(Act::Disable)>"Disable"</button></li>
+                    <li role="none"><button type="button" role="menuitem" tabindex="-1" on:click=move |_| choose(Act::Disable)>"Disable"</button></li>
                 })}
-                <li role="none"><button type="button" role="menuitem" class="danger" on:click=move |_| choose(Act::TerminateNow)>"Terminate now"</button></li>
-                <li role="none"><button type="button" role="menuitem" class="danger" on:click=move |_| choose(Act::TerminateOn)>"Terminate on specific date"</button></li>
+                <li role="none"><button type="button" role="menuitem" tabindex="-1" class="danger" on:click=move |_| choose(Act::TerminateNow)>"Terminate now"</button></li>
+                <li role="none"><button type="button" role="menuitem" tabindex="-1" class="danger" on:click=move |_| choose(Act::TerminateOn)>"Terminate on specific date"</button></li>
             </ul>
         </div>
-        <LifecycleDialog detail chosen reload />
+        <LifecycleDialog detail chosen reload opener=button />
     }
 }
 
 #[component]
-fn LifecycleDialog(detail: CustomerDetail, chosen: RwSignal<Option<Act>>, reload: Callback<()>) -> impl IntoView {
+fn LifecycleDialog(detail: CustomerDetail, chosen: RwSignal<Option<Act>>, reload: Callback<()>, opener: NodeRef<leptos::html::Button>) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
@@ -211,7 +257,14 @@ fn LifecycleDialog(detail: CustomerDetail, chosen: RwSignal<Option<Act>>, reload
     let terminating = move || matches!(chosen.get(), Some(Act::TerminateNow | Act::TerminateOn));
     view! {
         <dialog node_ref=dialog class="confirm-dialog" role="alertdialog" aria-labelledby="lifecycle-title" aria-describedby="lifecycle-text"
-            on:close=move |_| chosen.set(None)>
+            on:close=move |_| {
+                chosen.set(None);
+                // The menu item that opened the dialog is hidden again: focus goes back to
+                // the menu's button (if the page still shows it).
+                if let Some(b) = opener.get_untracked() {
+                    let _ = b.focus();
+                }
+            }>
             <form method="dialog" novalidate on:submit=move |ev| { ev.prevent_default(); confirm(); }>
                 <h2 id="lifecycle-title">{title}</h2>
                 <p id="lifecycle-text">{move || match chosen.get() {

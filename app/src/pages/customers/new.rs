@@ -15,7 +15,8 @@ use crate::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 use model::country;
 use model::customer_form::{DetailsForm, NewCustomer, PrimaryUserForm, WizardOptions};
 use model::pbx::{ConnectionForm, PbxKind};
@@ -122,6 +123,32 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
         e
     });
     let step = RwSignal::new(0usize);
+    // Each step has its own history entry (`?step=2`), so the browser's Back and Forward move
+    // between steps. `step` is what shows; the URL follows it, and a URL changed by the
+    // browser moves it (never past a step whose predecessors are incomplete).
+    let navigate = use_navigate();
+    let url = move |s: usize| if s == 0 { "/customers/new".to_string() } else { format!("/customers/new?step={}", s + 1) };
+    let go = {
+        let navigate = navigate.clone();
+        Callback::new(move |(s, push): (usize, bool)| {
+            step.set(s);
+            navigate(&url(s), NavigateOptions { replace: !push, scroll: false, ..Default::default() });
+        })
+    };
+    let heading = NodeRef::<leptos::html::H2>::new();
+    // Moves focus to the step's heading (after Next, Back or the browser's history), so the
+    // next Tab starts in the step and a screen reader reads where the user is.
+    let focus_heading = move || {
+        request_animation_frame(move || {
+            if let Some(h) = heading.get_untracked() {
+                let _ = h.focus();
+            }
+        })
+    };
+    let query = use_query_map();
+    let url_step = Memo::new(move |_| {
+        query.with(|q| q.get("step").and_then(|s| s.parse::<usize>().ok())).map_or(0, |s| s.clamp(1, STEPS.len()) - 1)
+    });
     let country_text = RwSignal::new(String::new());
     let form_error = RwSignal::new(None::<String>);
     let checking_name = RwSignal::new(false);
@@ -159,7 +186,7 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
             connection.reset(draft.connection);
             roles.reset(draft.roles);
             country_text.set(saved.country_text);
-            step.set(saved.step.min(STEPS.len() - 1));
+            go.run((saved.step.min(STEPS.len() - 1), false));
             restored_notice.set(true);
         }
         // Reading the signals here also subscribes this effect to every later change.
@@ -175,7 +202,7 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
         roles.reset(Roles::primary_default());
         country_text.set(String::new());
         form_error.set(None);
-        step.set(0);
+        go.run((0, false));
         restored_notice.set(false);
     };
     // Any edit makes a form-wide error stale.
@@ -195,6 +222,27 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
         _ => roles.attempt(),
     };
 
+    // The browser's Back or Forward changed the step in the URL.
+    let complete = move |s: usize| match s {
+        0 => details.verdict().with_untracked(FieldErrors::is_empty),
+        1 => primary.verdict().with_untracked(FieldErrors::is_empty),
+        2 => connection.verdict().with_untracked(FieldErrors::is_empty),
+        _ => roles.verdict().with_untracked(FieldErrors::is_empty),
+    };
+    Effect::new(move |previous: Option<usize>| {
+        let wanted = url_step.get();
+        if wanted != step.get_untracked() {
+            match (0..wanted).find(|s| !complete(*s)) {
+                // Not past a step that is not done: that one opens instead.
+                Some(incomplete) => go.run((incomplete, false)),
+                None => step.set(wanted),
+            }
+            if previous.is_some() {
+                focus_heading();
+            }
+        }
+        wanted
+    });
     let focus_first_problem = move || {
         request_animation_frame(|| {
             if let Ok(Some(el)) = document().query_selector(".wizard [aria-invalid=\"true\"]") {
@@ -219,7 +267,10 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
                 let outcome = customer_name_available(name.clone(), None).await;
                 checking_name.set(false);
                 match outcome {
-                    Ok(true) => step.set(1),
+                    Ok(true) => {
+                        go.run((1, true));
+                        focus_heading();
+                    }
                     Ok(false) => {
                         let mut taken = FieldErrors::new();
                         taken.add("name", format!("A customer named \u{201c}{}\u{201d} already exists.", name.trim()));
@@ -230,11 +281,11 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
                 }
             });
         } else {
-            step.set(s + 1);
+            go.run((s + 1, true));
+            focus_heading();
         }
     };
 
-    let navigate = use_navigate();
     let create = Action::new(move |customer: &NewCustomer| create_customer(customer.clone()));
     Effect::new(move |_| match create.value().get() {
         Some(Ok(id)) => {
@@ -248,7 +299,7 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
             primary.refuse(p);
             connection.refuse(c);
             roles.refuse(r);
-            step.set(first);
+            go.run((first, false));
             focus_first_problem();
         }
         Some(Err(e)) => form_error.set(Some(e.to_string())),
@@ -258,7 +309,7 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
         // Every step is checked (and shows its problems); the first with one is opened.
         let valid = (0..STEPS.len()).map(attempt).collect::<Vec<_>>();
         if let Some(first) = valid.iter().position(|ok| !ok) {
-            step.set(first);
+            go.run((first, false));
             focus_first_problem();
             return;
         }
@@ -288,7 +339,7 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
                     <button type="button" class="link-button" on:click=start_over>"Start over"</button>
                 </div>
             })}
-            <h2 class="step-heading">{move || STEPS[step.get()]}</h2>
+            <h2 class="step-heading" tabindex="-1" node_ref=heading>{move || STEPS[step.get()]}</h2>
             <div class="stack" hidden=move || step.get() != 0>
                 <DetailsFields form=details rules=options.with_value(|o| o.rules.clone()) country_text id="customer" creating=true
                     in_house_unavailable=options.with_value(|o| o.rules.in_house_unavailable()) />
@@ -316,10 +367,14 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
             </div>
             {move || form_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="wizard-actions">
-                <button type="button" class="link-button" hidden=move || step.get() == 0 on:click=move |_| step.update(|s| *s = s.saturating_sub(1))>
+                <button type="button" class="link-button" hidden=move || step.get() == 0 on:click=move |_| {
+                    go.run((step.get_untracked().saturating_sub(1), true));
+                    focus_heading();
+                }>
                     "Back"
                 </button>
-                <span class="muted step-count">{move || format!("Step {} of {}", step.get() + 1, STEPS.len())}</span>
+                // A live region: a screen reader says which step opened.
+                <span class="muted step-count" role="status">{move || format!("Step {} of {}: {}", step.get() + 1, STEPS.len(), STEPS[step.get()])}</span>
                 {move || if step.get() + 1 == STEPS.len() {
                     Either::Left(view! {
                         <button type="submit" class="primary" disabled=busy aria-busy=move || busy().to_string()>

@@ -252,7 +252,8 @@ pub async fn update(
             errors.add(
                 "kind",
                 format!(
-                    "The type cannot change while {customers} customer(s) connect through this template (it is {}).",
+                    "The type cannot change while {} through this template (it is {}).",
+                    if customers == 1 { "a customer connects".to_owned() } else { format!("{customers} customers connect") },
                     current_kind.label()
                 ),
             );
@@ -352,9 +353,7 @@ pub async fn update(
 }
 
 fn in_use(name: &str, customers: u64) -> Error {
-    Error::Conflict(format!(
-        "\u{201c}{name}\u{201d} is used by {customers} customer(s) and cannot be deleted. Move them to another template first."
-    ))
+    Error::Conflict(model::pbx::template_in_use(name, customers))
 }
 
 /// Deletes a template no customer uses.

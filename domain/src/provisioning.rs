@@ -139,7 +139,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
         .into_iter()
         .find(|t| t.code == d.product_type)
         .ok_or_else(|| Error::invalid("product_type", "This product type is not available to you."))?;
-    let country = model::country::find(&d.country).ok_or_else(|| Error::invalid("country", "Choose a country from the list."))?;
+    let country = model::country::find(&d.country).ok_or_else(|| Error::invalid("country", model::country::not_a_country(&d.country)))?;
     let now = Utc::now();
     let id = Uuid::new_v4();
     let name = d.name.trim().to_owned();
@@ -293,7 +293,7 @@ pub(crate) async fn change_details(txn: &impl ConnectionTrait, actor: &Actor, cu
         .into_iter()
         .find(|t| t.code == form.product_type)
         .ok_or_else(|| Error::invalid("product_type", "This product type is not available to you."))?;
-    let country = model::country::find(&form.country).ok_or_else(|| Error::invalid("country", "Choose a country from the list."))?;
+    let country = model::country::find(&form.country).ok_or_else(|| Error::invalid("country", model::country::not_a_country(&form.country)))?;
     let name = form.name.trim().to_owned();
     let reference = form.reference.trim().to_owned();
     let notes = form.notes.trim().to_owned();

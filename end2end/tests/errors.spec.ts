@@ -22,15 +22,15 @@ test('a server that answers with a proxy\'s error page is reported in the produc
 
 test('a failed Save keeps the edits and says how to go on', async ({ page }) => {
   const crashes = await startSignedIn(page, '/customers');
-  await page.getByRole('link', { name: 'Edit Castle Hotels Group' }).click();
+  await page.getByRole('link', { name: 'Edit Evergreen Garden Centres' }).click();
   await hydrated(page);
   await page.route('**/api/update_customer*', (route) => route.fulfill({ status: 500, contentType: 'text/plain', body: 'Internal Server Error' }));
-  await page.getByLabel('Reference').fill('CHG-500');
+  await page.getByLabel('Reference').fill('EGC-500');
   await page.getByRole('button', { name: 'Save' }).click();
   const alert = page.getByRole('alert').filter({ hasText: 'Your changes are still here' });
   await expect(alert).toBeVisible();
   await expect(alert).not.toContainText(DEVELOPER_WORDS);
-  await expect(page.getByLabel('Reference')).toHaveValue('CHG-500');
+  await expect(page.getByLabel('Reference')).toHaveValue('EGC-500');
   // And once the server answers again, Save works.
   await page.unroute('**/api/update_customer*');
   page.on('dialog', (d) => void d.accept());

@@ -84,9 +84,11 @@ test('a template customers use cannot be deleted: the dialog says why', async ({
   expect(used).toBeGreaterThan(0);
   await page.getByRole('button', { name: 'Delete Kazoo Simulator (demo)' }).click();
   const dialog = page.getByRole('alertdialog', { name: 'Delete PBX template?' });
-  await dialog.getByRole('button', { name: 'Delete' }).click();
-  await expect(dialog.getByRole('alert')).toContainText(`“Kazoo Simulator (demo)” is used by ${used} customer(s) and cannot be deleted.`);
+  // Said before anyone tries: no Delete button, only Close.
+  const whom = used === 1 ? '1 customer' : `${used} customers`;
+  await expect(dialog).toContainText(`“Kazoo Simulator (demo)” is used by ${whom} and cannot be deleted. Move them to another template first.`);
   await expect(dialog.getByRole('button', { name: 'Delete' })).toHaveCount(0);
+  await expect(dialog.getByRole('button', { name: 'Close' })).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
   await expect(demo).toHaveCount(1);

@@ -337,3 +337,28 @@ test('by keyboard: Enter goes on, focus lands on the step heading, Back and Forw
   await expect(heading(page, 'Primary User')).toBeVisible();
   await expect(page).toHaveURL(/\/customers\/new\?step=2$/);
 });
+
+test('an unknown country is named, and a primary user without a licence is pointed out', async ({ page }) => {
+  await page.goto('/customers/new');
+  await hydrated(page);
+  await page.getByLabel('Country').fill('Narnia');
+  await page.getByLabel('Notes').focus();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByText('No country in the list is “Narnia”: choose one from the list.')).toBeVisible();
+  await expect(page.getByText('Country is required.')).toHaveCount(0);
+
+  await page.getByLabel('Name', { exact: true }).fill('Unlicensed Ltd');
+  await page.getByLabel('Product Type').selectOption({ label: 'Call Analytics Essentials' });
+  await page.getByLabel('Country').fill('Norway (NO)');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Display Name').fill('Una Licence');
+  await page.getByLabel('Email', { exact: true }).fill('una@unlicensed.example');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Account ID').fill('0123456789abcdef0123456789abcdef');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(heading(page, 'Role Assignment')).toBeVisible();
+  const warning = page.getByText('No licence is chosen: this user can manage the customer\'s users but sees no analytics.');
+  await expect(warning).toHaveCount(0);
+  await page.getByLabel('Essential User').uncheck();
+  await expect(warning).toBeVisible();
+});

@@ -330,14 +330,20 @@ pub fn search(text: &str) -> impl Iterator<Item = &'static Country> {
     prefix.chain(rest)
 }
 
-/// Checks a country code chosen in a form.
+/// What is said of a country that is not in the list, naming what was given.
+pub fn not_a_country(given: &str) -> String {
+    let shown: String = given.trim().chars().take(40).collect();
+    format!("No country in the list is \u{201c}{shown}\u{201d}: choose one from the list.")
+}
+
+/// Checks a country code chosen in a form (or, when none was found, what the user typed).
 pub fn validate(code: &str) -> Result<(), String> {
     if code.trim().is_empty() {
         return Err("Country is required.".to_owned());
     }
     match find(code) {
         Some(_) => Ok(()),
-        None => Err("Choose a country from the list.".to_owned()),
+        None => Err(not_a_country(code)),
     }
 }
 
@@ -473,7 +479,7 @@ mod tests {
         assert_eq!(validate(" de "), Ok(()));
         assert_eq!(validate(""), Err("Country is required.".to_owned()));
         assert_eq!(validate("  "), Err("Country is required.".to_owned()));
-        assert_eq!(validate("XX"), Err("Choose a country from the list.".to_owned()));
-        assert_eq!(validate("Germany"), Err("Choose a country from the list.".to_owned()));
+        assert_eq!(validate("XX"), Err("No country in the list is \u{201c}XX\u{201d}: choose one from the list.".to_owned()));
+        assert_eq!(validate("Narnia"), Err("No country in the list is \u{201c}Narnia\u{201d}: choose one from the list.".to_owned()));
     }
 }

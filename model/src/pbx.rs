@@ -98,6 +98,12 @@ pub struct TemplateSummary {
     pub version: i32,
 }
 
+/// Why template `name`, used by `customers` customers, cannot be deleted.
+pub fn template_in_use(name: &str, customers: u64) -> String {
+    let whom = if customers == 1 { "1 customer".to_owned() } else { format!("{customers} customers") };
+    format!("\u{201c}{name}\u{201d} is used by {whom} and cannot be deleted. Move them to another template first.")
+}
+
 /// An absolute http(s) URL with a host, at most [`URL_MAX`] characters.
 pub fn url(label: &str, value: &str) -> Result<(), String> {
     let value = value.trim();

@@ -74,7 +74,9 @@ pub fn DetailsFields(
         })
     });
     let on_country = Callback::new(move |value: String| {
-        let code = resolve_country(&value);
+        // Text that names no country stays in the form as typed, so the rule names it
+        // ("No country in the list is “Narnia”") instead of calling the field empty.
+        let code = Some(resolve_country(&value)).filter(|c| !c.is_empty()).unwrap_or_else(|| value.trim().chars().take(100).collect());
         country_text.set(value);
         form.edit("country", move |f| f.country = code);
     });

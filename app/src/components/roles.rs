@@ -78,6 +78,20 @@ pub fn RolesEditor(
                 </div>
                 {admin_locked.then_some(view! { <p class="hint">"The primary user is the customer's administrator."</p> })}
             </fieldset>
+            // Not an error (it may be meant), but never without a word.
+            {move || {
+                let r = roles.get();
+                let licensed = r.essential || r.professional || r.supervisor != Supervisor::None;
+                (!licensed).then(|| view! {
+                    <p class="notice warning roles-without-licence" role="status">
+                        {if r.user_admin {
+                            "No licence is chosen: this user can manage the customer's users but sees no analytics."
+                        } else {
+                            "No licence or role is chosen: this user cannot sign in to the analytics service."
+                        }}
+                    </p>
+                })
+            }}
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         </div>
     }

@@ -343,7 +343,10 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
     let title = if creating { "New PBX Template".to_owned() } else { format!("Edit \u{201c}{stored_name}\u{201d}") };
     let kinds: Vec<(String, String)> = PbxKind::ALL.into_iter().map(|k| (k.as_str().to_owned(), k.label().to_owned())).collect();
     let kind_locked = customers > 0;
-    let kind_hint = kind_locked.then(|| format!("The type cannot change while {customers} customer(s) use this template."));
+    let kind_hint = kind_locked.then(|| match customers {
+        1 => "The type cannot change while a customer uses this template.".to_owned(),
+        n => format!("The type cannot change while {n} customers use this template."),
+    });
 
     view! {
         <section class="card template-editor" aria-labelledby="template-editor-title" on:keydown=cancel_on_escape>
@@ -476,6 +479,8 @@ fn DeleteDialog(target: RwSignal<Option<TemplateSummary>>, on_deleted: Callback<
         }
     });
     let name = move || target.with(|t| t.as_ref().map(|t| t.name.clone()).unwrap_or_default());
+    // A template in use cannot be deleted: the dialog says so before anyone tries.
+    let using = move || target.with(|t| t.as_ref().map_or(0, |t| t.customers));
     let confirm = move |_| {
         let Some(t) = target.get_untracked() else { return };
         if busy.get_untracked() {
@@ -504,18 +509,19 @@ fn DeleteDialog(target: RwSignal<Option<TemplateSummary>>, on_deleted: Callback<
             on:close=move |_| target.set(None)
         >
             <h2 id="delete-template-title">"Delete PBX template?"</h2>
-            {move || match refusal.get() {
-                None => view! { <p id="delete-template-text">"\u{201c}" {name} "\u{201d} will be deleted. This cannot be undone."</p> }.into_any(),
-                Some(r) => view! { <p id="delete-template-text" class="form-error" role="alert">{r}</p> }.into_any(),
+            {move || match (refusal.get(), using()) {
+                (Some(r), _) => view! { <p id="delete-template-text" class="form-error" role="alert">{r}</p> }.into_any(),
+                (None, 0) => view! { <p id="delete-template-text">"\u{201c}" {name} "\u{201d} will be deleted. No customer uses it. This cannot be undone."</p> }.into_any(),
+                (None, n) => view! { <p id="delete-template-text">{model::pbx::template_in_use(&name(), n)}</p> }.into_any(),
             }}
             <div class="form-actions">
-                <Show when=move || refusal.with(Option::is_none)>
+                <Show when=move || refusal.with(Option::is_none) && using() == 0>
                     <button type="button" class="danger-button" aria-busy=move || busy.get().to_string() on:click=confirm>
                         {move || if busy.get() { "Deleting…" } else { "Delete" }}
                     </button>
                 </Show>
                 <button type="button" class="link-button" autofocus on:click=move |_| target.set(None)>
-                    {move || if refusal.with(Option::is_some) { "Close" } else { "Cancel" }}
+                    {move || if refusal.with(Option::is_some) || using() > 0 { "Close" } else { "Cancel" }}
                 </button>
             </div>
         </dialog>

@@ -353,7 +353,7 @@ async fn a_template_in_use_cannot_be_deleted_or_change_type() {
 
     let (status, error) = refused::<DeletePbxTemplate>(&portal, json!({ "id": used.id }), Some(&s)).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(error.to_string().contains("is used by 2 customer(s)"), "{error}");
+    assert!(error.to_string().contains("is used by 2 customers"), "{error}");
     stored(&portal, used.id).await;
 
     let (status, body) = update(&portal, &s, used.id, used.version, &teams("Main Kazoo")).await;

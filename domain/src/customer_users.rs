@@ -8,10 +8,10 @@ use crate::paging::{At, Cursor, Page, PageRequest};
 use crate::scope::{ensure_changeable, lock_owned, owned};
 use crate::{outbox, Error, Result};
 use chrono::Utc;
-use model::customer_form::{CustomerUser, IgnoredPbxUser, PrimaryUserForm, USER_PAGE_SIZE, UserPage, UserQuery};
+use model::customer_form::{CustomerUser, IgnoredPbxUser, PrimaryUserForm, USER_PAGE_SIZE, UserPage, UserQuery, UserSort};
 use model::roles::{Invitation, Roles};
 use model::Permission;
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set, SqlErr,
@@ -60,12 +60,12 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, customer_id: &str, q
     let total = all.clone().count(db).await?;
     let search: String = query.search.trim().chars().take(model::customer::SEARCH_MAX).collect();
     let search = search.as_str();
-    let matching_rows = searched(all, search);
-    let matching = if search.is_empty() { total } else { matching_rows.clone().count(db).await? };
+    let matching_rows = filtered(searched(all, search), query);
+    let matching = if search.is_empty() && !query.filtered() { total } else { matching_rows.clone().count(db).await? };
     let page_size = USER_PAGE_SIZE;
     let pages = std::cmp::max(matching.div_ceil(u64::from(page_size)) as u32, 1);
     let page = query.page.clamp(1, pages);
-    let users = ordered(matching_rows).offset(u64::from((page - 1) * page_size)).limit(u64::from(page_size)).all(db).await?;
+    let users = sorted(matching_rows, query.sort, query.descending).offset(u64::from((page - 1) * page_size)).limit(u64::from(page_size)).all(db).await?;
     Ok(UserPage { users: users.into_iter().map(view).collect(), matching, total, page, page_size })
 }
 
@@ -119,6 +119,49 @@ fn searched(users: sea_orm::Select<customer_user::Entity>, search: &str) -> sea_
             .add(Expr::expr(Func::lower(Expr::col(customer_user::Column::DisplayName))).like(LikeExpr::new(pattern.clone()).escape('\\')))
             .add(Expr::col(customer_user::Column::EmailKey).like(LikeExpr::new(pattern).escape('\\'))),
     )
+}
+
+/// Whether a user can sign in to the analytics service at all (SQL; both engines).
+const HAS_ACCESS: &str = "(essential OR professional OR user_admin OR supervisor <> 'none')";
+
+/// The Users tab's filters: access, licence, invitation state.
+fn filtered(mut users: sea_orm::Select<customer_user::Entity>, query: &UserQuery) -> sea_orm::Select<customer_user::Entity> {
+    use model::customer_form::{Licence, UserAccess};
+    users = match query.access {
+        Some(UserAccess::Administrators) => users.filter(customer_user::Column::UserAdmin.eq(true)),
+        Some(UserAccess::WithAccess) => users.filter(Expr::cust(HAS_ACCESS)),
+        Some(UserAccess::NoAccess) => users.filter(Expr::cust(format!("NOT {HAS_ACCESS}"))),
+        None => users,
+    };
+    users = match query.licence {
+        Some(Licence::Essential) => users.filter(customer_user::Column::Essential.eq(true)),
+        Some(Licence::Professional) => users.filter(customer_user::Column::Professional.eq(true)),
+        Some(Licence::RealTime) => users.filter(customer_user::Column::RealTime.eq(true)),
+        Some(Licence::Agent) => users.filter(customer_user::Column::Agent.eq(true)),
+        Some(Licence::Supervisor) => users.filter(customer_user::Column::Supervisor.ne(model::roles::Supervisor::None)),
+        None => users,
+    };
+    match query.invitation {
+        Some(state) => users.filter(customer_user::Column::Invitation.eq(state)),
+        None => users,
+    }
+}
+
+/// The Users tab's order, then by name and id (so pages never overlap).
+fn sorted(users: sea_orm::Select<customer_user::Entity>, sort: UserSort, descending: bool) -> sea_orm::Select<customer_user::Entity> {
+    let order = if descending { Order::Desc } else { Order::Asc };
+    let users = match sort {
+        // Administrators, then others with access, then the rest.
+        UserSort::Access => users.order_by(Expr::cust(format!("CASE WHEN user_admin THEN 0 WHEN {HAS_ACCESS} THEN 1 ELSE 2 END")), order.clone()),
+        UserSort::Name => users.order_by(customer_user::Column::DisplayName, order.clone()),
+        UserSort::Email => users.order_by(customer_user::Column::EmailKey, order.clone()),
+        // Failed invitations (which need someone) first, then queued, sent, never invited.
+        UserSort::Invitation => users.order_by(
+            Expr::cust("CASE invitation WHEN 'failed' THEN 0 WHEN 'queued' THEN 1 WHEN 'sent' THEN 2 ELSE 3 END"),
+            order.clone(),
+        ),
+    };
+    users.order_by_asc(customer_user::Column::DisplayName).order_by_asc(customer_user::Column::Id)
 }
 
 fn ordered(users: sea_orm::Select<customer_user::Entity>) -> sea_orm::Select<customer_user::Entity> {

@@ -230,7 +230,7 @@ pub struct CustomerUser {
 /// How many users one page of the Users tab shows.
 pub const USER_PAGE_SIZE: u32 = 50;
 
-/// The Users tab's search and page (1-based).
+/// The Users tab's search, filters, order and page (1-based).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserQuery {
     /// Matches part of the display name or email, ignoring case.
@@ -238,6 +238,144 @@ pub struct UserQuery {
     pub search: String,
     #[serde(default)]
     pub page: u32,
+    #[serde(default)]
+    pub access: Option<UserAccess>,
+    #[serde(default)]
+    pub licence: Option<Licence>,
+    #[serde(default)]
+    pub invitation: Option<crate::roles::Invitation>,
+    #[serde(default)]
+    pub sort: UserSort,
+    #[serde(default)]
+    pub descending: bool,
+}
+
+/// Who can do what in the analytics service, for the Users tab's filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserAccess {
+    /// User Administrators.
+    Administrators,
+    /// Anyone who can sign in (a licence, supervisor access or User Administrator).
+    WithAccess,
+    /// Imported from the PBX (or added) without any role.
+    NoAccess,
+}
+
+impl UserAccess {
+    pub const ALL: [UserAccess; 3] = [UserAccess::Administrators, UserAccess::WithAccess, UserAccess::NoAccess];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserAccess::Administrators => "administrators",
+            UserAccess::WithAccess => "with_access",
+            UserAccess::NoAccess => "no_access",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UserAccess::Administrators => "User Administrators",
+            UserAccess::WithAccess => "With access",
+            UserAccess::NoAccess => "No access",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<UserAccess> {
+        UserAccess::ALL.into_iter().find(|a| a.as_str() == value)
+    }
+}
+
+/// A licence or add-on, for the Users tab's filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Licence {
+    Essential,
+    Professional,
+    RealTime,
+    Agent,
+    /// Any supervisor level.
+    Supervisor,
+}
+
+impl Licence {
+    pub const ALL: [Licence; 5] = [Licence::Essential, Licence::Professional, Licence::RealTime, Licence::Agent, Licence::Supervisor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Licence::Essential => "essential",
+            Licence::Professional => "professional",
+            Licence::RealTime => "real_time",
+            Licence::Agent => "agent",
+            Licence::Supervisor => "supervisor",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Licence::Essential => "Essential User",
+            Licence::Professional => "Professional User",
+            Licence::RealTime => "Real-Time add-on",
+            Licence::Agent => "Agent add-on",
+            Licence::Supervisor => "Supervisor access",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Licence> {
+        Licence::ALL.into_iter().find(|l| l.as_str() == value)
+    }
+}
+
+/// The Users tab's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSort {
+    /// User Administrators first, then everyone with access, then the rest; by name within.
+    #[default]
+    Access,
+    Name,
+    Email,
+    Invitation,
+}
+
+impl UserSort {
+    pub const ALL: [UserSort; 4] = [UserSort::Access, UserSort::Name, UserSort::Email, UserSort::Invitation];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSort::Access => "access",
+            UserSort::Name => "name",
+            UserSort::Email => "email",
+            UserSort::Invitation => "invitation",
+        }
+    }
+
+    /// The column it sorts (the Roles column sorts by access).
+    pub fn label(self) -> &'static str {
+        match self {
+            UserSort::Access => "Roles",
+            UserSort::Name => "Name",
+            UserSort::Email => "Email",
+            UserSort::Invitation => "Invitation",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<UserSort> {
+        UserSort::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+impl UserQuery {
+    /// Sorted by `column`: a second click on the same column reverses it. Back to page 1.
+    pub fn sorted_by(&self, column: UserSort) -> UserQuery {
+        let descending = self.sort == column && !self.descending;
+        UserQuery { sort: column, descending, page: 1, ..self.clone() }
+    }
+
+    /// Whether a filter (not the search) narrows the list.
+    pub fn filtered(&self) -> bool {
+        self.access.is_some() || self.licence.is_some() || self.invitation.is_some()
+    }
 }
 
 /// One page of a customer's users.

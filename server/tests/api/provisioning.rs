@@ -512,3 +512,59 @@ async fn two_concurrent_edits_cannot_both_take_the_last_in_house_slot() {
     let in_house = customer::Entity::find().filter(customer::Column::InHouse.eq(true)).filter(customer::Column::ResellerId.eq(1)).count(&db).await.unwrap();
     assert_eq!(in_house, 2);
 }
+
+#[tokio::test]
+async fn the_users_tab_lists_administrators_first_and_filters_by_access_licence_and_invitation() {
+    let portal = spawn().await;
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let d = detail_of(&portal, &s, "Acme Logistics").await;
+    let add = |name: &'static str, email: &'static str, roles: Roles| {
+        let (portal, s, id) = (&portal, s.clone(), d.id.clone());
+        async move {
+            let (status, body) = call::<AddCustomerUser>(portal, &s, json!({ "id": id, "user": { "display_name": name, "email": email }, "roles": roles })).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+    add("Aaron Nobody", "aaron@acme.example", Roles::default()).await;
+    add("Zed Admin", "zed@acme.example", Roles { essential: true, user_admin: true, ..Roles::default() }).await;
+    add("Bea Pro", "bea@acme.example", Roles { professional: true, ..Roles::default() }).await;
+    add("Cy Supervisor", "cy@acme.example", Roles { supervisor: Supervisor::Reports, ..Roles::default() }).await;
+    add("Abe Agent", "abe@acme.example", Roles { essential: true, agent: true, ..Roles::default() }).await;
+
+    let list = |query: Value| {
+        let (portal, s, id) = (&portal, s.clone(), d.id.clone());
+        async move {
+            let (status, page) = call::<CustomerUsers>(portal, &s, json!({ "id": id, "query": query })).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            let names: Vec<String> = page["users"].as_array().unwrap().iter().map(|u| u["display_name"].as_str().unwrap().to_owned()).collect();
+            (names, page["matching"].as_u64().unwrap())
+        }
+    };
+    // By default: administrators, then users with access, then the rest; by name within.
+    let (all, matching) = list(json!({})).await;
+    assert_eq!(matching, 6);
+    let primary = all[0].clone();
+    assert!(primary < "Zed Admin".to_owned(), "{all:?}");
+    assert_eq!(all, vec![primary.clone(), "Zed Admin".into(), "Abe Agent".into(), "Bea Pro".into(), "Cy Supervisor".into(), "Aaron Nobody".into()]);
+
+    assert_eq!(list(json!({ "access": "administrators" })).await.0, vec![primary.clone(), "Zed Admin".into()]);
+    assert_eq!(list(json!({ "access": "no_access" })).await, (vec!["Aaron Nobody".to_owned()], 1));
+    assert_eq!(list(json!({ "access": "with_access" })).await.1, 5);
+    assert_eq!(list(json!({ "licence": "agent" })).await.0, vec!["Abe Agent".to_owned()]);
+    let supervisors = list(json!({ "licence": "supervisor" })).await.0;
+    assert!(supervisors.contains(&"Cy Supervisor".to_owned()) && !supervisors.contains(&"Bea Pro".to_owned()), "{supervisors:?}");
+    assert_eq!(list(json!({ "licence": "professional", "search": "bea" })).await.0, vec!["Bea Pro".to_owned()]);
+    assert_eq!(list(json!({ "invitation": "NotInvited" })).await.0, vec!["Aaron Nobody".to_owned()], "everyone with access was invited");
+    assert_eq!(list(json!({ "access": "no_access", "licence": "essential" })).await, (vec![], 0));
+    // Sorted by a column, and reversed.
+    let (by_name, _) = list(json!({ "sort": "name" })).await;
+    let mut sorted = by_name.clone();
+    sorted.sort();
+    assert_eq!(by_name, sorted);
+    let (reversed, _) = list(json!({ "sort": "name", "descending": true })).await;
+    assert_eq!(reversed, sorted.into_iter().rev().collect::<Vec<_>>());
+    assert_eq!(list(json!({ "sort": "email" })).await.0[0], "Aaron Nobody", "aaron@ comes before abe@");
+    // A made-up filter value is refused, not ignored.
+    let (status, _) = call::<CustomerUsers>(&portal, &s, json!({ "id": d.id, "query": { "access": "everyone" } })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -11,7 +11,7 @@ use crate::components::roles::RolesEditor;
 use crate::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
-use model::customer_form::{CustomerUser, IgnoredPbxUser, PrimaryUserForm, UserQuery};
+use model::customer_form::{CustomerUser, IgnoredPbxUser, Licence, PrimaryUserForm, UserAccess, UserQuery, UserSort};
 use model::roles::{Invitation, Roles};
 use super::Problem;
 
@@ -22,10 +22,13 @@ pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
     let id = StoredValue::new(id);
     // A customer synced from a big PBX has thousands of users: the tab searches and pages on
     // the server.
-    let query = RwSignal::new(UserQuery { search: String::new(), page: 1 });
+    let query = RwSignal::new(UserQuery { page: 1, ..UserQuery::default() });
     let users = LocalResource::new(move || customer_users(id.get_value(), query.get()));
     let mut search = debounce(std::time::Duration::from_millis(250), move |text: String| {
-        query.set(UserQuery { search: text, page: 1 });
+        query.update(|q| {
+            q.search = text;
+            q.page = 1;
+        });
     });
     let adding = RwSignal::new(false);
     let problem = RwSignal::new(None::<(String, bool)>);
@@ -53,17 +56,20 @@ pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
                 refresh();
             }
         }) /> })}
-        <div class="field search-field">
-            <label for="user-search">"Search users"</label>
-            <input id="user-search" type="search" autocomplete="off" maxlength="200" placeholder="Name or email"
-                prop:value=move || query.with(|q| q.search.clone())
-                on:input=move |ev| search(event_target_value(&ev)) />
-        </div>
+        <section class="grid-tools users-tools" aria-label="Find users">
+            <div class="field search-field">
+                <label for="user-search">"Search users"</label>
+                <input id="user-search" type="search" autocomplete="off" maxlength="200" placeholder="Name or email"
+                    prop:value=move || query.with(|q| q.search.clone())
+                    on:input=move |ev| search(event_target_value(&ev)) />
+            </div>
+            <UserFilters query />
+        </section>
         <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
                     Ok(page) if page.total == 0 => Either::Left(view! { <p class="empty-state">"No users yet."</p> }.into_any()),
-                    Ok(page) if page.matching == 0 => Either::Left(view! { <p class="empty-state">"No user matches this search."</p> }.into_any()),
+                    Ok(page) if page.matching == 0 => Either::Left(view! { <p class="empty-state">"No user matches this search and these filters."</p> }.into_any()),
                     Ok(page) => {
                         let (current, pages) = (page.page, page.pages());
                         let first = u64::from(current - 1) * u64::from(page.page_size) + 1;
@@ -77,7 +83,20 @@ pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
                         Either::Left(view! {
                             <div class="table-wrap">
                                 <table class="grid stack-table customer-users-table">
-                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Roles"</th><th scope="col">"Invitation"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                                    <thead><tr>
+                                        {[UserSort::Name, UserSort::Email, UserSort::Access, UserSort::Invitation].into_iter().map(|column| {
+                                            let aria = move || query.with(|q| if q.sort != column { "none" } else if q.descending { "descending" } else { "ascending" });
+                                            view! {
+                                                <th scope="col" aria-sort=aria>
+                                                    <button type="button" class="sort" on:click=move |_| query.update(|q| *q = q.sorted_by(column))>
+                                                        {column.label()}
+                                                        <span class="sort-mark" aria-hidden="true">{move || match aria() { "ascending" => "▲", "descending" => "▼", _ => "" }}</span>
+                                                    </button>
+                                                </th>
+                                            }
+                                        }).collect_view()}
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    </tr></thead>
                                     <tbody>
                                         {page.users.into_iter().map(|user| view! {
                                             <UserRow id=id.get_value() user read_only problem notice refresh=Callback::new(move |_| refresh()) />
@@ -111,6 +130,64 @@ pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The Users tab's filters (access, licence, invitation) and, for narrow screens where the
+/// column headers are hidden, its order.
+#[component]
+fn UserFilters(query: RwSignal<UserQuery>) -> impl IntoView {
+    let set = move |change: Box<dyn FnOnce(&mut UserQuery)>| query.update(|q| {
+        change(q);
+        q.page = 1;
+    });
+    view! {
+        <div class="field">
+            <label for="user-access">"Access"</label>
+            <select id="user-access" prop:value=move || query.with(|q| q.access.map(|a| a.as_str()).unwrap_or(""))
+                on:change=move |ev| { let v = event_target_value(&ev); set(Box::new(move |q| q.access = UserAccess::parse(&v))) }>
+                <option value="">"Anyone"</option>
+                {UserAccess::ALL.into_iter().map(|a| view! { <option value=a.as_str()>{a.label()}</option> }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="user-licence">"Licence"</label>
+            <select id="user-licence" prop:value=move || query.with(|q| q.licence.map(|l| l.as_str()).unwrap_or(""))
+                on:change=move |ev| { let v = event_target_value(&ev); set(Box::new(move |q| q.licence = Licence::parse(&v))) }>
+                <option value="">"Any licence"</option>
+                {Licence::ALL.into_iter().map(|l| view! { <option value=l.as_str()>{l.label()}</option> }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="user-invitation">"Invitation"</label>
+            <select id="user-invitation" prop:value=move || query.with(|q| q.invitation.map(|i| i.as_str()).unwrap_or(""))
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    set(Box::new(move |q| q.invitation = (!v.is_empty()).then(|| Invitation::parse(&v))))
+                }>
+                <option value="">"Any state"</option>
+                {[Invitation::NotInvited, Invitation::Queued, Invitation::Sent, Invitation::Failed].into_iter()
+                    .map(|i| view! { <option value=i.as_str()>{i.label()}</option> }).collect_view()}
+            </select>
+        </div>
+        <div class="field sort-field">
+            <label for="user-sort">"Sort by"</label>
+            <select id="user-sort" prop:value=move || query.with(|q| format!("{}:{}", q.sort.as_str(), if q.descending { "desc" } else { "asc" }))
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    let (column, order) = v.split_once(':').unwrap_or((v.as_str(), "asc"));
+                    if let Some(column) = UserSort::parse(column) {
+                        let descending = order == "desc";
+                        set(Box::new(move |q| { q.sort = column; q.descending = descending; }))
+                    }
+                }>
+                <option value="access:asc">"Administrators and access first"</option>
+                <option value="name:asc">"Name (A to Z)"</option>
+                <option value="name:desc">"Name (Z to A)"</option>
+                <option value="email:asc">"Email (A to Z)"</option>
+                <option value="invitation:asc">"Failed invitations first"</option>
+            </select>
+        </div>
     }
 }
 

@@ -93,7 +93,10 @@ test('a trial ending soon is announced in the grid and can be extended', async (
   await expect(page.getByText(/On a trial until \d{4}-\d{2}-\d{2}/)).toBeVisible();
   await page.getByRole('button', { name: 'Extend trial' }).click();
   const until = page.getByLabel('New trial end');
-  const latest = await until.getAttribute('max');
+  // Written as the portal writes dates; the hint names the latest day.
+  await expect(until).toHaveAttribute('placeholder', 'YYYY-MM-DD');
+  const hint = await page.locator('#trial-until-hint').innerText();
+  const latest = hint.match(/at most (\d{4}-\d{2}-\d{2})/)?.[1] ?? null;
   expect(latest).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   await until.fill(latest!);
   await page.getByRole('button', { name: 'Save trial end' }).click();

@@ -129,7 +129,7 @@ impl DetailsForm {
                 errors.add("trial", "You cannot give trial periods.");
             } else {
                 match parse_date(&self.trial_expires_on) {
-                    None => errors.add("trial_expires_on", "Enter the trial's last day as a date."),
+                    None => errors.add("trial_expires_on", "Write the trial's last day as YYYY-MM-DD, like 2027-01-30."),
                     Some(day) if Some(day) <= parse_date(&rules.today) => {
                         errors.add("trial_expires_on", "The trial must end after today.")
                     }

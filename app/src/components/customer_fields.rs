@@ -115,9 +115,10 @@ pub fn DetailsFields(
                     hint=Signal::derive(|| Some("Trial days are free. The account becomes a paying one when the trial ends.".to_string()))
                     error=form.error("trial") />
                 <div hidden=move || !trial.get()>
-                    <TextField id=format!("{id}-trial-end") label="Trial Expiration Date" kind="date" value=trial_end on_input=on_trial_end
-                        min=Signal::stored(today) max=Signal::stored(latest_end.clone())
-                        hint=format!("At most until {latest_end}.") error=form.error("trial_expires_on") />
+                    // Dates are written as everywhere in the portal (2027-01-30), not in the
+                    // browser's own date format.
+                    <TextField id=format!("{id}-trial-end") label="Trial Expiration Date" value=trial_end on_input=on_trial_end
+                        autocomplete="off" hint=format!("YYYY-MM-DD, after {today} and at most {latest_end}.") error=form.error("trial_expires_on") />
                 </div>
             }
             .into_any()

@@ -103,11 +103,11 @@ pub fn LifecycleNotices(detail: CustomerDetail, reload: Callback<()>) -> impl In
                         }>
                             <div class="field">
                                 <label for="trial-until">"New trial end"</label>
-                                <input id="trial-until" type="date" required max=latest.clone() prop:value=move || until.get()
+                                <input id="trial-until" type="text" inputmode="numeric" autocomplete="off" placeholder="YYYY-MM-DD" required prop:value=move || until.get()
                                     on:input=move |ev| until.set(event_target_value(&ev))
                                     aria-invalid=move || fields.with(|f| f.get("trial_expires_on").is_some()).to_string()
                                     aria-describedby="trial-until-hint trial-until-error" />
-                                <p class="hint" id="trial-until-hint">{format!("At most {latest}: the reseller's longest trial from the customer's first day.")}</p>
+                                <p class="hint" id="trial-until-hint">{format!("YYYY-MM-DD, at most {latest}: the reseller's longest trial from the customer's first day.")}</p>
                                 <p class="field-error" id="trial-until-error" role="alert">{move || fields.with(|f| f.get("trial_expires_on").map(str::to_owned))}</p>
                             </div>
                             <button type="submit" class="primary" disabled=move || busy.get()>"Save trial end"</button>
@@ -275,8 +275,9 @@ fn LifecycleDialog(detail: CustomerDetail, chosen: RwSignal<Option<Act>>, reload
                 }}</p>
                 <div class="field" hidden=move || chosen.get() != Some(Act::TerminateOn)>
                     <label for="terminate-on">"Termination date"</label>
-                    <input id="terminate-on" type="date" min=tomorrow.clone() prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev))
-                        aria-invalid=move || fields.with(|f| f.get("terminate_on").is_some()).to_string() aria-describedby="terminate-on-error" />
+                    <input id="terminate-on" type="text" inputmode="numeric" autocomplete="off" placeholder="YYYY-MM-DD" prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev))
+                        aria-invalid=move || fields.with(|f| f.get("terminate_on").is_some()).to_string() aria-describedby="terminate-on-hint terminate-on-error" />
+                    <p class="hint" id="terminate-on-hint">{format!("YYYY-MM-DD, {tomorrow} or later.")}</p>
                     <p class="field-error" id="terminate-on-error" role="alert">{error("terminate_on")}</p>
                 </div>
                 <div class="field" hidden=move || !terminating()>

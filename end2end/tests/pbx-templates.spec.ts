@@ -92,6 +92,8 @@ test('a template customers use cannot be deleted: the dialog says why', async ({
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
   await expect(demo).toHaveCount(1);
+  // Focus is back on the button that opened the dialog.
+  await expect(page.getByRole('button', { name: 'Delete Kazoo Simulator (demo)' })).toBeFocused();
 });
 
 test('fields are checked while typing, and the type decides which fields are asked for', async ({ page }) => {

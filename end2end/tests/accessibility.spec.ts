@@ -45,3 +45,33 @@ for (const scheme of ['light', 'dark'] as const) {
     });
   }
 }
+
+/** WCAG relative luminance of a CSS `rgb(…)` colour. */
+function luminance(rgb: string): number {
+  const [r, g, b] = rgb.match(/[\d.]+/g)!.slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the focus ring stands out from the page by 3:1 or more in ${scheme} mode`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    const crashes = await startSignedIn(page, '/customers');
+    await page.getByRole('button', { name: 'Export CSV' }).or(page.getByRole('link', { name: 'Export CSV' })).focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    const { ring, ground, style, focusVisible } = await page.evaluate(() => ({
+      ring: getComputedStyle(document.activeElement!).outlineColor,
+      style: getComputedStyle(document.activeElement!).outlineStyle,
+      focusVisible: document.activeElement!.matches(':focus-visible'),
+      ground: getComputedStyle(document.documentElement).backgroundColor,
+    }));
+    expect([focusVisible, style]).toEqual([true, 'solid']);
+    const [light, dark] = [luminance(ring), luminance(ground)].sort((a, b) => b - a);
+    const contrast = (light + 0.05) / (dark + 0.05);
+    expect(contrast, `${ring} on ${ground}`).toBeGreaterThanOrEqual(3);
+    expect(crashes).toEqual([]);
+  });
+}

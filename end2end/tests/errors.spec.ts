@@ -51,3 +51,14 @@ test('a bundle that fails to load shows a notice with Reload', async ({ page }) 
   await hydrated(page);
   await expect(page.getByText('This page could not finish loading')).toHaveCount(0);
 });
+
+test('a fault on the server shows its request id to quote', async ({ page }) => {
+  const crashes = await startSignedIn(page, '/customers');
+  await page.route('**/api/list_customers*', (route) =>
+    route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ Internal: { request_id: 'req-7f3a9c' } }) }));
+  await page.getByLabel('Search').fill('fault');
+  const alert = page.getByRole('alert').filter({ hasText: 'Something went wrong on our side' });
+  await expect(alert).toContainText('quote reference req-7f3a9c');
+  await expect(alert.getByRole('link', { name: 'Try again' })).toBeVisible();
+  expect(crashes).toEqual([]);
+});

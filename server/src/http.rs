@@ -25,6 +25,19 @@ use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+/// The app's routes, generated once per process.
+///
+/// Generating them runs the app with resource loading suppressed by a process-wide flag, and a
+/// resource first polled while that flag is up never loads (leptos-rs/leptos#4773): a page
+/// being rendered for one router while another router is built would stall mid-stream forever.
+/// A server builds one router before it serves, but tests build many in one process, and two
+/// streams stalled that way in CI. Generated once, before anything is served, no render can
+/// meet the flag.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole application: pages, server functions, probes, static files, middleware.
 pub fn router(state: AppState) -> Router {
     router_with(state, Router::new(), Router::new())
@@ -35,7 +48,7 @@ pub fn router(state: AppState) -> Router {
 /// handler (a panic, an oversized body) on the router the portal really serves.
 #[doc(hidden)]
 pub fn router_with(state: AppState, api_extra: Router, app_extra: Router<AppState>) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let ctx = state.ctx.clone();
     let leptos_options = state.leptos_options.clone();
     let provide_ctx = move || leptos::prelude::provide_context(ctx.clone());

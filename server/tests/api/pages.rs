@@ -40,3 +40,34 @@ async fn every_page_serialises_each_of_its_resources_once() {
         }
     }
 }
+
+/// Pages rendered while other portals start in the same process (as the tests do) finish.
+/// Generating a router's route list suppresses resource loading process-wide, and a resource
+/// first polled then never loaded (leptos-rs/leptos#4773): a page stalled mid-stream. The route
+/// list is generated once per process now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_finish_while_other_portals_start() {
+    let portal = spawn().await;
+    let session = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let starting = tokio::spawn(async {
+        let mut started = Vec::new();
+        for _ in 0..12 {
+            started.push(spawn().await);
+        }
+        started.len()
+    });
+    let mut rendered = 0;
+    while !starting.is_finished() {
+        for path in ["/customers", "/api-access", "/users"] {
+            let page = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+                portal.get(path, Some(&session)).await.text().await.unwrap()
+            })
+            .await
+            .unwrap_or_else(|_| panic!("{path} stalled while another portal started"));
+            assert!(page.contains("</html>"), "{path} is complete");
+            rendered += 1;
+        }
+    }
+    assert_eq!(starting.await.unwrap(), 12);
+    assert!(rendered > 0);
+}

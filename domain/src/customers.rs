@@ -7,7 +7,7 @@ use crate::paging::{At, Cursor, Page, PageRequest};
 use crate::search::Search;
 use crate::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use model::customer::{CustomerPage, CustomerRow, CustomerStatus, GridQuery, ProductTypeOption, SortColumn};
+use model::customer::{CustomerPage, CustomerRow, CustomerStatus, GridQuery, ProductTypeOption, SortColumn, COUNT_CAP};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order, PaginatorTrait, QueryFilter, QueryOrder,
@@ -44,17 +44,34 @@ pub async fn grid(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &Gr
     // Independent reads: run them side by side on separate pool connections.
     let (total, rows, product_types, trials_ending_soon) = tokio::try_join!(
         async {
+            // Counted totals stop at the cap (the same on both engines); kept ones are exact.
+            let at_most = |n: u64| if n > COUNT_CAP { (COUNT_CAP, true) } else { (n, false) };
             match indexed {
-                Some(n) if only_searched => Ok::<_, Error>(n),
-                _ if by_status_alone => kept_count(db, reseller_id, query.status.map(customer::Status::from)).await,
-                _ => Ok(filtered(db, reseller_id, query, search.as_ref(), indexed).count(db).await?),
+                Some(n) if only_searched => Ok::<_, Error>(at_most(n)),
+                _ if by_status_alone => Ok((kept_count(db, reseller_id, query.status.map(customer::Status::from)).await?, false)),
+                _ => Ok(at_most(capped_count(db, filtered(db, reseller_id, query, search.as_ref(), indexed)).await?)),
             }
         },
         planned_rows(db, reseller_id, query, search.as_ref(), indexed, query.offset(), u64::from(query.page_size)),
         product_type_options(db, reseller_id),
         trials_ending_soon(db, reseller_id),
     )?;
-    Ok(CustomerPage { rows, total, product_types, trials_ending_soon })
+    let (total, total_is_lower_bound) = total;
+    Ok(CustomerPage { rows, total, total_is_lower_bound, product_types, trials_ending_soon })
+}
+
+/// How many rows `select` matches, counting no further than one past [`COUNT_CAP`]: a broad
+/// search at a million customers (80,000 matches) would otherwise read every match to count it
+/// (219 ms on PostgreSQL, where the trigram index's matches are rechecked in the table).
+async fn capped_count(db: &impl ConnectionTrait, select: sea_orm::Select<customer::Entity>) -> Result<u64> {
+    use sea_orm::{QuerySelect, QueryTrait};
+    let capped = select.select_only().expr(Expr::val(1)).limit(COUNT_CAP + 1).into_query();
+    let count = sea_orm::sea_query::SelectStatement::new()
+        .expr(Expr::cust("COUNT(*) AS n"))
+        .from_subquery(capped, Alias::new("capped"))
+        .to_owned();
+    let row = db.query_one(&count).await?.ok_or_else(|| Error::Internal("a count answered no row".into()))?;
+    Ok(u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0))
 }
 
 /// How many customers the reseller has in `status` (in all, without one): read from the counts

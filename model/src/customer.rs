@@ -268,23 +268,59 @@ pub struct ProductTypeOption {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerPage {
     pub rows: Vec<CustomerRow>,
-    /// Customers matching the search and filters, over all pages.
+    /// Customers matching the search and filters, over all pages; with `total_is_lower_bound`,
+    /// at least this many (counting stopped at [`COUNT_CAP`]).
     pub total: u64,
+    #[serde(default)]
+    pub total_is_lower_bound: bool,
     pub product_types: Vec<ProductTypeOption>,
     /// The reseller's trials (in any view) that end within seven days: the grid's notice.
     #[serde(default)]
     pub trials_ending_soon: u64,
 }
 
+/// A grid count that would read more matching rows than this stops there: a broad search of a
+/// huge estate says "more than 10,000" instead of reading every match to count it.
+pub const COUNT_CAP: u64 = 10_000;
+
 impl CustomerPage {
     pub fn page_count(&self, page_size: u32) -> u32 {
         (self.total.div_ceil(u64::from(page_size.max(1))) as u32).max(1)
     }
+
+    /// The total as the grid writes it: "1,234", or "more than 10,000".
+    pub fn total_text(&self) -> String {
+        let n = group_thousands(self.total);
+        if self.total_is_lower_bound { format!("more than {n}") } else { n }
+    }
+}
+
+/// `12345` as "12,345".
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn totals_read_with_thousands_grouped_and_say_when_counting_stopped() {
+        let page = |total, total_is_lower_bound| CustomerPage { rows: vec![], total, total_is_lower_bound, product_types: vec![], trials_ending_soon: 0 };
+        assert_eq!(page(0, false).total_text(), "0");
+        assert_eq!(page(999, false).total_text(), "999");
+        assert_eq!(page(1_000, false).total_text(), "1,000");
+        assert_eq!(page(1_234_567, false).total_text(), "1,234,567");
+        assert_eq!(page(COUNT_CAP, true).total_text(), "more than 10,000");
+    }
 
     #[test]
     fn the_default_view_has_an_empty_query_string() {
@@ -327,7 +363,7 @@ mod tests {
 
     #[test]
     fn page_count_rounds_up_and_is_at_least_one() {
-        let page = CustomerPage { rows: vec![], total: 51, product_types: vec![], trials_ending_soon: 0 };
+        let page = CustomerPage { rows: vec![], total: 51, total_is_lower_bound: false, product_types: vec![], trials_ending_soon: 0 };
         assert_eq!(page.page_count(25), 3);
         assert_eq!(CustomerPage { total: 0, ..page }.page_count(25), 1);
     }

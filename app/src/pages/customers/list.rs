@@ -222,7 +222,7 @@ fn Grid(
         return view! {
             <section class="card empty-state">
                 <h2>"No customers on this page"</h2>
-                <p>{format!("The list has {} in all, on {pages} page{}.", page.total, if pages == 1 { "" } else { "s" })}</p>
+                <p>{format!("The list has {} in all, on {}{pages} page{}.", page.total_text(), if page.total_is_lower_bound { "more than " } else { "" }, if pages == 1 { "" } else { "s" })}</p>
                 <a href=last_page>{format!("Go to page {pages}")}</a>
             </section>
         }
@@ -235,7 +235,11 @@ fn Grid(
             <a href="/customers?trial=yes&sort=name">"Show customers in trial"</a>
         </p>
     });
-    let current = q.page.min(pages);
+    // A count that stopped at its cap does not know the last page: any page can be asked for.
+    let open_ended = page.total_is_lower_bound;
+    let current = if open_ended { q.page } else { q.page.min(pages) };
+    let has_next = current < pages || (open_ended && page.rows.len() == q.page_size as usize);
+    let total_text = page.total_text();
     let first = q.offset() + 1;
     let last = q.offset() + page.rows.len() as u64;
     let go_size = go.clone();
@@ -258,7 +262,7 @@ fn Grid(
         // panicked in a worker and cut the page off mid-stream. Not busy is what SSR shows.
         <div class="table-wrap" aria-busy=move || pending.try_get().unwrap_or(false).to_string()>
             <table class="grid stack-table customers-table">
-                <caption class="visually-hidden">"Customers, " {page.total} " in all"</caption>
+                <caption class="visually-hidden">"Customers, " {total_text.clone()} " in all"</caption>
                 <thead>
                     <tr>
                         {SortColumn::ALL.into_iter().map(header).collect_view()}
@@ -294,11 +298,11 @@ fn Grid(
             </table>
         </div>
         <nav class="pager" aria-label="Pages">
-            <span class="pager-count">{format!("{first}–{last} of {}", page.total)}</span>
+            <span class="pager-count">{format!("{first}–{last} of {total_text}")}</span>
             <span class="pager-pages">
                 {(current > 1).then(|| view! { <a class="link-button" href=href(&q.at_page(current - 1))>"Previous"</a> })}
-                <span>{format!("Page {current} of {pages}")}</span>
-                {(current < pages).then(|| view! { <a class="link-button" href=href(&q.at_page(current + 1))>"Next"</a> })}
+                <span>{if open_ended { format!("Page {current}") } else { format!("Page {current} of {pages}") }}</span>
+                {has_next.then(|| view! { <a class="link-button" href=href(&q.at_page(current + 1))>"Next"</a> })}
             </span>
             <span class="field inline">
                 <label for="page-size">"Rows per page"</label>

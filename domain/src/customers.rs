@@ -62,7 +62,7 @@ pub async fn grid(db: &impl ConnectionTrait, reseller_id: ResellerId, query: &Gr
 
 /// How many rows `select` matches, counting no further than one past [`COUNT_CAP`]: a broad
 /// search at a million customers (80,000 matches) would otherwise read every match to count it
-/// (219 ms on PostgreSQL, where the trigram index's matches are rechecked in the table).
+/// (PostgreSQL rechecks each of the trigram index's matches in the table).
 async fn capped_count(db: &impl ConnectionTrait, select: sea_orm::Select<customer::Entity>) -> Result<u64> {
     use sea_orm::{QuerySelect, QueryTrait};
     let capped = select.select_only().expr(Expr::val(1)).limit(COUNT_CAP + 1).into_query();

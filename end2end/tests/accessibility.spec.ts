@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, startSignedIn } from './support';
+import { hydrated, openPage, PAGES, startSignedIn } from './support';
 
 // An axe scan (WCAG 2.1 A and AA) of every page finds nothing, in light and dark mode, on a
 // desktop and on a phone.
@@ -21,10 +21,8 @@ for (const scheme of ['light', 'dark'] as const) {
       await scan(page, '/login');
       const crashes = await startSignedIn(page, '/customers');
       await scan(page, '/customers');
-      for (const path of ['/customers/new', '/pbx-templates', '/users', '/billing', '/api-access', '/account', '/outbox']) {
-        await page.goto(path);
-        await hydrated(page);
-        await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      for (const path of PAGES) {
+        await openPage(page, path);
         await page.waitForLoadState('networkidle');
         await scan(page, path);
       }

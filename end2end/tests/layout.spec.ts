@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, startSignedIn } from './support';
+import { hydrated, openPage, PAGES, startSignedIn } from './support';
 
 // Every action of every page is within reach on a phone (390 px), at 200 % zoom of a 1280 px
 // window (a 640 px CSS viewport) and on a desktop (1280 px): no button, link or field sits
@@ -63,10 +63,8 @@ for (const size of WIDTHS) {
     test('the grid, the lists and the editors keep every action within reach', async ({ page }) => {
       const crashes = await startSignedIn(page, '/customers');
       await expectInReach(page, '/customers');
-      for (const path of ['/pbx-templates', '/users', '/billing', '/api-access', '/account', '/outbox', '/customers/new']) {
-        await page.goto(path);
-        await hydrated(page);
-        await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      for (const path of PAGES) {
+        await openPage(page, path);
         await expectInReach(page, path);
       }
       expect(crashes).toEqual([]);

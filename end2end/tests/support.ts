@@ -35,3 +35,13 @@ export async function startSignedIn(page: Page, path: string): Promise<string[]>
   await hydrated(page);
   return crashes;
 }
+
+/** Every signed-in page besides the grid and the customer page (which tests open by clicking). */
+export const PAGES = ['/customers/new', '/pbx-templates', '/users', '/billing', '/api-access', '/account', '/outbox'];
+
+/** Opens `path` afresh and waits until it is hydrated and its heading shows. */
+export async function openPage(page: Page, path: string) {
+  await page.goto(path);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+}

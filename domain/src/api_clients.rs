@@ -16,6 +16,7 @@ use crate::auth::{new_token, token_hash};
 use crate::entity::{api_client, api_token, reseller, reseller_user};
 use crate::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
+use model::events::EventType;
 use model::api::{ApiClientView, NewApiClient, client_name};
 use model::{Permission, Permissions};
 use rand::RngCore;
@@ -116,6 +117,11 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<ApiCli
 /// credentials that are not revoked, ignoring case) that may do what `permissions` says — no
 /// more than the creator holds. The secret is in the answer and nowhere else: only its hash is
 /// stored.
+/// `{"apiClient": …}`, the subject of an API credential's event (never its secret).
+fn about(client: &api_client::Model) -> serde_json::Value {
+    serde_json::json!({ "apiClient": { "clientId": client.client_id, "name": client.name } })
+}
+
 pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str, permissions: Permissions) -> Result<NewApiClient> {
     actor.require(Permission::RestApiAdministrator)?;
     client_name(name).map_err(|m| Error::invalid("name", m))?;
@@ -150,12 +156,13 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, name: &str, permissi
     .insert(&txn)
     .await?;
     let labels: Vec<&str> = permissions.iter().filter(|p| *p != Permission::WebsiteAccess).map(Permission::label).collect();
-    activity::record(
+    activity::record_about(
         &txn,
         actor,
         None,
-        "api_client.created",
+        EventType::ApiClientCreated,
         format!("Created the REST API credentials \u{201c}{}\u{201d} ({}) as {}.", client.name, client.client_id, labels.join(" and ")),
+        about(&client),
     )
     .await?;
     let zone = time_zone(&txn, actor.reseller_id).await?;
@@ -184,7 +191,8 @@ pub async fn revoke(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
         return Ok(());
     }
     api_token::Entity::delete_many().filter(api_token::Column::ApiClientId.eq(client.id)).exec(&txn).await?;
-    activity::record(&txn, actor, None, "api_client.revoked", format!("Revoked the REST API credentials \u{201c}{}\u{201d} ({}).", client.name, client.client_id)).await?;
+    let summary = format!("Revoked the REST API credentials \u{201c}{}\u{201d} ({}).", client.name, client.client_id);
+    activity::record_about(&txn, actor, None, EventType::ApiClientRevoked, summary, about(&client)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -22,6 +22,7 @@ use crate::entity::{billing_run, customer, in_house_change, product_type, resell
 use std::collections::HashMap;
 use crate::{Error, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, SecondsFormat, Utc};
+use model::events::EventType;
 use model::billing::{format_cents, BillingLine, BillingOverview, BillingRun, BillingRunSummary, BillingStart, Period, MONTHS_OFFERED};
 use model::Permission;
 use sea_orm::{
@@ -208,7 +209,8 @@ pub async fn run(db: &DatabaseConnection, actor: &Actor, period: &str) -> Result
         Err(e) => return Err(e.into()),
     };
     let summary = format!("Ran billing for {}: {} line(s), total {total}.", period.label(), lines.len());
-    activity::record(&txn, actor, None, "billing.run", summary).await?;
+    let subject = serde_json::json!({ "billingRun": { "period": period.to_string(), "lines": lines.len(), "total": total.to_string() } });
+    activity::record_about(&txn, actor, None, EventType::BillingRun, summary, subject).await?;
     txn.commit().await?;
     tracing::info!(reseller_id = owner.id, %period, lines = lines.len(), "billing run stored");
     record(&row)

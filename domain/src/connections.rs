@@ -5,6 +5,7 @@ use crate::activity::{self, Actor};
 use crate::entity::{pbx_connection, pbx_template};
 use crate::scope::{ensure_changeable, lock_owned, lock_reseller, owned};
 use crate::{Error, Result};
+use model::events::EventType;
 use model::customer_form::ConnectionView;
 use model::pbx::{ConnectionForm, PbxKind};
 use model::Permission;
@@ -104,7 +105,7 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, customer_id: &str, v
     } else if repointed {
         crate::sync::schedule(&txn, conn.id, model::sync::Reason::Changed).await?;
     }
-    activity::record(&txn, actor, Some(c.id), "pbx.updated", format!("PBX connection: {}.", changes.join("; "))).await?;
+    activity::record(&txn, actor, Some(c.id), EventType::PbxUpdated, format!("PBX connection: {}.", changes.join("; "))).await?;
     txn.commit().await?;
     Ok(version + 1)
 }

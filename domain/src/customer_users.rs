@@ -8,6 +8,7 @@ use crate::paging::{At, Cursor, Page, PageRequest};
 use crate::scope::{ensure_changeable, lock_owned, owned};
 use crate::{outbox, Error, Result};
 use chrono::Utc;
+use model::events::EventType;
 use model::customer_form::{CustomerUser, IgnoredPbxUser, PrimaryUserForm, USER_PAGE_SIZE, UserPage, UserQuery, UserSort};
 use model::roles::{Invitation, Roles};
 use model::Permission;
@@ -38,6 +39,31 @@ pub(crate) fn portal_user(customer_id: uuid::Uuid, form: &PrimaryUserForm, roles
         version: Set(1),
         ..Default::default()
     }
+}
+
+/// A user as `GET /api/v1/customers/{id}/users/{userId}` shows it (an event's `data.user`).
+pub fn api_json(u: &CustomerUser) -> serde_json::Value {
+    let r = &u.roles;
+    serde_json::json!({
+        "id": u.id,
+        "displayName": u.display_name,
+        "email": u.email,
+        "roles": {
+            "essential": r.essential,
+            "professional": r.professional,
+            "realTime": r.real_time,
+            "agent": r.agent,
+            "supervisor": r.supervisor.as_str(),
+            "userAdministrator": r.user_admin,
+        },
+        "fromPbx": u.from_pbx,
+        "invitation": u.invitation.as_str(),
+    })
+}
+
+/// `{"user": …}`, the subject of a user's event.
+fn about(u: &CustomerUser) -> serde_json::Value {
+    serde_json::json!({ "user": api_json(u) })
 }
 
 fn view(u: customer_user::Model) -> CustomerUser {
@@ -236,15 +262,16 @@ pub async fn add(
     if roles.grants_access() {
         queue_invitation(&txn, &c, &user).await?;
     }
-    activity::record(
+    let added = view(customer_user::Entity::find_by_id(user.id).one(&txn).await?.ok_or(Error::NotFound)?);
+    activity::record_about(
         &txn,
         actor,
         Some(c.id),
-        "user.added",
+        EventType::CustomerUserAdded,
         format!("Added user {} <{}> with roles: {}.", user.display_name, user.email, roles.summary()),
+        about(&added),
     )
     .await?;
-    let added = view(customer_user::Entity::find_by_id(user.id).one(&txn).await?.ok_or(Error::NotFound)?);
     if let Some(answer) = &answer {
         answer.store(&txn, &added).await?;
     }
@@ -288,12 +315,14 @@ pub async fn set_roles(db: &DatabaseConnection, actor: &Actor, customer_id: &str
     if roles.grants_access() && user.invitation == Invitation::NotInvited {
         queue_invitation(&txn, &c, &user).await?;
     }
-    activity::record(
+    let changed = view(customer_user::Entity::find_by_id(user.id).one(&txn).await?.ok_or(Error::NotFound)?);
+    activity::record_about(
         &txn,
         actor,
         Some(c.id),
-        "user.roles_changed",
+        EventType::CustomerUserUpdated,
         format!("Changed the roles of {} from {} to {}.", user.display_name, before.summary(), roles.summary()),
+        about(&changed),
     )
     .await?;
     txn.commit().await?;
@@ -336,8 +365,9 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, customer_id: &str, u
         .filter(crate::entity::outbox::Column::Status.eq(crate::entity::outbox::Status::Queued))
         .exec(&txn)
         .await?;
+    let subject = about(&view(user.clone()));
     user.delete(&txn).await?;
-    activity::record(&txn, actor, Some(c.id), "user.removed", summary).await?;
+    activity::record_about(&txn, actor, Some(c.id), EventType::CustomerUserRemoved, summary, subject).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -384,7 +414,9 @@ pub async fn import_again(db: &DatabaseConnection, actor: &Actor, customer_id: &
     if let Some(conn) = conn.filter(|conn| conn.enabled) {
         crate::sync::schedule(&txn, conn.id, model::sync::Reason::Changed).await?;
     }
-    activity::record(&txn, actor, Some(c.id), "user.import_again", format!("The PBX sync imports {} <{}> again.", row.display_name, row.email)).await?;
+    let subject = serde_json::json!({ "pbxUser": { "pbxId": row.pbx_id, "displayName": row.display_name, "email": row.email } });
+    activity::record_about(&txn, actor, Some(c.id), EventType::PbxUpdated, format!("The PBX sync imports {} <{}> again.", row.display_name, row.email), subject)
+        .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -400,7 +432,16 @@ pub async fn resend_invitation(db: &DatabaseConnection, actor: &Actor, customer_
         return Err(Error::Conflict(format!("{} has no roles yet: give them a role and they are invited.", user.display_name)));
     }
     queue_invitation(&txn, &c, &user).await?;
-    activity::record(&txn, actor, Some(c.id), "user.invited", format!("Resent the invitation to {} <{}>.", user.display_name, user.email)).await?;
+    let invited = view(customer_user::Entity::find_by_id(user.id).one(&txn).await?.ok_or(Error::NotFound)?);
+    activity::record_about(
+        &txn,
+        actor,
+        Some(c.id),
+        EventType::CustomerUserInvited,
+        format!("Resent the invitation to {} <{}>.", user.display_name, user.email),
+        about(&invited),
+    )
+    .await?;
     txn.commit().await?;
     let user = customer_user::Entity::find_by_id(user.id).one(db).await?.ok_or(Error::NotFound)?;
     Ok(view(user))

@@ -260,6 +260,33 @@ async fn views(db: &impl ConnectionTrait, rows: Vec<customer::Model>) -> Result<
         .collect())
 }
 
+impl CustomerView {
+    /// The customer as `GET /api/v1/customers/{id}` shows it (an event's `data.customer`).
+    pub fn api_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id.to_string(),
+            "name": self.name,
+            "reference": self.reference,
+            "productType": self.product_type,
+            "country": self.country,
+            "timeZone": self.time_zone,
+            "status": self.status.as_str(),
+            "inHouse": self.in_house,
+            "trialExpiresOn": self.trial_expires_on.map(|d| d.to_string()),
+            "terminateOn": self.terminate_on.map(|d| d.to_string()),
+            "createdAt": self.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+    }
+}
+
+/// Customer `id` as the API shows it, for an event recorded in the same transaction.
+pub(crate) async fn api_json(db: &impl ConnectionTrait, id: uuid::Uuid) -> Result<serde_json::Value> {
+    match customer::Entity::find_by_id(id).one(db).await? {
+        Some(c) => Ok(views(db, vec![c]).await?.remove(0).api_json()),
+        None => Ok(serde_json::json!({ "id": id.to_string() })),
+    }
+}
+
 /// The reseller's customer `id` (another reseller's is `NotFound`, like a missing one).
 pub async fn view(db: &impl ConnectionTrait, reseller_id: ResellerId, id: &str) -> Result<CustomerView> {
     let c = crate::scope::owned(db, reseller_id, id).await?;

@@ -105,9 +105,11 @@ impl Work {
         Ok(Work { txn: db.begin().await?, _gate: gate })
     }
 
-    /// Commits, releases the gate, then wakes the registered workers.
+    /// Numbers the events this work recorded (`activity::sequence`), commits, releases the
+    /// gate, then wakes the registered workers.
     pub async fn commit(self) -> Result<(), DbErr> {
         let Work { txn, _gate } = self;
+        crate::activity::sequence(&txn).await?;
         txn.commit().await?;
         drop(_gate);
         wake_workers();

@@ -19,6 +19,7 @@ use crate::entity::{customer, pbx_connection, product_type, reseller, reseller_u
 use crate::scope::{ensure_changeable, lock_owned, ResellerId};
 use crate::{Error, Result, outbox};
 use chrono::{Duration, NaiveDate, Utc};
+use model::events::EventType;
 use model::Permission;
 use model::customer::CustomerStatus;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
@@ -91,9 +92,9 @@ pub async fn disable(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result
 /// nothing changed).
 pub(crate) async fn set_active(txn: &impl ConnectionTrait, actor: &Actor, c: &customer::Model, active: bool) -> Result<i32> {
     let (target, action, summary) = if active {
-        (CustomerStatus::Active, "customer.reenabled", "Re-enabled the customer.")
+        (CustomerStatus::Active, EventType::CustomerReenabled, "Re-enabled the customer.")
     } else {
-        (CustomerStatus::Disabled, "customer.disabled", "Disabled the customer: its users cannot sign in; data is still collected and billed.")
+        (CustomerStatus::Disabled, EventType::CustomerDisabled, "Disabled the customer: its users cannot sign in; data is still collected and billed.")
     };
     if status_of(c) == target {
         return Ok(c.version);
@@ -149,7 +150,7 @@ pub async fn terminate(db: &DatabaseConnection, actor: &Actor, id: &str, confirm
 /// entry. Returns the new version.
 pub(crate) async fn terminate_now(txn: &impl ConnectionTrait, actor: &Actor, c: &customer::Model, zone: &str, today: NaiveDate) -> Result<i32> {
     let version = terminate_row(txn, c, zone, today).await?;
-    activity::record(txn, actor, Some(c.id), "customer.terminated", "Terminated the customer.").await?;
+    activity::record(txn, actor, Some(c.id), EventType::CustomerTerminated, "Terminated the customer.").await?;
     Ok(version)
 }
 
@@ -188,7 +189,7 @@ pub(crate) async fn schedule_termination(txn: &impl ConnectionTrait, actor: &Act
         Some(old) => format!("Moved the scheduled termination from {old} to {day}."),
         None => format!("Scheduled the termination for {day}."),
     };
-    activity::record(txn, actor, Some(c.id), "customer.termination_scheduled", summary).await?;
+    activity::record(txn, actor, Some(c.id), EventType::CustomerTerminationScheduled, summary).await?;
     Ok(c.version + 1)
 }
 
@@ -226,7 +227,7 @@ pub(crate) async fn cancel_scheduled(txn: &impl ConnectionTrait, actor: &Actor, 
         .filter(customer::Column::Id.eq(c.id))
         .exec(txn)
         .await?;
-    activity::record(txn, actor, Some(c.id), "customer.termination_cancelled", format!("Cancelled the termination scheduled for {day}.")).await?;
+    activity::record(txn, actor, Some(c.id), EventType::CustomerTerminationCancelled, format!("Cancelled the termination scheduled for {day}.")).await?;
     Ok(c.version + 1)
 }
 
@@ -241,7 +242,7 @@ pub async fn convert_trial(db: &DatabaseConnection, actor: &Actor, id: &str) -> 
     }
     let (today, _) = today(&txn, actor.reseller_id).await?;
     end_trial(&txn, &c, today - Duration::days(1)).await?;
-    activity::record(&txn, actor, Some(c.id), "customer.trial_converted", "Converted the trial to a paying account.").await?;
+    activity::record(&txn, actor, Some(c.id), EventType::CustomerTrialConverted, "Converted the trial to a paying account.").await?;
     txn.commit().await?;
     Ok(c.version + 1)
 }
@@ -287,7 +288,7 @@ pub async fn extend_trial(db: &DatabaseConnection, actor: &Actor, id: &str, unti
         .filter(customer::Column::Id.eq(c.id))
         .exec(&txn)
         .await?;
-    activity::record(&txn, actor, Some(c.id), "customer.trial_extended", format!("Extended the trial from {current} to {day}.")).await?;
+    activity::record(&txn, actor, Some(c.id), EventType::CustomerTrialExtended, format!("Extended the trial from {current} to {day}.")).await?;
     txn.commit().await?;
     Ok(c.version + 1)
 }
@@ -350,7 +351,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
         let current = customer::Entity::find_by_id(c.id).one(&txn).await?.ok_or(Error::NotFound)?;
         terminate_row(&txn, &current, &owner.time_zone, day).await?;
         let system = Actor::system(owner.id, "System");
-        activity::record(&txn, &system, Some(c.id), "customer.terminated", format!("Terminated as scheduled for {day}.")).await?;
+        activity::record(&txn, &system, Some(c.id), EventType::CustomerTerminated, format!("Terminated as scheduled for {day}.")).await?;
         txn.commit().await?;
         done.terminated += 1;
     }
@@ -374,7 +375,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             continue;
         }
         let system = Actor::system(owner.id, "System");
-        activity::record(&txn, &system, Some(c.id), "customer.trial_converted", format!("The trial ended on {last_day}: now a paying account."))
+        activity::record(&txn, &system, Some(c.id), EventType::CustomerTrialConverted, format!("The trial ended on {last_day}: now a paying account."))
             .await?;
         txn.commit().await?;
         done.converted += 1;
@@ -416,7 +417,7 @@ pub async fn run_due(db: &DatabaseConnection) -> Result<DueWork> {
             &txn,
             &system,
             Some(c.id),
-            "customer.trial_ending",
+            EventType::CustomerTrialEnding,
             format!("The trial ends on {last_day} ({days} {} left); {} customer administrator(s) were emailed.", if days == 1 { "day" } else { "days" }, admins.len()),
         )
         .await?;

@@ -11,6 +11,7 @@ use crate::egress::HttpClient;
 use crate::secret::SecretBox;
 use crate::{Error, Result};
 use chrono::Utc;
+use model::events::EventType;
 use model::pbx::{PbxKind, TemplateForm, TemplateOption, TemplateSummary};
 use model::Permission;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -223,7 +224,7 @@ pub async fn create(db: &DatabaseConnection, secrets: &SecretBox, actor: &Actor,
         }
     }
     note.push('.');
-    activity::record(&txn, actor, None, "pbx_template.created", note).await?;
+    activity::record_about(&txn, actor, None, EventType::PbxTemplateCreated, note, about(created.id, &form.name, form.kind)).await?;
     txn.commit().await?;
     Ok(summary(created, 0))
 }
@@ -341,7 +342,7 @@ pub async fn update(
         summary_text.push_str(&format!(" (instead of \u{201c}{old}\u{201d})"));
     }
     summary_text.push('.');
-    activity::record(&txn, actor, None, "pbx_template.updated", summary_text).await?;
+    activity::record_about(&txn, actor, None, EventType::PbxTemplateUpdated, summary_text, about(id, &form.name, form.kind)).await?;
     // New addresses or credentials: the customers connected through it sync again now.
     let reaches_elsewhere = moves || !form.secret.is_empty();
     if reaches_elsewhere && customers > 0 {
@@ -357,6 +358,11 @@ fn in_use(name: &str, customers: u64) -> Error {
 }
 
 /// Deletes a template no customer uses.
+/// `{"pbxTemplate": …}`, the subject of a template's event.
+fn about(id: i64, name: &str, kind: PbxKind) -> serde_json::Value {
+    serde_json::json!({ "pbxTemplate": { "id": id, "name": name, "platform": kind.as_str() } })
+}
+
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<()> {
     actor.require(Permission::CustomerAdministrator)?;
     let txn = crate::db::Work::begin(db).await?;
@@ -379,8 +385,8 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
         Err(e) => return Err(e.into()),
     }
     let kind = current.kind;
-    activity::record(&txn, actor, None, "pbx_template.deleted", format!("Deleted PBX template \u{201c}{}\u{201d} ({}).", current.name, kind.label()))
-        .await?;
+    let summary = format!("Deleted PBX template \u{201c}{}\u{201d} ({}).", current.name, kind.label());
+    activity::record_about(&txn, actor, None, EventType::PbxTemplateDeleted, summary, about(id, &current.name, kind)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use crate::scope::{lock_reseller, owned, ResellerId};
 use crate::entity::{customer, pbx_connection, pbx_template, product_type, reseller, reseller_product_type, reseller_user};
 use crate::{outbox, Error, Result};
 use chrono::{Duration, NaiveDate, Utc};
+use model::events::EventType;
 use model::customer::CustomerStatus;
 use model::customer_form::{CustomerDetail, DetailsForm, DetailsRules, NewCustomer, ProductTypeChoice, WizardOptions};
 use model::pbx::PbxKind;
@@ -215,7 +216,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: &NewCustomer)
         template.name,
         if c.create_disabled { " (connection disabled)" } else { "" }
     ));
-    activity::record(&txn, actor, Some(id), "customer.created", summary).await?;
+    activity::record(&txn, actor, Some(id), EventType::CustomerCreated, summary).await?;
     outbox::queue(&txn, outbox::invitation(&owner.name, &name, primary.id, &primary.display_name, &primary.email, owner.id)).await?;
     txn.commit().await?;
     tracing::info!(customer = %id, reseller = actor.reseller_id.get(), "customer created");
@@ -351,7 +352,7 @@ pub(crate) async fn change_details(txn: &impl ConnectionTrait, actor: &Actor, cu
     if current.in_house != form.in_house {
         record_in_house_change(txn, current.id, created_on, current.in_house, local_date(Utc::now(), &owner.time_zone), form.in_house).await?;
     }
-    activity::record(txn, actor, Some(current.id), "customer.updated", format!("Changed {}.", changes.join("; "))).await?;
+    activity::record(txn, actor, Some(current.id), EventType::CustomerUpdated, format!("Changed {}.", changes.join("; "))).await?;
     Ok(version + 1)
 }
 

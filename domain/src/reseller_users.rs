@@ -17,6 +17,7 @@ use crate::common::local_date;
 use crate::entity::{reseller, reseller_user, session, user_token};
 use crate::{Error, Result, outbox, password};
 use chrono::{Duration, Utc};
+use model::events::EventType;
 use model::users::{ResellerUserView, UserForm};
 use model::{Permission, Permissions, field};
 use sea_orm::sea_query::Expr;
@@ -95,16 +96,25 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, portal_url: &str, fo
     let owner = zone(&txn, actor.reseller_id).await?;
     send_activation(&txn, &owner, &user, portal_url).await?;
     let granted: Vec<&str> = form.permissions.iter().map(Permission::label).collect();
-    activity::record(
+    activity::record_about(
         &txn,
         actor,
         None,
-        "user.created",
+        EventType::ResellerUserCreated,
         format!("Created the portal user {} <{}> ({}); activation email queued.", user.display_name, user.email, describe(&granted)),
+        about(&user),
     )
     .await?;
     txn.commit().await?;
     Ok(view(user, actor.user_id, &owner.time_zone))
+}
+
+/// `{"resellerUser": …}`, the subject of a portal user's event.
+fn about(user: &reseller_user::Model) -> serde_json::Value {
+    let permissions: Vec<&str> = Permissions::from_bits(user.permissions as u32).iter().map(Permission::slug).collect();
+    serde_json::json!({
+        "resellerUser": { "id": user.id, "displayName": user.display_name, "email": user.email, "permissions": permissions, "active": user.active }
+    })
 }
 
 /// Refuses a change from `before` to `after` that touches a permission `actor` does not hold.
@@ -204,7 +214,7 @@ pub async fn resend_activation(db: &DatabaseConnection, actor: &Actor, portal_ur
     }
     let owner = zone(&txn, actor.reseller_id).await?;
     send_activation(&txn, &owner, &user, portal_url).await?;
-    activity::record(&txn, actor, None, "user.activation_resent", format!("Sent {} a new activation link.", user.display_name)).await?;
+    activity::record_about(&txn, actor, None, EventType::ResellerUserActivationSent, format!("Sent {} a new activation link.", user.display_name), about(&user)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -238,7 +248,8 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, form: &User
     row.display_name = Set(name);
     row.permissions = Set(form.permissions.bits() as i32);
     let saved = row.update(&txn).await?;
-    activity::record(&txn, actor, None, "user.updated", format!("Changed {}'s {}.", user.display_name, changes.join(" and "))).await?;
+    let summary = format!("Changed {}'s {}.", user.display_name, changes.join(" and "));
+    activity::record_about(&txn, actor, None, EventType::ResellerUserUpdated, summary, about(&saved)).await?;
     txn.commit().await?;
     Ok(view(saved, actor.user_id, &owner.time_zone))
 }
@@ -263,8 +274,8 @@ pub async fn set_active(db: &DatabaseConnection, actor: &Actor, id: i64, active:
     if !active {
         session::Entity::delete_many().filter(session::Column::UserId.eq(user.id)).exec(&txn).await?;
     }
-    let (action, verb) = if active { ("user.reactivated", "Reactivated") } else { ("user.deactivated", "Deactivated") };
-    activity::record(&txn, actor, None, action, format!("{verb} the portal user {} <{}>.", user.display_name, user.email)).await?;
+    let (action, verb) = if active { (EventType::ResellerUserReactivated, "Reactivated") } else { (EventType::ResellerUserDeactivated, "Deactivated") };
+    activity::record_about(&txn, actor, None, action, format!("{verb} the portal user {} <{}>.", user.display_name, user.email), about(&saved)).await?;
     txn.commit().await?;
     Ok(view(saved, actor.user_id, &owner.time_zone))
 }
@@ -329,7 +340,8 @@ pub async fn activate(db: &DatabaseConnection, token: &str, new_password: &str) 
         .exec(&txn)
         .await?;
     let actor = Actor { permissions: Default::default(), ..Actor::of_user(&user) };
-    activity::record(&txn, &actor, None, "user.activated", format!("{} set their password and activated their account.", user.display_name)).await?;
+    let summary = format!("{} set their password and activated their account.", user.display_name);
+    activity::record_about(&txn, &actor, None, EventType::ResellerUserActivated, summary, about(&user)).await?;
     txn.commit().await?;
     Ok(user.email)
 }

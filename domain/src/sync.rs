@@ -27,6 +27,7 @@ use crate::scope::{ensure_changeable, lock_owned, owned};
 use crate::secret::SecretBox;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
+use model::events::EventType;
 use model::Permission;
 use model::pbx::PbxKind;
 use model::roles::{Invitation, Role, Roles};
@@ -137,7 +138,7 @@ pub async fn sync_now(db: &DatabaseConnection, actor: &Actor, customer_id: &str)
         return Ok(());
     }
     schedule(&txn, conn.id, Reason::Manual).await?;
-    activity::record(&txn, actor, Some(c.id), "pbx.sync_requested", "Asked for a sync of the PBX users.").await?;
+    activity::record(&txn, actor, Some(c.id), EventType::PbxSyncRequested, "Asked for a sync of the PBX users.").await?;
     txn.commit().await?;
     Ok(())
 }
@@ -486,7 +487,7 @@ async fn fail(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, c
             // One log entry per streak of failures, not one per retry.
             if current.sync_failures == 0 {
                 let actor = system_actor(&txn, conn.customer_id).await?;
-                activity::record(&txn, &actor, Some(conn.customer_id), "pbx.sync_failed", format!("PBX sync failed: {error}")).await?;
+                activity::record(&txn, &actor, Some(conn.customer_id), EventType::PbxSyncFailed, format!("PBX sync failed: {error}")).await?;
             }
         }
         Err(_) => release_claim_only(&txn, claim).await?,
@@ -720,7 +721,10 @@ async fn apply(db: &DatabaseConnection, settings: &SyncSettings, claim: &Claim, 
     }
     if counts.added + counts.updated + counts.removed > 0 || conn.sync_failures > 0 {
         let actor = system_actor(&txn, c.id).await?;
-        activity::record(&txn, &actor, Some(c.id), "pbx.synced", format!("PBX sync: {}.", counts.describe())).await?;
+        // A sync that changed nothing is no event, unless it ends a streak of failures.
+        let event = if conn.sync_failures > 0 { EventType::PbxSyncRecovered } else { EventType::PbxSyncSucceeded };
+        let subject = serde_json::json!({ "sync": { "added": counts.added, "updated": counts.updated, "removed": counts.removed } });
+        activity::record_about(&txn, &actor, Some(c.id), event, format!("PBX sync: {}.", counts.describe()), subject).await?;
     }
     txn.commit().await?;
     Ok(RunResult::Succeeded(counts))

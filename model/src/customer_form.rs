@@ -396,16 +396,6 @@ impl UserPage {
     }
 }
 
-/// One line of the Activity tab.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityEntry {
-    /// Local date and time in the reseller's time zone.
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub summary: String,
-}
-
 /// A customer's PBX connection as the PBX tab shows it (never a secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionView {

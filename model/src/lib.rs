@@ -8,6 +8,7 @@ pub mod billing;
 pub mod country;
 pub mod customer;
 pub mod customer_form;
+pub mod events;
 pub mod field;
 pub mod outbox;
 pub mod permission;

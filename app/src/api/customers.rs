@@ -5,8 +5,9 @@ use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use model::customer::{CustomerPage, GridQuery};
+use model::events::EventPage;
 use model::customer_form::{
-    ActivityEntry, ConnectionView, CustomerDetail, CustomerUser, DetailsForm, NewCustomer, PrimaryUserForm, UserPage, UserQuery, WizardOptions,
+    ConnectionView, CustomerDetail, CustomerUser, DetailsForm, NewCustomer, PrimaryUserForm, UserPage, UserQuery, WizardOptions,
 };
 use model::pbx::ConnectionForm;
 use model::roles::Roles;
@@ -157,13 +158,17 @@ pub async fn sync_customer_now(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A page of the customer's activity log, newest first, older than the cursor `before`.
 #[server(input = Json)]
-pub async fn customer_activity(id: String) -> Result<Vec<ActivityEntry>, AppError> {
+pub async fn customer_activity(id: String, before: Option<String>) -> Result<EventPage, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     let customer = domain::scope::owned(&ctx.db, actor.reseller_id, &id).await?;
-    Ok(domain::activity::for_customer(&ctx.db, actor.reseller_id, customer.id, 200).await?)
+    Ok(domain::activity::for_customer(&ctx.db, actor.reseller_id, customer.id, before.as_deref(), ACTIVITY_PAGE).await?)
 }
+
+/// Events per page of an activity log.
+pub const ACTIVITY_PAGE: u64 = 50;
 
 /// Disables the customer (More → Disable); returns the new version.
 #[server(input = Json)]

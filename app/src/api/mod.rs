@@ -1,5 +1,6 @@
 //! Typed server functions. Each is thin: session → permission → one domain call.
 
+pub mod activity;
 pub mod api_clients;
 pub mod auth;
 pub mod billing;

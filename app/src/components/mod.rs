@@ -2,6 +2,7 @@
 
 pub mod customer_fields;
 pub mod draft;
+pub mod event_log;
 pub mod error_panel;
 pub mod form;
 pub mod form_state;

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// One entry of the activity log: who did what, and when.
+/// One event of the stream (an entry of the activity log): who did what, and when.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "activity_log")]
 pub struct Model {
@@ -13,6 +13,10 @@ pub struct Model {
     pub action: String,
     pub summary: String,
     pub at: DateTimeUtc,
+    /// Its place in the reseller's stream, assigned at commit (`activity::sequence`).
+    pub seq: Option<i64>,
+    /// The JSON payload: the resource as the API shows it.
+    pub data: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,7 @@
 
 mod billing;
 mod customers;
+mod events;
 mod openapi;
 mod pbxs;
 pub mod schema;
@@ -72,6 +73,8 @@ pub fn router(app: AppState, limit: RateLimit) -> Router {
         .route("/api/v1/customers/{id}/pbxs/{pbx_id}", get(pbxs::get).patch(pbxs::patch))
         .route("/api/v1/customers/{id}/pbxs/{pbx_id}/sync", post(pbxs::sync))
         .route("/api/v1/product-types", get(customers::product_types))
+        .route("/api/v1/events", get(events::feed))
+        .route("/api/v1/activity", get(events::activity))
         .route("/api/v1/billing", get(billing::list))
         .route("/api/v1/billing/{period}", get(billing::get).post(billing::run))
         .route_layer(middleware::from_fn_with_state(state.clone(), bearer));

@@ -2,7 +2,7 @@
 //! `#[utoipa::path]` annotations and the types in [`super::schema`].
 
 use super::schema::ErrorBody;
-use super::{billing, customers, pbxs, users};
+use super::{billing, customers, events, pbxs, users};
 use axum::Json;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi, PartialSchema};
         users::list, users::create, users::get, users::patch, users::remove, users::removed, users::import_again,
         pbxs::list, pbxs::get, pbxs::patch, pbxs::sync,
         billing::list, billing::get, billing::run,
+        events::feed, events::activity,
     ),
     modifiers(&Common),
     tags(
@@ -29,6 +30,7 @@ use utoipa::{Modify, OpenApi, PartialSchema};
         (name = "Users", description = "A customer's users and their roles."),
         (name = "PBX connections", description = "A customer's phone system, whose users are discovered and synced."),
         (name = "Billing", description = "Monthly billing runs (Billing Administrator data)."),
+        (name = "Events", description = "Every change the portal records, as an ordered feed and as the reseller's activity log."),
     )
 )]
 struct Api;

@@ -545,6 +545,53 @@ pub struct RemovedPbxUser {
     pub removed_at: String,
 }
 
+/// An event: one change the portal recorded.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Unique and stable: de-duplicate by it (webhook deliveries carry it as `webhook-id`).
+    #[schema(format = "uuid")]
+    pub id: String,
+    /// The event type, e.g. `customer.created` (see the `types` parameter for the list).
+    pub r#type: String,
+    /// When the change was made.
+    #[schema(format = "date-time")]
+    pub timestamp: String,
+    /// Who made it: a portal user's name, `API client rp_…`, or the system (`System`, `PBX sync`).
+    pub actor: String,
+    /// The customer it concerns, if any.
+    #[schema(format = "uuid")]
+    pub customer_id: Option<String>,
+    /// What happened, in words.
+    pub summary: String,
+    /// The resources as the API shows them at the time of the change: `customer` (as
+    /// `GET /customers/{id}`) for every event about a customer, and the event's subject —
+    /// `user`, `pbxUser`, `sync`, `pbxTemplate`, `resellerUser`, `apiClient`, `billingRun` or
+    /// `webhookEndpoint` — where it has one.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// The next events of the feed.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventFeed {
+    /// Oldest first.
+    pub items: Vec<Event>,
+    /// Send it as `after` in the next read (the same cursor when there was nothing new).
+    pub next_cursor: String,
+}
+
+/// A page of the activity log.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityPage {
+    /// Newest first.
+    pub items: Vec<Event>,
+    /// The cursor of the next (older) page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
 /// `{"data": …}` envelopes, one per kind of answer (so each has a named schema).
 macro_rules! envelopes {
     ($($(#[$doc:meta])* $name:ident($inner:ty);)*) => {$(
@@ -577,6 +624,10 @@ envelopes! {
     BillingRunsData(Vec<BillingRunSummary>);
     /// A month's billing.
     BillingRunData(BillingRun);
+    /// The next events of the feed.
+    EventFeedData(EventFeed);
+    /// A page of the activity log.
+    ActivityPageData(ActivityPage);
     /// Nothing to say beyond success.
     EmptyData(Empty);
 }

@@ -287,6 +287,15 @@ async fn every_documented_operation_is_exercised_and_answers_as_documented() {
     assert_eq!(api.post(&format!("/api/v1/billing/{last_month}"), "").await.0, StatusCode::OK);
     assert_eq!(api.get(&format!("/api/v1/billing/{last_month}")).await.0, StatusCode::OK);
 
+    // Events: the feed and the activity log.
+    let (status, feed) = api.get("/api/v1/events?limit=5&types=customer.created").await;
+    assert_eq!(status, StatusCode::OK, "{feed}");
+    let after = feed["data"]["nextCursor"].as_str().unwrap().to_owned();
+    assert_eq!(api.get(&format!("/api/v1/events?after={after}")).await.0, StatusCode::OK);
+    assert_eq!(api.get("/api/v1/events?after=forged").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(api.get(&format!("/api/v1/activity?customer={tenant}&limit=2")).await.0, StatusCode::OK);
+    assert_eq!(api.get("/api/v1/activity?from=yesterday").await.0, StatusCode::BAD_REQUEST);
+
     // Terminating last, since it makes the customer read-only.
     assert_eq!(api.delete(&path).await.0, StatusCode::OK);
     assert_eq!(api.delete(&path).await.0, StatusCode::CONFLICT);

@@ -103,7 +103,7 @@ fn template_form() -> Value {
 }
 
 fn server_functions() -> Vec<Entry> {
-    use app::api::{api_clients::*, auth::*, billing::*, customers::*, outbox::*, pbx_templates::*, users::*};
+    use app::api::{activity::*, api_clients::*, auth::*, billing::*, customers::*, outbox::*, pbx_templates::*, users::*};
     use Guard::*;
     use Permission::*;
     let none = |_: &Ids| json!({});
@@ -123,6 +123,7 @@ fn server_functions() -> Vec<Entry> {
         entry::<FetchBillingRun>(Needs(BillingAdministrator), false, |_| json!({ "period": "2026-10" })),
         entry::<RunBilling>(Needs(BillingAdministrator), false, |_| json!({ "period": "2026-10" })),
         entry::<ListCustomers>(Session, false, |_| json!({ "query": model::customer::GridQuery::default() })),
+        entry::<ActivityPage>(Session, false, |_| json!({ "filter": model::events::EventFilter::default(), "before": null })),
         entry::<ListProductTypes>(Session, false, none),
         entry::<LoadWizardOptions>(Needs(CustomerAdministrator), false, none),
         entry::<CustomerNameAvailable>(Session, false, |_| json!({ "name": "Anything", "except": null })),

@@ -12,6 +12,7 @@ mod customer_change;
 mod customers;
 mod delivery;
 mod egress;
+mod events;
 mod kazoo;
 mod lifecycle;
 mod mail;

@@ -262,8 +262,8 @@ async fn edits_use_optimistic_concurrency_and_keep_locked_product_types() {
     // The grid's search sees the new name and reference.
     let value = portal.call_json::<ListCustomers>(json!({ "query": model::customer::GridQuery { search: "bwd-new".into(), ..Default::default() } }), &s).await;
     assert_eq!(value["total"], 1);
-    let (_, log) = call::<CustomerActivity>(&portal, &s, json!({ "id": d.id })).await;
-    assert!(log[0]["summary"].as_str().unwrap().contains("Reference from \u{201c}BWD-7781\u{201d} to \u{201c}BWD-NEW\u{201d}"), "{log}");
+    let (_, log) = call::<CustomerActivity>(&portal, &s, json!({ "id": d.id, "before": null })).await;
+    assert!(log["entries"][0]["summary"].as_str().unwrap().contains("Reference from \u{201c}BWD-7781\u{201d} to \u{201c}BWD-NEW\u{201d}"), "{log}");
 
     // Castle Hotels has the locked Contact Centre product type.
     let castle = detail_of(&portal, &s, "Castle Hotels Group").await;
@@ -325,9 +325,13 @@ async fn customer_users_keep_an_administrator_and_get_invited() {
     let (status, resent) = call::<ResendInvitation>(&portal, &s, json!({ "id": d.id, "user_id": ann })).await;
     assert_eq!(status, StatusCode::OK, "{resent}");
     assert_eq!(outbox::Entity::find().filter(outbox::Column::ToAddress.eq("Ann@Acme.example")).count(&db).await.unwrap(), 2);
-    let (_, log) = call::<CustomerActivity>(&portal, &s, json!({ "id": d.id })).await;
-    let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["user.invited", "user.roles_changed", "user.removed", "user.added"], "newest first");
+    let (_, log) = call::<CustomerActivity>(&portal, &s, json!({ "id": d.id, "before": null })).await;
+    let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions[..4],
+        ["customer_user.invited", "customer_user.updated", "customer_user.removed", "customer_user.added"],
+        "newest first"
+    );
 }
 
 #[tokio::test]

@@ -114,7 +114,7 @@ async fn customer_users_are_listed_added_given_roles_and_removed_by_the_portals_
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(user_count(&portal, &tenant).await, before + 1);
     let log = logged_by(&portal, &tenant, &format!("API client {}", api.client_id)).await;
-    for action in ["user.added", "user.roles_changed", "user.removed"] {
+    for action in ["customer_user.added", "customer_user.updated", "customer_user.removed"] {
         assert!(log.iter().any(|a| a == action), "{action} in {log:?}");
     }
 

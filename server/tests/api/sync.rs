@@ -168,7 +168,7 @@ async fn a_new_customer_gets_its_pbx_users_with_sub_accounts_and_agents() {
     let db = portal.database().await;
     let customer_id: uuid::Uuid = id.parse().unwrap();
     let log = activity::Entity::find()
-        .filter(activity::Column::Action.eq("pbx.synced"))
+        .filter(activity::Column::Action.eq("pbx.sync_succeeded"))
         .filter(activity::Column::CustomerId.eq(customer_id))
         .all(&db)
         .await

@@ -1,0 +1,95 @@
+//! An activity log, newest first: the first page, then "Show older" for each next one. Used by
+//! the customer page's Activity tab and the reseller's Activity page.
+
+use crate::components::error_panel::ErrorPanel;
+use crate::AppError;
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use model::events::{EventEntry, EventPage, EventType};
+use std::future::Future;
+
+/// The log `load` gives page by page: `load(None)` the newest page, `load(Some(cursor))` the
+/// one older than `cursor`. When `load` reads signals (a filter), a change starts over.
+#[component]
+pub fn EventLog<F, Fut>(
+    load: F,
+    /// What an empty log says.
+    #[prop(into)]
+    empty: String,
+    /// Whether each entry names its customer (the reseller's log does; a customer's does not).
+    #[prop(optional)]
+    show_customer: bool,
+) -> impl IntoView
+where
+    F: Fn(Option<String>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<EventPage, AppError>> + 'static,
+{
+    let first = LocalResource::new({
+        let load = load.clone();
+        move || load(None)
+    });
+    // Pages fetched with "Show older", after the first; reset whenever the first reloads.
+    let older = RwSignal::new(Vec::<EventEntry>::new());
+    let cursor = RwSignal::new(None::<Option<String>>);
+    let more = Action::new_local(move |before: &String| load(Some(before.clone())));
+    Effect::new(move |_| {
+        first.track();
+        older.set(Vec::new());
+        cursor.set(None);
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = more.value().get() {
+            older.update(|list| list.extend(page.entries));
+            cursor.set(Some(page.older));
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
+            {move || {
+                let empty = empty.clone();
+                Suspend::new(async move {
+                    match first.await {
+                        Ok(page) if page.entries.is_empty() => EitherOf3::A(view! { <p class="empty-state">{empty}</p> }),
+                        Ok(page) => {
+                            let next = move || cursor.get().unwrap_or_else(|| page.older.clone());
+                            EitherOf3::B(view! {
+                                <ol class="activity">
+                                    {page.entries.clone().into_iter().map(|e| view! { <Entry e show_customer /> }).collect_view()}
+                                    <For each=move || older.get() key=|e| e.id.clone() let(e)>
+                                        <Entry e show_customer />
+                                    </For>
+                                </ol>
+                                {move || more.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                                {move || next().map(|before| view! {
+                                    <button type="button" class="secondary" disabled=move || more.pending().get()
+                                        on:click=move |_| { more.dispatch(before.clone()); }>
+                                        {move || if more.pending().get() { "Loading…" } else { "Show older" }}
+                                    </button>
+                                })}
+                            })
+                        }
+                        Err(error) => EitherOf3::C(view! { <ErrorPanel error /> }),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn Entry(e: EventEntry, show_customer: bool) -> impl IntoView {
+    let kind = EventType::parse(&e.event_type).map(EventType::label).unwrap_or_default();
+    let customer = e.customer.filter(|_| show_customer).map(|(id, name)| {
+        let label = if name.is_empty() { id.clone() } else { name };
+        view! { <a class="customer" href=format!("/customers/{id}")>{label}</a> }
+    });
+    view! {
+        <li data-event-type=e.event_type.clone()>
+            <time>{e.at}</time>
+            <span class="actor">{e.actor}</span>
+            <span class="event-type">{kind}</span>
+            {customer}
+            <span class="summary">{e.summary}</span>
+        </li>
+    }
+}

@@ -4,10 +4,12 @@ import * as path from 'node:path';
 
 // The browser tests drive Debian's Chromium against the real server binary, started here on
 // a fresh SQLite database with demo data. Build first (`cargo leptos build --split`); scripts/test
-// does both.
+// does both. E2E_PORT, E2E_SERVER_BIN and E2E_SITE_ROOT point it at another build (its own
+// CARGO_TARGET_DIR and LEPTOS_SITE_ROOT), so two builds can be tested side by side.
 const port = Number(process.env.E2E_PORT ?? 3199);
 const root = path.resolve(__dirname, '..');
 const server = process.env.E2E_SERVER_BIN ?? path.join(root, 'target', 'debug', 'server');
+const siteRoot = process.env.E2E_SITE_ROOT ?? path.join(root, 'target', 'site');
 const dataDir = path.join(os.tmpdir(), `reseller-portal-e2e-${port}`);
 
 export default defineConfig({
@@ -35,7 +37,7 @@ export default defineConfig({
       `'${server}' --demo --bind 127.0.0.1:${port}`,
       `--database-url 'sqlite://${dataDir}/portal.db'`,
       `--secret-key-file '${dataDir}/secret.key'`,
-      `--site-root '${path.join(root, 'target', 'site')}'`,
+      `--site-root '${siteRoot}'`,
     ].join(' '),
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,

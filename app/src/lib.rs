@@ -112,6 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
                     <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
                     <Route path=path!("billing") view={Lazy::<BillingRoute>::new()} />
+                    <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()} />
                     <Route path=path!("api-access") view={Lazy::<ApiAccessRoute>::new()} />
                     <Route path=path!("outbox") view={Lazy::<OutboxRoute>::new()} />
                 </ParentRoute>

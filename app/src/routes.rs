@@ -11,6 +11,7 @@
 
 use crate::pages::{
     account::{AccountPage, ActivatePage},
+    activity::ActivityPage,
     api_access::ApiAccessPage,
     billing::BillingPage,
     customers::{edit::CustomerPage, new::CreateCustomerPage},
@@ -98,6 +99,17 @@ impl LazyRoute for BillingRoute {
     }
 }
 
+pub struct ActivityRoute;
+#[lazy_route]
+impl LazyRoute for ActivityRoute {
+    fn data() -> Self {
+        ActivityRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <ActivityPage /> }.into_any()
+    }
+}
+
 pub struct ApiAccessRoute;
 #[lazy_route]
 impl LazyRoute for ApiAccessRoute {
@@ -133,6 +145,7 @@ pub fn preload(path: &str) {
             "/users" => spawn_local(UsersRoute::preload()),
             "/account" => spawn_local(AccountRoute::preload()),
             "/billing" => spawn_local(BillingRoute::preload()),
+            "/activity" => spawn_local(ActivityRoute::preload()),
             "/api-access" => spawn_local(ApiAccessRoute::preload()),
             "/outbox" => spawn_local(OutboxRoute::preload()),
             p if p.starts_with("/customers/") && p != "/customers/export" => spawn_local(CustomerRoute::preload()),

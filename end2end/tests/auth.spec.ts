@@ -18,7 +18,7 @@ test('signing in shows the shell with the reseller, the navigation and the user'
   await expect(header.getByText('Demo Reseller')).toBeVisible();
   await expect(header.getByText('Dana Demo')).toBeVisible();
   const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const name of ['Customers', 'PBX Templates', 'Users', 'Billing', 'API Access']) {
+  for (const name of ['Customers', 'PBX Templates', 'Users', 'Billing', 'Activity', 'API Access']) {
     await expect(nav.getByRole('link', { name })).toBeVisible();
   }
   await expect(nav.getByRole('link', { name: 'Customers' })).toHaveAttribute('aria-current', 'page');

@@ -37,7 +37,7 @@ export async function startSignedIn(page: Page, path: string): Promise<string[]>
 }
 
 /** Every signed-in page besides the grid and the customer page (which tests open by clicking). */
-export const PAGES = ['/customers/new', '/pbx-templates', '/users', '/billing', '/api-access', '/account', '/outbox'];
+export const PAGES = ['/customers/new', '/pbx-templates', '/users', '/billing', '/api-access', '/activity', '/account', '/outbox'];
 
 /** Opens `path` afresh and waits until it is hydrated and its heading shows. */
 export async function openPage(page: Page, path: string) {

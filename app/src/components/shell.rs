@@ -13,11 +13,12 @@ use model::CurrentUser;
 /// The signed-in user, for pages that need it (e.g. to show what a permission allows).
 pub type UserResource = Resource<Result<CurrentUser, AppError>>;
 
-const NAVIGATION: [(&str, &str); 5] = [
+const NAVIGATION: [(&str, &str); 6] = [
     ("/customers", "Customers"),
     ("/pbx-templates", "PBX Templates"),
     ("/users", "Users"),
     ("/billing", "Billing"),
+    ("/activity", "Activity"),
     ("/api-access", "API Access"),
 ];
 

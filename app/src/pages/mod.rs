@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod account;
+pub mod activity;
 pub mod api_access;
 pub mod billing;
 pub mod customers;

@@ -121,6 +121,13 @@ pub(crate) async fn sequence(txn: &impl ConnectionTrait) -> std::result::Result<
     Ok(())
 }
 
+/// The position of the reseller's latest committed event, with its stream locked until this
+/// transaction ends: the events this transaction records come right after it, and nobody
+/// else's come in between (a webhook endpoint created or enabled here starts there).
+pub(crate) async fn lock_stream(txn: &impl ConnectionTrait, reseller_id: ResellerId) -> Result<i64> {
+    Ok(advance(txn, reseller_id.get(), 0).await?)
+}
+
 /// Adds `n` to the reseller's last event number and returns the new last one.
 async fn advance(txn: &impl ConnectionTrait, reseller_id: i64, n: i64) -> std::result::Result<i64, sea_orm::DbErr> {
     let backend = txn.get_database_backend();

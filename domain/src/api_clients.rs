@@ -49,12 +49,16 @@ pub struct ApiCaller {
     pub api_client_id: i64,
 }
 
-/// What API clients can be given at most: provisioning (Customer Administrator) and billing
-/// data (Billing Administrator), plus Website Access, which the other permissions presuppose.
+/// What API clients can be given at most: provisioning (Customer Administrator), billing
+/// data (Billing Administrator) and webhook endpoints (Webhooks Administrator), plus Website Access, which the other permissions presuppose.
 /// Never Manage Users or REST API Administrator: a client cannot change portal users or mint
 /// credentials.
 pub fn api_permissions() -> Permissions {
-    Permissions::default().with(Permission::WebsiteAccess).with(Permission::CustomerAdministrator).with(Permission::BillingAdministrator)
+    Permissions::default()
+        .with(Permission::WebsiteAccess)
+        .with(Permission::CustomerAdministrator)
+        .with(Permission::BillingAdministrator)
+        .with(Permission::WebhooksAdministrator)
 }
 
 /// `wanted` as credentials may hold it: within [`api_permissions`], with Website Access, and

@@ -180,6 +180,30 @@ impl EgressPolicy {
     }
 }
 
+impl EgressPolicy {
+    /// [`EgressPolicy::check_url`], then the addresses the host name resolves to now: a URL
+    /// the server would refuse to call is refused when it is entered (a webhook endpoint), not
+    /// only when it is called. A name that does not resolve yet passes: calls to it fail and
+    /// say so.
+    pub async fn check_destination(&self, url: &Url) -> Result<(), Refused> {
+        self.check_url(url)?;
+        if self.within_prefix(url) {
+            return Ok(());
+        }
+        let Some(url::Host::Domain(host)) = url.host() else { return Ok(()) };
+        if self.allows_host_name(host) {
+            return Ok(());
+        }
+        match tokio::net::lookup_host((host, 0)).await {
+            Ok(addrs) => {
+                let found: Vec<SocketAddr> = addrs.collect();
+                if !found.is_empty() && !found.iter().any(|a| self.allows_ip(a.ip())) { Err(Refused::Address) } else { Ok(()) }
+            }
+            Err(_) => Ok(()),
+        }
+    }
+}
+
 /// A host name as rules compare it: lower case, without the root's trailing dot.
 fn host_key(host: &str) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()

@@ -33,5 +33,6 @@ pub mod secret;
 pub mod seed;
 pub mod sweep;
 pub mod sync;
+pub mod webhooks;
 
 pub use error::{Error, Result};

@@ -18,6 +18,7 @@ pub mod session;
 pub mod sync;
 pub mod url;
 pub mod users;
+pub mod webhooks;
 
 pub use field::{FieldError, FieldErrors};
 pub use permission::{Permission, Permissions};

@@ -11,15 +11,17 @@ pub enum Permission {
     CustomerAdministrator,
     BillingAdministrator,
     RestApiAdministrator,
+    WebhooksAdministrator,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 6] = [
         Permission::WebsiteAccess,
         Permission::ManageUsers,
         Permission::CustomerAdministrator,
         Permission::BillingAdministrator,
         Permission::RestApiAdministrator,
+        Permission::WebhooksAdministrator,
     ];
 
     /// The bit this permission occupies in the stored mask. Never renumber: rows hold these.
@@ -30,6 +32,7 @@ impl Permission {
             Permission::CustomerAdministrator => 1 << 2,
             Permission::BillingAdministrator => 1 << 3,
             Permission::RestApiAdministrator => 1 << 4,
+            Permission::WebhooksAdministrator => 1 << 5,
         }
     }
 
@@ -40,6 +43,7 @@ impl Permission {
             Permission::CustomerAdministrator => "Customer Administrator",
             Permission::BillingAdministrator => "Billing Administrator",
             Permission::RestApiAdministrator => "REST API Administrator",
+            Permission::WebhooksAdministrator => "Webhooks Administrator",
         }
     }
 
@@ -51,6 +55,7 @@ impl Permission {
             Permission::CustomerAdministrator => "customer-administrator",
             Permission::BillingAdministrator => "billing-administrator",
             Permission::RestApiAdministrator => "rest-api-administrator",
+            Permission::WebhooksAdministrator => "webhooks-administrator",
         }
     }
 
@@ -77,7 +82,7 @@ impl Permissions {
     }
 
     const fn all_bits() -> u32 {
-        (1 << 5) - 1
+        (1 << 6) - 1
     }
 
     pub fn contains(self, permission: Permission) -> bool {

@@ -13,6 +13,7 @@ pub mod scheduler;
 pub mod simulator;
 pub mod state;
 pub mod syncer;
+pub mod webhooker;
 
 use app::ssr::AppContext;
 use config::Config;
@@ -30,6 +31,8 @@ pub struct Portal {
     pub syncer: Option<syncer::Syncer>,
     /// Does the life cycle's dated work (terminations, trial ends) while the portal serves.
     pub scheduler: Option<scheduler::Scheduler>,
+    /// Delivers events to webhook endpoints while the portal serves.
+    pub webhooker: Option<webhooker::Webhooker>,
 }
 
 impl Portal {
@@ -87,15 +90,16 @@ impl Portal {
                 ..Default::default()
             },
             ctx.secrets.clone(),
-            http,
+            http.clone(),
         );
+        let webhooker = webhooker::Webhooker::new(Default::default(), ctx.secrets.clone(), http);
         let state = http::AppState {
             leptos_options: http::leptos_options(&config),
             ctx,
             public_origin: config.public_url(),
             api_limit: rest::RateLimit::per_minute(config.api_requests_per_minute),
         };
-        Ok(Portal { state, config, mailer, syncer: Some(syncer), scheduler: Some(scheduler::Scheduler::default()) })
+        Ok(Portal { state, config, mailer, syncer: Some(syncer), scheduler: Some(scheduler::Scheduler::default()), webhooker: Some(webhooker) })
     }
 
     /// Serves on `listener` (and runs the PBX sync worker, and the mail worker if there is one)
@@ -106,6 +110,7 @@ impl Portal {
         let ctx = &self.state.ctx;
         let scheduler = self.scheduler.map(|s| tokio::spawn(s.run(ctx.db.clone(), ctx.auth.clone(), stopped.clone())));
         let syncer = self.syncer.map(|syncer| tokio::spawn(syncer.run(ctx.db.clone(), ctx.sync_requested.clone(), stopped.clone())));
+        let webhooker = self.webhooker.map(|w| tokio::spawn(w.run(ctx.db.clone(), stopped.clone())));
         let worker = self.mailer.map(|mailer| tokio::spawn(mailer.run(ctx.db.clone(), ctx.mail_queued.clone(), stopped)));
         let router = http::router(self.state);
         // Pages stream in several writes (the shell, then each resolved part): with Nagle's
@@ -131,6 +136,9 @@ impl Portal {
         }
         if let Some(scheduler) = scheduler {
             let _ = scheduler.await;
+        }
+        if let Some(webhooker) = webhooker {
+            let _ = webhooker.await;
         }
         Ok(served?)
     }

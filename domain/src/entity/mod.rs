@@ -20,3 +20,5 @@ pub mod reseller_user;
 pub mod session;
 pub mod sign_in_failure;
 pub mod user_token;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

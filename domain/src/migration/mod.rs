@@ -22,6 +22,7 @@ pub use m20261201_000015_search_trigrams::RESELLER_SPAN;
 mod m20261201_000016_trials_to_warn;
 mod m20261201_000017_customer_counts;
 mod m20261202_000018_event_stream;
+mod m20261202_000019_webhooks;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_trials_to_warn::Migration),
             Box::new(m20261201_000017_customer_counts::Migration),
             Box::new(m20261202_000018_event_stream::Migration),
+            Box::new(m20261202_000019_webhooks::Migration),
         ]
     }
 }

@@ -30,6 +30,7 @@ mod openapi;
 mod pbxs;
 pub mod schema;
 mod users;
+mod webhooks;
 
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Request, State};
@@ -75,6 +76,12 @@ pub fn router(app: AppState, limit: RateLimit) -> Router {
         .route("/api/v1/product-types", get(customers::product_types))
         .route("/api/v1/events", get(events::feed))
         .route("/api/v1/activity", get(events::activity))
+        .route("/api/v1/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/api/v1/webhooks/{webhook_id}", get(webhooks::get).patch(webhooks::patch).delete(webhooks::delete))
+        .route("/api/v1/webhooks/{webhook_id}/secret", post(webhooks::rotate))
+        .route("/api/v1/webhooks/{webhook_id}/test", post(webhooks::test))
+        .route("/api/v1/webhooks/{webhook_id}/deliveries", get(webhooks::deliveries))
+        .route("/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend", post(webhooks::resend))
         .route("/api/v1/billing", get(billing::list))
         .route("/api/v1/billing/{period}", get(billing::get).post(billing::run))
         .route_layer(middleware::from_fn_with_state(state.clone(), bearer));

@@ -2,7 +2,7 @@
 //! `#[utoipa::path]` annotations and the types in [`super::schema`].
 
 use super::schema::ErrorBody;
-use super::{billing, customers, events, pbxs, users};
+use super::{billing, customers, events, pbxs, users, webhooks};
 use axum::Json;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi, PartialSchema};
         pbxs::list, pbxs::get, pbxs::patch, pbxs::sync,
         billing::list, billing::get, billing::run,
         events::feed, events::activity,
+        webhooks::list, webhooks::create, webhooks::get, webhooks::patch, webhooks::delete, webhooks::rotate, webhooks::test, webhooks::deliveries, webhooks::resend,
     ),
     modifiers(&Common),
     tags(
@@ -31,6 +32,7 @@ use utoipa::{Modify, OpenApi, PartialSchema};
         (name = "PBX connections", description = "A customer's phone system, whose users are discovered and synced."),
         (name = "Billing", description = "Monthly billing runs (Billing Administrator data)."),
         (name = "Events", description = "Every change the portal records, as an ordered feed and as the reseller's activity log."),
+        (name = "Webhooks", description = "Endpoints the reseller's events are delivered to, signed per the Standard Webhooks specification (Webhooks Administrator)."),
     )
 )]
 struct Api;

@@ -592,6 +592,112 @@ pub struct ActivityPage {
     pub next_cursor: Option<String>,
 }
 
+/// A webhook endpoint (never its secret).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEndpoint {
+    pub id: i64,
+    /// Where events are POSTed (https).
+    pub url: String,
+    pub description: String,
+    /// The event types it receives; empty for all.
+    pub event_types: Vec<String>,
+    pub enabled: bool,
+    /// Why the portal disabled it (after failing for days), if it did.
+    pub disabled_reason: Option<String>,
+    #[schema(format = "date-time")]
+    pub created_at: String,
+    /// After a rotation: until when the previous secret signs too.
+    #[schema(format = "date-time")]
+    pub previous_secret_until: Option<String>,
+    pub health: WebhookHealth,
+}
+
+/// How deliveries to an endpoint went over the last 24 hours, by their last attempt.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookHealth {
+    pub delivered: u64,
+    pub failing: u64,
+    /// Waiting for an attempt or a retry now.
+    pub pending: u64,
+    /// Delivered ÷ (delivered + failing), in percent; `null` without attempts.
+    pub success_rate: Option<u64>,
+    /// Since when every attempt has failed, if it is failing.
+    #[schema(format = "date-time")]
+    pub failing_since: Option<String>,
+}
+
+/// A new webhook endpoint.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewWebhookEndpoint {
+    /// https://…, at most 2,000 characters, reaching a public address.
+    #[schema(max_length = 2000)]
+    pub url: String,
+    /// At most 500 characters.
+    #[schema(max_length = 500)]
+    pub description: Option<String>,
+    /// Event types to receive (see `GET /events`); absent or empty for all.
+    pub event_types: Option<Vec<String>>,
+    /// Default `true`.
+    pub enabled: Option<bool>,
+}
+
+/// Changes to a webhook endpoint; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookEndpointPatch {
+    #[schema(max_length = 2000)]
+    pub url: Option<String>,
+    #[schema(max_length = 500)]
+    pub description: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+}
+
+/// An endpoint with its signing secret, shown this once.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookSecret {
+    pub endpoint: WebhookEndpoint,
+    /// `whsec_…`: verify `webhook-signature` with it (Standard Webhooks).
+    pub secret: String,
+}
+
+/// One event's delivery to one endpoint.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDelivery {
+    pub id: i64,
+    /// The event's id: the `webhook-id` header.
+    pub event_id: String,
+    pub event_type: String,
+    #[schema(pattern = "^(pending|delivered|failed)$")]
+    pub status: String,
+    pub attempts: i32,
+    pub last_status_code: Option<i32>,
+    /// How long the last attempt took.
+    pub last_response_ms: Option<i32>,
+    pub last_error: Option<String>,
+    #[schema(format = "date-time")]
+    pub created_at: String,
+    #[schema(format = "date-time")]
+    pub last_attempt_at: Option<String>,
+    /// When it is tried next, while pending.
+    #[schema(format = "date-time")]
+    pub next_attempt_at: Option<String>,
+}
+
+/// A page of an endpoint's deliveries.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDeliveryPage {
+    /// Newest first.
+    pub items: Vec<WebhookDelivery>,
+    pub next_cursor: Option<String>,
+}
+
 /// `{"data": …}` envelopes, one per kind of answer (so each has a named schema).
 macro_rules! envelopes {
     ($($(#[$doc:meta])* $name:ident($inner:ty);)*) => {$(
@@ -628,6 +734,16 @@ envelopes! {
     EventFeedData(EventFeed);
     /// A page of the activity log.
     ActivityPageData(ActivityPage);
+    /// The webhook endpoints.
+    WebhookEndpointsData(Vec<WebhookEndpoint>);
+    /// A webhook endpoint.
+    WebhookEndpointData(WebhookEndpoint);
+    /// A webhook endpoint and its new secret.
+    WebhookSecretData(WebhookSecret);
+    /// A webhook delivery.
+    WebhookDeliveryData(WebhookDelivery);
+    /// A page of webhook deliveries.
+    WebhookDeliveryPageData(WebhookDeliveryPage);
     /// Nothing to say beyond success.
     EmptyData(Empty);
 }

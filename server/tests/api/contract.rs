@@ -296,6 +296,29 @@ async fn every_documented_operation_is_exercised_and_answers_as_documented() {
     assert_eq!(api.get(&format!("/api/v1/activity?customer={tenant}&limit=2")).await.0, StatusCode::OK);
     assert_eq!(api.get("/api/v1/activity?from=yesterday").await.0, StatusCode::BAD_REQUEST);
 
+    // Webhooks.
+    assert_eq!(api.get("/api/v1/webhooks").await.0, StatusCode::OK);
+    let (status, hook) = api.post("/api/v1/webhooks", r#"{"url": "https://hooks.example.com/contract", "eventTypes": ["customer.created"]}"#).await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    let hook = format!("/api/v1/webhooks/{}", hook["data"]["endpoint"]["id"].as_i64().unwrap());
+    assert_eq!(api.post("/api/v1/webhooks", r#"{"url": "http://127.0.0.1/x", "enabled": true, "extra": 1}"#).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(api.post("/api/v1/webhooks", r#"{"url": "ftp://hooks.example.com/"}"#).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api.get(&hook).await.0, StatusCode::OK);
+    assert_eq!(api.get("/api/v1/webhooks/999999").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(api.patch(&hook, r#"{"description": "Contract"}"#).await.0, StatusCode::OK);
+    assert_eq!(api.send(Method::PATCH, &hook, Some("{}"), &[("if-match", "\"1\"")]).await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(api.post(&format!("{hook}/secret"), "").await.0, StatusCode::OK);
+    let (status, test) = api.post(&format!("{hook}/test"), "").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{test}");
+    let (status, log) = api.get(&format!("{hook}/deliveries?limit=5")).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert_eq!(api.get(&format!("{hook}/deliveries?limit=0")).await.0, StatusCode::BAD_REQUEST);
+    let delivery = test["data"]["id"].as_i64().unwrap();
+    assert_eq!(api.post(&format!("{hook}/deliveries/{delivery}/resend"), "").await.0, StatusCode::ACCEPTED);
+    assert_eq!(api.post(&format!("{hook}/deliveries/999999/resend"), "").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(api.delete(&hook).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(api.delete(&hook).await.0, StatusCode::NOT_FOUND);
+
     // Terminating last, since it makes the customer read-only.
     assert_eq!(api.delete(&path).await.0, StatusCode::OK);
     assert_eq!(api.delete(&path).await.0, StatusCode::CONFLICT);

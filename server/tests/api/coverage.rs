@@ -241,6 +241,7 @@ async fn every_server_function_checks_session_permission_and_reseller() {
 fn rest_permission(method: &str, path: &str) -> Option<Permission> {
     match (method, path) {
         (_, p) if p.starts_with("/api/v1/billing") => Some(Permission::BillingAdministrator),
+        (_, p) if p.starts_with("/api/v1/webhooks") => Some(Permission::WebhooksAdministrator),
         ("GET", _) => None,
         _ => Some(Permission::CustomerAdministrator),
     }
@@ -253,7 +254,9 @@ fn rest_call(method: &str, template: &str, ids: &Ids, pbx_id: i64) -> (String, O
         .replace("{userId}", &ids.customer_user.to_string())
         .replace("{pbxId}", &pbx_id.to_string())
         .replace("{pbxUserId}", "no-such-pbx-user")
-        .replace("{period}", "2026-10");
+        .replace("{period}", "2026-10")
+        .replace("{webhookId}", "999999")
+        .replace("{deliveryId}", "999999");
     let body = match (method, template) {
         ("POST", "/api/v1/customers") => Some(
             json!({ "name": "Coverage REST", "productType": "professional", "country": "DE", "primaryUser": { "displayName": "Rest Cov", "email": "rest@coverage.example" }, "connection": { "accountId": "0123456789abcdef0123456789abcdef" } })
@@ -261,7 +264,8 @@ fn rest_call(method: &str, template: &str, ids: &Ids, pbx_id: i64) -> (String, O
         ),
         ("POST", t) if t.ends_with("/users") => Some(json!({ "displayName": "Rest User", "email": "rest.user@coverage.example" }).to_string()),
         ("PATCH", t) if t.ends_with("/users/{userId}") => Some(json!({ "roles": { "essential": true } }).to_string()),
-        ("PATCH", t) if t.contains("/pbxs/") => Some(json!({ "enabled": false }).to_string()),
+        ("PATCH", t) if t.contains("/pbxs/") || t.starts_with("/api/v1/webhooks") => Some(json!({ "enabled": false }).to_string()),
+        ("POST", "/api/v1/webhooks") => Some(json!({ "url": "https://hooks.example.com/coverage" }).to_string()),
         ("PATCH", _) => Some(json!({ "reference": "COV-1" }).to_string()),
         _ => None,
     };

@@ -28,3 +28,4 @@ mod support;
 mod sweep;
 mod sync;
 mod users;
+mod webhooks;

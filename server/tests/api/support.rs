@@ -17,6 +17,15 @@ pub struct TestPortal {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+impl TestPortal {
+    /// The box that seals and opens this portal's stored secrets (its key file's key).
+    pub fn secret_box(&self) -> domain::secret::SecretBox {
+        let hex = std::fs::read_to_string(&self.key_file).unwrap();
+        let bytes: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&hex.trim()[i * 2..i * 2 + 2], 16).unwrap()).collect();
+        domain::secret::SecretBox::new(&bytes.try_into().unwrap())
+    }
+}
+
 impl Drop for TestPortal {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

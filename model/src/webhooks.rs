@@ -166,6 +166,14 @@ pub struct DeliveryView {
     pub next_attempt_at: Option<String>,
 }
 
+/// A page of an endpoint's delivery log, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryPage {
+    pub deliveries: Vec<DeliveryView>,
+    /// The cursor of the next (older) page, when there is one.
+    pub older: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

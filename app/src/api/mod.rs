@@ -8,3 +8,4 @@ pub mod customers;
 pub mod outbox;
 pub mod pbx_templates;
 pub mod users;
+pub mod webhooks;

@@ -9,7 +9,7 @@
 
 use crate::contract::Api;
 use crate::support::*;
-use domain::entity::{api_client, customer, customer_user, pbx_template, reseller, reseller_user};
+use domain::entity::{api_client, customer, customer_user, pbx_template, reseller, reseller_user, webhook_delivery};
 use model::{Permission, Permissions};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -24,6 +24,8 @@ struct Ids {
     template: i64,
     reseller_user: i64,
     api_client: i64,
+    webhook: i64,
+    webhook_delivery: i64,
 }
 
 /// Gives both demo resellers what the calls name: API credentials and a PBX template.
@@ -42,7 +44,17 @@ async fn prepare(portal: &TestPortal) {
         let add = json!({ "id": c.id, "user": { "display_name": "Cov Erage", "email": "cov.erage@coverage.example" }, "roles": model::roles::Roles::default() });
         let (status, body) = call(portal, <app::api::customers::AddCustomerUser as leptos::server_fn::ServerFn>::PATH, Some(&s), &add).await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        // A webhook endpoint with one delivery.
+        let (status, body) = call(portal, <app::api::webhooks::CreateWebhook as leptos::server_fn::ServerFn>::PATH, Some(&s), &json!({ "form": webhook_form() })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let id = serde_json::from_str::<Value>(&body).unwrap()["endpoint"]["id"].as_i64().unwrap();
+        let (status, body) = call(portal, <app::api::webhooks::SendTestWebhook as leptos::server_fn::ServerFn>::PATH, Some(&s), &json!({ "id": id })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
     }
+}
+
+fn webhook_form() -> Value {
+    json!({ "url": "https://hooks.example.com/coverage", "description": "", "event_types": "", "enabled": true })
 }
 
 async fn first_active_customer(db: &sea_orm::DatabaseConnection, reseller_id: i64) -> customer::Model {
@@ -63,7 +75,16 @@ async fn ids_of(db: &sea_orm::DatabaseConnection, reseller_name: &str) -> Ids {
     let t = pbx_template::Entity::find().filter(pbx_template::Column::ResellerId.eq(r.id)).one(db).await.unwrap().unwrap();
     let ru = reseller_user::Entity::find().filter(reseller_user::Column::ResellerId.eq(r.id)).one(db).await.unwrap().unwrap();
     let ac = api_client::Entity::find().filter(api_client::Column::ResellerId.eq(r.id)).one(db).await.unwrap().unwrap();
-    Ids { customer: c.id.to_string(), customer_user: u.id, template: t.id, reseller_user: ru.id, api_client: ac.id }
+    let wd = webhook_delivery::Entity::find().filter(webhook_delivery::Column::ResellerId.eq(r.id)).one(db).await.unwrap().unwrap();
+    Ids {
+        customer: c.id.to_string(),
+        customer_user: u.id,
+        template: t.id,
+        reseller_user: ru.id,
+        api_client: ac.id,
+        webhook: wd.endpoint_id,
+        webhook_delivery: wd.id,
+    }
 }
 
 /// How a server function is guarded.
@@ -103,7 +124,7 @@ fn template_form() -> Value {
 }
 
 fn server_functions() -> Vec<Entry> {
-    use app::api::{activity::*, api_clients::*, auth::*, billing::*, customers::*, outbox::*, pbx_templates::*, users::*};
+    use app::api::{activity::*, api_clients::*, auth::*, billing::*, customers::*, outbox::*, pbx_templates::*, users::*, webhooks::*};
     use Guard::*;
     use Permission::*;
     let none = |_: &Ids| json!({});
@@ -123,6 +144,14 @@ fn server_functions() -> Vec<Entry> {
         entry::<FetchBillingRun>(Needs(BillingAdministrator), false, |_| json!({ "period": "2026-10" })),
         entry::<RunBilling>(Needs(BillingAdministrator), false, |_| json!({ "period": "2026-10" })),
         entry::<ListCustomers>(Session, false, |_| json!({ "query": model::customer::GridQuery::default() })),
+        entry::<ListWebhooks>(Needs(WebhooksAdministrator), false, none),
+        entry::<CreateWebhook>(Needs(WebhooksAdministrator), false, |_| json!({ "form": webhook_form() })),
+        entry::<UpdateWebhook>(Needs(WebhooksAdministrator), true, |i| json!({ "id": i.webhook, "version": 1, "form": webhook_form() })),
+        entry::<DeleteWebhook>(Needs(WebhooksAdministrator), true, |i| json!({ "id": i.webhook })),
+        entry::<RotateWebhookSecret>(Needs(WebhooksAdministrator), true, |i| json!({ "id": i.webhook })),
+        entry::<SendTestWebhook>(Needs(WebhooksAdministrator), true, |i| json!({ "id": i.webhook })),
+        entry::<WebhookDeliveries>(Needs(WebhooksAdministrator), true, |i| json!({ "id": i.webhook, "before": null })),
+        entry::<ResendWebhookDelivery>(Needs(WebhooksAdministrator), true, |i| json!({ "id": i.webhook, "delivery_id": i.webhook_delivery })),
         entry::<ActivityPage>(Session, false, |_| json!({ "filter": model::events::EventFilter::default(), "before": null })),
         entry::<ListProductTypes>(Session, false, none),
         entry::<LoadWizardOptions>(Needs(CustomerAdministrator), false, none),

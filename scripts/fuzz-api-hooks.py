@@ -26,7 +26,13 @@ TEMPLATE_ID = int(os.environ["FUZZ_TEMPLATE_ID"])
 CURSORS = {
     "/api/v1/customers": os.environ["FUZZ_CUSTOMERS_CURSOR"],
     "/api/v1/customers/{id}/users": os.environ["FUZZ_USERS_CURSOR"],
+    "/api/v1/activity": os.environ["FUZZ_ACTIVITY_CURSOR"],
+    "/api/v1/webhooks/{webhookId}/deliveries": os.environ["FUZZ_DELIVERIES_CURSOR"],
 }
+EVENTS_CURSOR = os.environ["FUZZ_EVENTS_CURSOR"]
+WEBHOOK = os.environ["FUZZ_WEBHOOK"]  # the endpoint the other webhook operations work on
+# Event types a filter or a subscription may name (a few; the document lists none).
+EVENT_TYPES = ["customer.created", "customer.updated", "customer_user.added", "pbx.sync_failed", "billing.run"]
 BASE = os.environ["FUZZ_BASE_URL"]
 TOKEN = os.environ["FUZZ_TOKEN"]
 TENANT = os.environ["FUZZ_TENANT"]
@@ -83,12 +89,45 @@ def before_call(context, case, kwargs):
         # A cursor is opaque: only one the API handed out is valid, and never beside pageIndex.
         case.query = {**case.query, "cursor": CURSORS[path]}
         case.query.pop("pageIndex", None)
+    if method == "GET" and path in ("/api/v1/events", "/api/v1/activity") and isinstance(case.query, dict) and _positive(case, "query"):
+        case.query = _real_event_query(case.query)
     if _positive(case, "path") and isinstance(case.path_parameters, dict):
         # Deleting is done once per record: each delete gets a record of its own.
         if (method, path) == ("DELETE", "/api/v1/customers/{id}/users/{userId}"):
             case.path_parameters = {**case.path_parameters, "userId": _new_user()}
         elif (method, path) == ("DELETE", "/api/v1/customers/{id}/removed-pbx-users/{pbxUserId}"):
             case.path_parameters = {**case.path_parameters, "pbxUserId": _removed_pbx_user()}
+        elif (method, path) == ("DELETE", "/api/v1/webhooks/{webhookId}"):
+            case.path_parameters = {**case.path_parameters, "webhookId": _new_webhook()}
+
+
+def _real_event_query(query):
+    """An event feed or log query with real types, a real cursor and days in order."""
+    query = dict(query)
+    if "types" in query:
+        query["types"] = ",".join(EVENT_TYPES[: 1 + next(_unique) % len(EVENT_TYPES)])
+    if "after" in query:
+        query["after"] = EVENTS_CURSOR
+    if query.get("from") and query.get("to") and str(query["from"]) > str(query["to"]):
+        query["from"], query["to"] = query["to"], query["from"]
+    return query
+
+
+def _new_webhook():
+    """An endpoint made just now (after making room: a reseller has at most 20)."""
+    for endpoint in _api("GET", "/api/v1/webhooks"):
+        if str(endpoint["id"]) != WEBHOOK and endpoint["url"].startswith("https://fuzz-"):
+            _api("DELETE", f"/api/v1/webhooks/{endpoint['id']}")
+    made = _api("POST", "/api/v1/webhooks", {"url": f"https://fuzz-{next(_unique)}.hooks.example/x"})
+    return str(made["endpoint"]["id"])
+
+
+def _real_webhook_body(body):
+    """A webhook body with a URL the rules allow and event types that exist."""
+    if "url" in body:
+        body["url"] = f"https://fuzz-{next(_unique)}.hooks.example/x"
+    if isinstance(body.get("eventTypes"), list):
+        body["eventTypes"] = EVENT_TYPES[: len(body["eventTypes"]) % (len(EVENT_TYPES) + 1)]
 
 
 def _api(method, path, body=None):
@@ -171,6 +210,14 @@ def _real_body(method, path, body):
         _valid_roles(body.get("roles"))
     elif (method, path) == ("PATCH", "/api/v1/customers/{id}/users/{userId}"):
         _valid_roles(body.get("roles"))
+    elif (method, path) == ("POST", "/api/v1/webhooks"):
+        # Room first: a reseller has at most 20 endpoints.
+        for endpoint in _api("GET", "/api/v1/webhooks"):
+            if str(endpoint["id"]) != WEBHOOK:
+                _api("DELETE", f"/api/v1/webhooks/{endpoint['id']}")
+        _real_webhook_body(body)
+    elif (method, path) == ("PATCH", "/api/v1/webhooks/{webhookId}"):
+        _real_webhook_body(body)
 
 
 # FUZZ_HOOK_LOG=<file>: one line per request (phase, mode, operation, status, body, answer), to

@@ -107,7 +107,8 @@ pub enum ApiClientCommand {
         /// What the credentials are for, e.g. "Billing system".
         #[arg(long)]
         name: String,
-        /// Comma-separated: customer-administrator, billing-administrator.
+        /// Comma-separated: customer-administrator, billing-administrator,
+        /// webhooks-administrator.
         #[arg(long, value_delimiter = ',', default_value = "customer-administrator,billing-administrator")]
         permissions: Vec<String>,
     },
@@ -125,7 +126,7 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
         /// Comma-separated: website-access, manage-users, customer-administrator,
-        /// billing-administrator, rest-api-administrator; or `all`.
+        /// billing-administrator, rest-api-administrator, webhooks-administrator; or `all`.
         #[arg(long, value_delimiter = ',', default_value = "all")]
         permissions: Vec<String>,
     },

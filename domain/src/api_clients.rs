@@ -54,11 +54,7 @@ pub struct ApiCaller {
 /// Never Manage Users or REST API Administrator: a client cannot change portal users or mint
 /// credentials.
 pub fn api_permissions() -> Permissions {
-    Permissions::default()
-        .with(Permission::WebsiteAccess)
-        .with(Permission::CustomerAdministrator)
-        .with(Permission::BillingAdministrator)
-        .with(Permission::WebhooksAdministrator)
+    model::api::API_PERMISSIONS.into_iter().fold(Permissions::default().with(Permission::WebsiteAccess), Permissions::with)
 }
 
 /// `wanted` as credentials may hold it: within [`api_permissions`], with Website Access, and

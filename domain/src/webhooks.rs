@@ -475,38 +475,44 @@ const FAN_OUT_BATCH: u64 = 500;
 pub async fn fan_out(db: &DatabaseConnection) -> Result<u64> {
     let endpoints = endpoint::Entity::find().filter(endpoint::Column::Enabled.eq(true)).all(db).await?;
     let mut written = 0;
-    for mut to in endpoints {
-        loop {
-            let events = activity::feed(db, ResellerId::of_row(to.reseller_id), to.last_seq, &[], FAN_OUT_BATCH).await?;
-            let Some(last) = events.last().map(|e| e.seq) else { break };
-            let txn = crate::db::Work::begin(db).await?;
-            let moved = endpoint::Entity::update_many()
-                .col_expr(endpoint::Column::LastSeq, Expr::value(last))
-                .filter(endpoint::Column::Id.eq(to.id))
-                .filter(endpoint::Column::LastSeq.eq(to.last_seq))
-                .filter(endpoint::Column::Enabled.eq(true))
-                .exec(&txn)
-                .await?;
-            if moved.rows_affected != 1 {
-                break; // Another worker fanned out these events first (or the endpoint changed).
+    // What is new for each endpoint, read before writing (most passes find nothing and write
+    // nothing); then one unit of work for all of them.
+    let mut work = Vec::new();
+    for to in endpoints {
+        let events = activity::feed(db, ResellerId::of_row(to.reseller_id), to.last_seq, &[], FAN_OUT_BATCH).await?;
+        if !events.is_empty() {
+            work.push((to, events));
+        }
+    }
+    if work.is_empty() {
+        return Ok(0);
+    }
+    let txn = crate::db::Work::begin(db).await?;
+    for (to, events) in &work {
+        let last = events.last().map_or(to.last_seq, |e| e.seq);
+        let moved = endpoint::Entity::update_many()
+            .col_expr(endpoint::Column::LastSeq, Expr::value(last))
+            .filter(endpoint::Column::Id.eq(to.id))
+            .filter(endpoint::Column::LastSeq.eq(to.last_seq))
+            .filter(endpoint::Column::Enabled.eq(true))
+            .exec(&txn)
+            .await?;
+        if moved.rows_affected != 1 {
+            continue; // Another worker fanned out these events first (or the endpoint changed).
+        }
+        for e in events.iter().filter(|e| wants(to, &e.event_type)) {
+            let mut data = e.data.clone();
+            if let Value::Object(map) = &mut data {
+                map.insert("actor".into(), Value::String(e.actor.clone()));
+                map.insert("summary".into(), Value::String(e.summary.clone()));
             }
-            for e in events.iter().filter(|e| wants(&to, &e.event_type)) {
-                let mut data = e.data.clone();
-                if let Value::Object(map) = &mut data {
-                    map.insert("actor".into(), Value::String(e.actor.clone()));
-                    map.insert("summary".into(), Value::String(e.summary.clone()));
-                }
-                if insert_delivery(&txn, &to, &e.id.to_string(), &e.event_type, e.at, &data).await?.is_some() {
-                    written += 1;
-                }
-            }
-            txn.commit().await?;
-            to.last_seq = last;
-            if (events.len() as u64) < FAN_OUT_BATCH {
-                break;
+            if insert_delivery(&txn, to, &e.id.to_string(), &e.event_type, e.at, &data).await?.is_some() {
+                written += 1;
             }
         }
     }
+    txn.commit().await?;
+    // A full batch means there may be more: the next pass (woken by this commit) goes on.
     Ok(written)
 }
 
@@ -598,12 +604,21 @@ pub fn headers(claimed: &Claimed, timestamp: i64) -> [(&'static str, String); 3]
     [("webhook-id", id.clone()), ("webhook-timestamp", timestamp.to_string()), ("webhook-signature", signatures.join(" "))]
 }
 
-/// Sends one claimed delivery and records how it went.
-pub async fn attempt(db: &DatabaseConnection, http: &HttpClient, settings: &Delivery, claimed: &Claimed) -> Result<Outcome> {
+/// How one attempt went (not yet recorded).
+#[derive(Clone, Debug)]
+pub struct Attempted {
+    at: DateTime<Utc>,
+    status: Option<u16>,
+    elapsed_ms: i32,
+    error: Option<String>,
+}
+
+/// Sends one claimed delivery; [`record`] then writes how it went.
+pub async fn send(http: &HttpClient, settings: &Delivery, claimed: &Claimed) -> Attempted {
     let started = std::time::Instant::now();
-    let now = Utc::now();
+    let at = Utc::now();
     let mut request = http.post(&claimed.url).timeout(settings.timeout).header("content-type", "application/json");
-    for (name, value) in headers(claimed, now.timestamp()) {
+    for (name, value) in headers(claimed, at.timestamp()) {
         request = request.header(name, value);
     }
     let sent = http.send(request.body(claimed.delivery.body.clone())).await;
@@ -620,19 +635,29 @@ pub async fn attempt(db: &DatabaseConnection, http: &HttpClient, settings: &Deli
         Err(SendError::Http(e)) if e.is_connect() => (None, Some("The receiver could not be reached.".to_owned())),
         Err(SendError::Http(_)) => (None, Some("The request failed before an answer arrived.".to_owned())),
     };
-    let elapsed = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
-    record(db, settings, claimed, now, status, elapsed, error).await
+    Attempted { at, status, elapsed_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX), error }
 }
 
-async fn record(
-    db: &DatabaseConnection,
-    settings: &Delivery,
-    claimed: &Claimed,
-    now: DateTime<Utc>,
-    status: Option<u16>,
-    elapsed_ms: i32,
-    error: Option<String>,
-) -> Result<Outcome> {
+/// Sends one claimed delivery and records how it went.
+pub async fn attempt(db: &DatabaseConnection, http: &HttpClient, settings: &Delivery, claimed: &Claimed) -> Result<Outcome> {
+    let attempted = send(http, settings, claimed).await;
+    Ok(record(db, settings, &[(claimed.clone(), attempted)]).await?.remove(0))
+}
+
+/// Records how `attempts` went, all in one unit of work (a worker records a batch of attempts
+/// at once: fewer write transactions compete with the portal's own).
+pub async fn record(db: &DatabaseConnection, settings: &Delivery, attempts: &[(Claimed, Attempted)]) -> Result<Vec<Outcome>> {
+    let txn = crate::db::Work::begin(db).await?;
+    let mut outcomes = Vec::with_capacity(attempts.len());
+    for (claimed, attempted) in attempts {
+        outcomes.push(record_one(&txn, settings, claimed, attempted).await?);
+    }
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
+async fn record_one(txn: &crate::db::Work, settings: &Delivery, claimed: &Claimed, attempted: &Attempted) -> Result<Outcome> {
+    let Attempted { at: now, status, elapsed_ms, error } = attempted.clone();
     let row = &claimed.delivery;
     let attempts = row.attempts + 1;
     let (new_status, next, outcome) = match (&error, status) {
@@ -645,7 +670,6 @@ async fn record(
             None => (DeliveryStatus::Failed, None, Outcome::GaveUp),
         },
     };
-    let txn = crate::db::Work::begin(db).await?;
     let result = delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, Expr::value(new_status))
         .col_expr(delivery::Column::Attempts, Expr::value(attempts))
@@ -657,13 +681,12 @@ async fn record(
         .col_expr(delivery::Column::LastAttemptAt, Expr::value(Some(now)))
         .filter(delivery::Column::Id.eq(row.id))
         .filter(delivery::Column::ClaimedUntil.eq(row.claimed_until))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if result.rows_affected != 1 {
         return Ok(Outcome::Stale);
     }
-    let Some(to) = endpoint::Entity::find_by_id(row.endpoint_id).one(&txn).await? else {
-        txn.commit().await?;
+    let Some(to) = endpoint::Entity::find_by_id(row.endpoint_id).one(txn).await? else {
         return Ok(outcome);
     };
     if error.is_none() {
@@ -671,19 +694,18 @@ async fn record(
             endpoint::Entity::update_many()
                 .col_expr(endpoint::Column::FailingSince, Expr::value(None::<DateTime<Utc>>))
                 .filter(endpoint::Column::Id.eq(to.id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
     } else {
         let since = to.failing_since.unwrap_or(now);
         if to.failing_since.is_none() {
-            endpoint::Entity::update_many().col_expr(endpoint::Column::FailingSince, Expr::value(Some(now))).filter(endpoint::Column::Id.eq(to.id)).exec(&txn).await?;
+            endpoint::Entity::update_many().col_expr(endpoint::Column::FailingSince, Expr::value(Some(now))).filter(endpoint::Column::Id.eq(to.id)).exec(txn).await?;
         }
         if to.enabled && now - since >= settings.disable_after {
-            disable_failing(&txn, &to, since).await?;
+            disable_failing(txn, &to, since).await?;
         }
     }
-    txn.commit().await?;
     Ok(outcome)
 }
 

@@ -30,7 +30,8 @@ pub struct ApiClientView {
 /// The permissions credentials can be given: what the REST API offers. Website Access comes
 /// with either; Manage Users and REST API Administrator never (a client cannot change portal
 /// users or mint credentials).
-pub const API_PERMISSIONS: [crate::Permission; 2] = [crate::Permission::CustomerAdministrator, crate::Permission::BillingAdministrator];
+pub const API_PERMISSIONS: [crate::Permission; 3] =
+    [crate::Permission::CustomerAdministrator, crate::Permission::BillingAdministrator, crate::Permission::WebhooksAdministrator];
 
 /// Credentials just created: the only time the secret is available.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,11 +21,15 @@ pub struct WebhookSettings {
     pub poll_interval: Duration,
     /// Deliveries in flight at once (a slow receiver holds one slot for up to the timeout).
     pub concurrency: usize,
+    /// After a commit wakes it, how long the worker waits for more before it starts: one pass
+    /// then fans out and sends what several changes made, instead of one pass per change
+    /// competing with the next change for the database.
+    pub gather: Duration,
 }
 
 impl Default for WebhookSettings {
     fn default() -> Self {
-        WebhookSettings { delivery: Delivery::default(), poll_interval: Duration::from_secs(2), concurrency: 16 }
+        WebhookSettings { delivery: Delivery::default(), poll_interval: Duration::from_secs(2), concurrency: 16, gather: Duration::from_millis(25) }
     }
 }
 
@@ -52,10 +56,13 @@ impl Webhooker {
             if let Err(e) = self.pass(&db, &stop).await {
                 tracing::warn!(error = %e, "webhook worker could not read its work");
             }
-            tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(self.settings.poll_interval) => {}
-                _ = stop.wait_for(|stopped| *stopped) => {}
+            let woken = tokio::select! {
+                _ = self.wake.notified() => true,
+                _ = tokio::time::sleep(self.settings.poll_interval) => false,
+                _ = stop.wait_for(|stopped| *stopped) => false,
+            };
+            if woken && !self.settings.gather.is_zero() {
+                tokio::time::sleep(self.settings.gather).await;
             }
             if *stop.borrow() {
                 break;
@@ -75,18 +82,32 @@ impl Webhooker {
                 break;
             }
             attempts += claimed.len();
-            futures::stream::iter(claimed)
-                .for_each_concurrent(self.settings.concurrency.max(1), |c| async move {
-                    let id = c.delivery.id;
-                    match webhooks::attempt(db, &self.http, &self.settings.delivery, &c).await {
-                        Ok(Outcome::Delivered { status }) => tracing::debug!(delivery = id, status, "webhook delivered"),
-                        Ok(Outcome::RetryAt(at)) => tracing::info!(delivery = id, retry_at = %at, "webhook not delivered; will retry"),
-                        Ok(Outcome::GaveUp) => tracing::warn!(delivery = id, "webhook not delivered; giving up"),
-                        Ok(Outcome::Stale) => tracing::warn!(delivery = id, "webhook attempt finished after its claim ran out"),
-                        Err(e) => tracing::error!(delivery = id, error = %e, "could not record a webhook attempt"),
-                    }
+            // Up to `concurrency` in flight; whatever has finished is recorded together.
+            let settings = &self.settings.delivery;
+            let mut finished = futures::stream::iter(claimed)
+                .map(|c| async move {
+                    let attempted = webhooks::send(&self.http, settings, &c).await;
+                    (c, attempted)
                 })
-                .await;
+                .buffer_unordered(self.settings.concurrency.max(1))
+                .ready_chunks(64);
+            while let Some(batch) = finished.next().await {
+                match webhooks::record(db, settings, &batch).await {
+                    Ok(outcomes) => {
+                        for ((c, _), outcome) in batch.iter().zip(outcomes) {
+                            let id = c.delivery.id;
+                            match outcome {
+                                Outcome::Delivered { status } => tracing::debug!(delivery = id, status, "webhook delivered"),
+                                Outcome::RetryAt(at) => tracing::info!(delivery = id, retry_at = %at, "webhook not delivered; will retry"),
+                                Outcome::GaveUp => tracing::warn!(delivery = id, "webhook not delivered; giving up"),
+                                Outcome::Stale => tracing::warn!(delivery = id, "webhook attempt finished after its claim ran out"),
+                            }
+                        }
+                    }
+                    // Unrecorded attempts are made again when their claims run out (at least once).
+                    Err(e) => tracing::error!(error = %e, attempts = batch.len(), "could not record webhook attempts"),
+                }
+            }
         }
         Ok(attempts)
     }

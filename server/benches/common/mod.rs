@@ -49,8 +49,13 @@ pub fn report(what: &str, sorted: &[Duration]) {
 /// per-client limit out of the way (it would be what is measured) and no PBX sync worker (the
 /// benchmarks' customers are due for their first sync; only what is timed should run).
 pub async fn bench_portal(database_url: &str, key_file: &std::path::Path) -> (server::Portal, tokio::net::TcpListener) {
+    bench_portal_with(database_url, key_file, &[]).await
+}
+
+/// [`bench_portal`] with more command-line arguments.
+pub async fn bench_portal_with(database_url: &str, key_file: &std::path::Path, extra: &[&str]) -> (server::Portal, tokio::net::TcpListener) {
     use clap::Parser;
-    let cli = server::cli::Cli::parse_from([
+    let mut argv = vec![
         "server",
         "--demo",
         "--database-url",
@@ -59,7 +64,9 @@ pub async fn bench_portal(database_url: &str, key_file: &std::path::Path) -> (se
         key_file.to_str().unwrap(),
         "--api-requests-per-minute",
         "1000000",
-    ]);
+    ];
+    argv.extend_from_slice(extra);
+    let cli = server::cli::Cli::parse_from(argv);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut config = cli.config;
     config.bind = listener.local_addr().unwrap();

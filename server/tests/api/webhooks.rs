@@ -93,6 +93,7 @@ fn quick() -> WebhookSettings {
         },
         poll_interval: Duration::from_millis(50),
         concurrency: 4,
+        gather: Duration::ZERO,
     }
 }
 

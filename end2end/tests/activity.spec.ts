@@ -57,7 +57,7 @@ test('the Activity page lists changes and filters them by type, customer, actor 
   await expect(page).toHaveURL(/\/activity\?types=customer\.updated$/);
   await expect(page.locator('ol.activity > li:not([data-event-type="customer.updated"])')).toHaveCount(0);
   await expect(entries(page)).not.toHaveCount(0);
-  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', '/activity/export.csv?types=customer.updated');
+  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', '/activity/export?types=customer.updated');
 
   // By customer: only Acme's events.
   await page.getByLabel('Event type').selectOption({ label: 'All event types' });
@@ -73,7 +73,7 @@ test('the Activity page lists changes and filters them by type, customer, actor 
   await page.getByLabel('Actor').fill('dana');
   await apply(page);
   await expect(page).toHaveURL(new RegExp(`/activity\\?actor=dana&customer=${id}$`));
-  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', `/activity/export.csv?actor=dana&customer=${id}`);
+  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', `/activity/export?actor=dana&customer=${id}`);
   await expect(entries(page)).not.toHaveCount(0);
   for (const entry of await entries(page).all()) {
     await expect(entry.locator('.actor')).toContainText('Dana');
@@ -141,7 +141,7 @@ test("the customer page's Activity tab leads to the Activity page filtered by th
   for (const entry of await entries(page).all()) {
     await expect(entry.locator('a.customer')).toHaveAttribute('href', `/customers/${id}`);
   }
-  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', `/activity/export.csv?customer=${id}`);
+  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', `/activity/export?customer=${id}`);
   // A reload keeps the filter.
   await page.reload();
   await hydrated(page);

@@ -55,7 +55,7 @@ pub async fn customers_csv(
         .into_response()
 }
 
-/// `GET /activity/export.csv`: the reseller's activity log as the Activity page filters it
+/// `GET /activity/export`: the reseller's activity log as the Activity page filters it
 /// (`actor`, `customer`, `types`, `from`, `to`), newest first, streamed page by page.
 pub async fn activity_csv(
     State(ctx): State<AppContext>,

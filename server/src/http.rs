@@ -72,7 +72,7 @@ pub fn router_with(state: AppState, api_extra: Router, app_extra: Router<AppStat
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/customers/export", get(crate::export::customers_csv))
-        .route("/activity/export.csv", get(crate::export::activity_csv))
+        .route("/activity/export", get(crate::export::activity_csv))
         .route(crate::billing_export::ROUTE, get(crate::billing_export::download))
         .leptos_routes_with_context(&state, routes, provide_ctx.clone(), {
             let options = leptos_options.clone();

@@ -119,7 +119,7 @@ pub fn ActivityPage() -> impl IntoView {
         <Title text="Activity" />
         <div class="page-header">
             <h1>"Activity"</h1>
-            <a class="link-button" href=move || format!("/activity/export.csv{}", query_string(&applied.get())) download="activity.csv">
+            <a class="link-button" href=move || format!("/activity/export{}", query_string(&applied.get())) download="activity.csv">
                 "Export CSV"
             </a>
         </div>

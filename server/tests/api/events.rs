@@ -241,3 +241,60 @@ async fn the_feed_follows_commit_order_while_two_servers_write_at_once() {
     let unsequenced = activity::Entity::find().filter(activity::Column::Seq.is_null()).all(&db).await.unwrap();
     assert!(unsequenced.is_empty(), "every committed event has its place: {unsequenced:?}");
 }
+
+#[tokio::test]
+async fn the_activity_export_is_the_filtered_log_as_csv_and_only_the_callers() {
+    let portal = spawn().await;
+    let api = Api::open(&portal, DEMO_EMAIL).await;
+    let acme = tenant_named(&portal, "Acme Logistics").await;
+    // More than one page of the log (the export streams it page by page).
+    for n in 0..(domain::activity::MAX_PAGE as usize + 20) {
+        assert_eq!(api.patch(&format!("/api/v1/customers/{acme}"), &format!(r#"{{"notes": "=HYPERLINK(\"x\") {n}"}}"#)).await.0, StatusCode::OK);
+    }
+    let s = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let res = portal.get(&format!("/activity/export?customer={acme}&types=customer.updated"), Some(&s)).await;
+    assert_eq!(res.status(), StatusCode::OK, "{:?}", res.headers());
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("activity-"));
+    let text = res.text().await.unwrap();
+    let mut rows = csv_rows(&text);
+    assert_eq!(rows.remove(0), ["Time", "Actor", "Event", "Customer", "Tenant ID", "Summary", "Event ID"]);
+    assert_eq!(rows.len(), domain::activity::MAX_PAGE as usize + 20, "every matching event, across pages, once");
+    assert!(rows.iter().all(|r| r[2] == "customer.updated" && r[3] == "Acme Logistics" && r[4] == acme));
+    let ids: HashSet<&String> = rows.iter().map(|r| &r[6]).collect();
+    assert_eq!(ids.len(), rows.len());
+    // The log's own order (newest first) and its ids.
+    let (_, page) = api.get(&format!("/api/v1/activity?customer={acme}&types=customer.updated&limit=1")).await;
+    assert_eq!(rows[0][6], page["data"]["items"][0]["id"].as_str().unwrap());
+
+    // Another reseller's export holds none of it; a bad filter is refused; signed out, nothing.
+    let other = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
+    let theirs = portal.get(&format!("/activity/export?customer={acme}"), Some(&other)).await.text().await.unwrap();
+    assert_eq!(csv_rows(&theirs).len(), 1, "the header only: {theirs}");
+    let bad = portal.get("/activity/export?from=2026-02-30", Some(&s)).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("from"));
+    assert_eq!(portal.get("/activity/export", None).await.status(), StatusCode::SEE_OTHER, "to the sign-in page");
+}
+
+/// The records of a CSV text (quoted cells unquoted).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut cell, mut quoted, mut chars) = (Vec::new(), String::new(), false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut cell)),
+            ('\n', false) => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => cell.push(c),
+        }
+    }
+    rows
+}

@@ -70,7 +70,7 @@ impl Modify for Common {
                 }
                 responses
                     .entry("403".into())
-                    .or_insert_with(|| error("These credentials lack the permission this needs (Customer or Billing Administrator, chosen when they were created)."));
+                    .or_insert_with(|| error("These credentials lack the permission this needs (Customer, Billing or Webhooks Administrator, chosen when they were created)."));
                 responses.entry("401".into()).or_insert_with(|| error("No token, or an unknown or expired one (`WWW-Authenticate: Bearer`)."));
                 responses.entry("429".into()).or_insert_with(|| error("Rate limited: retry after the seconds in `Retry-After`."));
                 responses.entry("500".into()).or_insert_with(|| error("A fault on our side, logged under the `x-request-id` header."));
@@ -88,6 +88,28 @@ pub fn document_json() -> &'static serde_json::Value {
         for schema in ["NewCustomer", "CustomerPatch"] {
             if let Some(country) = document.pointer_mut(&format!("/components/schemas/{schema}/properties/country")) {
                 country["enum"] = serde_json::json!(countries);
+            }
+        }
+        // The event types, where they are named: in the feed's and the log's filters, and in
+        // an endpoint's subscription.
+        let types: Vec<&str> = model::events::EventType::ALL.iter().map(|t| t.as_str()).collect();
+        let listed = format!(" The types: {}.", types.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "));
+        for path in ["/api/v1/events", "/api/v1/activity"] {
+            for parameter in document.pointer_mut(&format!("/paths/{}/get/parameters", path.replace('/', "~1"))).and_then(|p| p.as_array_mut()).into_iter().flatten() {
+                if parameter["name"] == "types"
+                    && let Some(text) = parameter["description"].as_str()
+                {
+                    parameter["description"] = serde_json::json!(format!("{text}{listed}"));
+                }
+            }
+        }
+        for schema in ["NewWebhookEndpoint", "WebhookEndpointPatch"] {
+            if let Some(items) = document.pointer_mut(&format!("/components/schemas/{schema}/properties/eventTypes")) {
+                // `Option<Vec<String>>`: the array is one branch of the schema, or the schema.
+                let array = if items.get("items").is_some() { Some(items) } else { items.get_mut("oneOf").and_then(|o| o.as_array_mut()).and_then(|o| o.iter_mut().find(|b| b.get("items").is_some())) };
+                if let Some(array) = array {
+                    array["items"]["enum"] = serde_json::json!(types);
+                }
             }
         }
         // Headers: the syntax the handlers accept, so generated requests can be valid ones.

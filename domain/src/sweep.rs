@@ -1,7 +1,9 @@
 //! The periodic sweep: deletes what has expired and no rule needs any more — sessions past
 //! their idle or absolute limit, expired API tokens, spent or expired activation links,
 //! idempotency records older than [`IDEMPOTENCY_HOURS`] (a retry after that is a new
-//! request), and sign-in failures older than an hour (the throttling window is 15 minutes).
+//! request), sign-in failures older than an hour (the throttling window is 15 minutes), and
+//! webhook deliveries older than [`DELIVERY_LOG_DAYS`] that are no longer pending (the event
+//! itself stays in the stream).
 //!
 //! Each kind is deleted in batches of at most [`BATCH`] rows, one short statement each, and at
 //! most [`MAX_BATCHES`] batches per kind and pass, so a large backlog never holds the database
@@ -10,13 +12,15 @@
 
 use crate::Result;
 use crate::auth::AuthPolicy;
-use crate::entity::{api_idempotency, api_token, session, sign_in_failure, user_token};
+use crate::entity::{api_idempotency, api_token, session, sign_in_failure, user_token, webhook_delivery};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// How long an `Idempotency-Key` replays its first answer.
 pub const IDEMPOTENCY_HOURS: i64 = 24;
+/// How long an endpoint's delivery log keeps a delivered or failed delivery.
+pub const DELIVERY_LOG_DAYS: i64 = 30;
 /// Rows per delete.
 pub const BATCH: u64 = 1000;
 /// Deletes per kind and pass.
@@ -30,11 +34,12 @@ pub struct Swept {
     pub activation_links: u64,
     pub idempotency_records: u64,
     pub sign_in_failures: u64,
+    pub webhook_deliveries: u64,
 }
 
 impl Swept {
     pub fn total(&self) -> u64 {
-        self.sessions + self.api_tokens + self.activation_links + self.idempotency_records + self.sign_in_failures
+        self.sessions + self.api_tokens + self.activation_links + self.idempotency_records + self.sign_in_failures + self.webhook_deliveries
     }
 }
 
@@ -60,6 +65,15 @@ pub async fn run(db: &DatabaseConnection, policy: &AuthPolicy, now: DateTime<Utc
         .await?,
         sign_in_failures: sweep::<sign_in_failure::Entity>(db, sign_in_failure::Column::Id, sign_in_failure::Column::FailedAt.lte(now - chrono::Duration::hours(1)))
             .await?,
+        webhook_deliveries: sweep::<webhook_delivery::Entity>(
+            db,
+            webhook_delivery::Column::Id,
+            Condition::all()
+                .add(webhook_delivery::Column::CreatedAt.lte(now - chrono::Duration::days(DELIVERY_LOG_DAYS)))
+                .add(webhook_delivery::Column::Status.ne(model::webhooks::DeliveryStatus::Pending))
+                .into(),
+        )
+        .await?,
     })
 }
 

@@ -76,6 +76,8 @@ impl MigrationTrait for Migration {
             "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'",
             // An endpoint's health: its attempts of the last day.
             "CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (endpoint_id, last_attempt_at)",
+            // The sweep: deliveries past the log's keeping time.
+            "CREATE INDEX webhook_deliveries_age ON webhook_deliveries (created_at)",
         ] {
             db.execute_unprepared(sql).await?;
         }

@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use chrono::{Duration, Utc};
-use domain::entity::{api_client, api_idempotency, api_token, reseller_user, session, sign_in_failure, user_token};
+use domain::entity::{api_client, api_idempotency, api_token, reseller_user, session, sign_in_failure, user_token, webhook_delivery, webhook_endpoint};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 #[tokio::test]
@@ -80,8 +80,46 @@ async fn the_sweep_deletes_what_expired_and_keeps_what_still_counts() {
         .await
         .unwrap();
 
+    // Webhook deliveries: old and finished ones go; pending or recent ones stay.
+    let endpoint = webhook_endpoint::ActiveModel {
+        reseller_id: Set(user.reseller_id),
+        url: Set("https://hooks.example.com/sweep".into()),
+        description: Set(String::new()),
+        event_types: Set(String::new()),
+        enabled: Set(true),
+        secret_sealed: Set(String::new()),
+        last_seq: Set(0),
+        version: Set(1),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    use model::webhooks::DeliveryStatus::*;
+    for (n, (status, age)) in [(Delivered, 31), (Failed, 31), (Pending, 31), (Delivered, 29)].into_iter().enumerate() {
+        webhook_delivery::ActiveModel {
+            endpoint_id: Set(endpoint.id),
+            reseller_id: Set(user.reseller_id),
+            event_id: Set(format!("event-{n}")),
+            event_type: Set("customer.updated".into()),
+            body: Set("{}".into()),
+            event_at: Set(now - Duration::days(age)),
+            status: Set(status),
+            attempts: Set(1),
+            created_at: Set(now - Duration::days(age)),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
+
     let swept = domain::sweep::run(&db, &policy, now).await.unwrap();
     assert_eq!((swept.sessions, swept.api_tokens, swept.activation_links, swept.idempotency_records, swept.sign_in_failures), (2, 1, 1, 1, 2500));
+    assert_eq!(swept.webhook_deliveries, 2, "the delivered and the failed one older than 30 days");
+    let kept: Vec<String> = webhook_delivery::Entity::find().all(&db).await.unwrap().into_iter().map(|d| d.event_id).collect();
+    assert_eq!(kept, ["event-2", "event-3"]);
     assert!(session::Entity::find_by_id(live.id).one(&db).await.unwrap().is_some(), "a live session stays");
     assert_eq!(api_token::Entity::find().count(&db).await.unwrap(), 1);
     assert_eq!(user_token::Entity::find().filter(user_token::Column::TokenHash.eq("valid")).count(&db).await.unwrap(), 1);

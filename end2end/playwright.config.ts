@@ -32,12 +32,15 @@ export default defineConfig({
     },
   },
   webServer: {
+    // `--egress-allow 127.0.0.1`: an operator's exception to the egress policy (which otherwise
+    // refuses loopback addresses), so the webhook test's receiver on 127.0.0.1 can be reached.
     command: [
       `rm -rf '${dataDir}' &&`,
       `'${server}' --demo --bind 127.0.0.1:${port}`,
       `--database-url 'sqlite://${dataDir}/portal.db'`,
       `--secret-key-file '${dataDir}/secret.key'`,
       `--site-root '${siteRoot}'`,
+      `--egress-allow 127.0.0.1`,
     ].join(' '),
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,

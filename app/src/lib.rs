@@ -115,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()} />
                     <Route path=path!("api-access") view={Lazy::<ApiAccessRoute>::new()} />
                     <Route path=path!("outbox") view={Lazy::<OutboxRoute>::new()} />
+                    <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

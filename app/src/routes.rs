@@ -18,6 +18,7 @@ use crate::pages::{
     outbox::OutboxPage,
     pbx_templates::PbxTemplatesPage,
     users::ResellerUsersPage,
+    webhooks::WebhooksPage,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -121,6 +122,17 @@ impl LazyRoute for ApiAccessRoute {
     }
 }
 
+pub struct WebhooksRoute;
+#[lazy_route]
+impl LazyRoute for WebhooksRoute {
+    fn data() -> Self {
+        WebhooksRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <WebhooksPage /> }.into_any()
+    }
+}
+
 pub struct OutboxRoute;
 #[lazy_route]
 impl LazyRoute for OutboxRoute {
@@ -148,6 +160,7 @@ pub fn preload(path: &str) {
             "/activity" => spawn_local(ActivityRoute::preload()),
             "/api-access" => spawn_local(ApiAccessRoute::preload()),
             "/outbox" => spawn_local(OutboxRoute::preload()),
+            "/webhooks" => spawn_local(WebhooksRoute::preload()),
             p if p.starts_with("/customers/") && p != "/customers/export" => spawn_local(CustomerRoute::preload()),
             _ => {}
         }

@@ -98,10 +98,11 @@ test('credentials do only what they were given: provisioning-only credentials ca
   expect((await page.request.get('/api/v1/customers', auth)).status()).toBe(200);
   expect((await page.request.get('/api/v1/billing', auth)).status()).toBe(403);
 
-  // Neither permission: refused beside the choice, nothing created.
+  // No permission at all: refused beside the choice, nothing created.
   await form.getByLabel('Name', { exact: true }).fill(`${name} 2`);
   await form.getByLabel('Customer Administrator').uncheck();
   await form.getByLabel('Billing Administrator').uncheck();
+  await form.getByLabel('Webhooks Administrator').uncheck();
   await form.getByRole('button', { name: 'Create credentials' }).click();
   await expect(form.getByText(/Choose what the credentials may do/)).toBeVisible();
 });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, openPage, PAGES, startSignedIn } from './support';
+import { hydrated, openPage, outOfReach, PAGES, startSignedIn } from './support';
 
 // Every action of every page is within reach on a phone (390 px), at 200 % zoom of a 1280 px
 // window (a 640 px CSS viewport) and on a desktop (1280 px): no button, link or field sits
@@ -10,47 +10,6 @@ const WIDTHS = [
   { name: '200 % zoom', width: 640, height: 400 },
   { name: 'desktop', width: 1280, height: 800 },
 ];
-
-/**
- * The visible controls of the page that are out of reach: beyond the viewport's left or right
- * edge, or clipped by an ancestor that scrolls or hides its overflow. (Scrolling the page itself
- * up and down is fine; the page must not scroll sideways.)
- */
-async function outOfReach(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const problems: string[] = [];
-    if (document.documentElement.scrollWidth > width + 1) {
-      problems.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px wide in ${width} px)`);
-    }
-    const controls = document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [role="menuitem"], [tabindex="0"]');
-    for (const el of controls) {
-      const rect = el.getBoundingClientRect();
-      // Not shown (hidden, collapsed) or visually hidden until focused (the skip link).
-      if (rect.width <= 1 || rect.height <= 1 || getComputedStyle(el).visibility === 'hidden') continue;
-      if (el.closest('dialog:not([open])')) continue;
-      // The skip link waits off-screen until it is focused (tested below).
-      if (el.classList.contains('skip-link') && document.activeElement !== el) continue;
-      const name = `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') ?? el.textContent ?? (el as HTMLInputElement).name ?? '').trim().slice(0, 40)}"`;
-      if (rect.left < -1 || rect.right > width + 1) {
-        problems.push(`${name} at x ${Math.round(rect.left)}–${Math.round(rect.right)} (viewport ${width})`);
-        continue;
-      }
-      for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
-        const style = getComputedStyle(box);
-        if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
-        const outer = box.getBoundingClientRect();
-        const clippedX = style.overflowX !== 'visible' && (rect.left < outer.left - 1 || rect.right > outer.right + 1);
-        const clippedY = style.overflowY !== 'visible' && (rect.top < outer.top - 1 || rect.bottom > outer.bottom + 1);
-        if (clippedX || clippedY) {
-          problems.push(`${name} is cut off by its ${box.tagName.toLowerCase()}.${box.className}`);
-          break;
-        }
-      }
-    }
-    return problems;
-  });
-}
 
 async function expectInReach(page: Page, what: string) {
   expect(await outOfReach(page), `${what}: every control within reach`).toEqual([]);

@@ -37,11 +37,52 @@ export async function startSignedIn(page: Page, path: string): Promise<string[]>
 }
 
 /** Every signed-in page besides the grid and the customer page (which tests open by clicking). */
-export const PAGES = ['/customers/new', '/pbx-templates', '/users', '/billing', '/api-access', '/activity', '/account', '/outbox'];
+export const PAGES = ['/customers/new', '/pbx-templates', '/users', '/billing', '/api-access', '/activity', '/account', '/outbox', '/webhooks'];
 
 /** Opens `path` afresh and waits until it is hydrated and its heading shows. */
 export async function openPage(page: Page, path: string) {
   await page.goto(path);
   await hydrated(page);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+}
+
+/**
+ * The visible controls of the page that are out of reach: beyond the viewport's left or right
+ * edge, or clipped by an ancestor that scrolls or hides its overflow. (Scrolling the page itself
+ * up and down is fine; the page must not scroll sideways.)
+ */
+export async function outOfReach(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const problems: string[] = [];
+    if (document.documentElement.scrollWidth > width + 1) {
+      problems.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px wide in ${width} px)`);
+    }
+    const controls = document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [role="menuitem"], [tabindex="0"]');
+    for (const el of controls) {
+      const rect = el.getBoundingClientRect();
+      // Not shown (hidden, collapsed) or visually hidden until focused (the skip link).
+      if (rect.width <= 1 || rect.height <= 1 || getComputedStyle(el).visibility === 'hidden') continue;
+      if (el.closest('dialog:not([open])')) continue;
+      // The skip link waits off-screen until it is focused (tested below).
+      if (el.classList.contains('skip-link') && document.activeElement !== el) continue;
+      const name = `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') ?? el.textContent ?? (el as HTMLInputElement).name ?? '').trim().slice(0, 40)}"`;
+      if (rect.left < -1 || rect.right > width + 1) {
+        problems.push(`${name} at x ${Math.round(rect.left)}–${Math.round(rect.right)} (viewport ${width})`);
+        continue;
+      }
+      for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+        const style = getComputedStyle(box);
+        if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+        const outer = box.getBoundingClientRect();
+        const clippedX = style.overflowX !== 'visible' && (rect.left < outer.left - 1 || rect.right > outer.right + 1);
+        const clippedY = style.overflowY !== 'visible' && (rect.top < outer.top - 1 || rect.bottom > outer.bottom + 1);
+        if (clippedX || clippedY) {
+          problems.push(`${name} is cut off by its ${box.tagName.toLowerCase()}.${box.className}`);
+          break;
+        }
+      }
+    }
+    return problems;
+  });
 }

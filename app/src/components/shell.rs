@@ -8,7 +8,7 @@ use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
-use model::CurrentUser;
+use model::{CurrentUser, Permission};
 
 /// The signed-in user, for pages that need it (e.g. to show what a permission allows).
 pub type UserResource = Resource<Result<CurrentUser, AppError>>;
@@ -89,6 +89,13 @@ fn Header(user: CurrentUser, demo: bool) -> impl IntoView {
                             </li>
                         })
                         .collect_view()}
+                    // Only its administrators have any use for the Webhooks page (it holds
+                    // nothing else); whoever opens its address anyway is told what it needs.
+                    {user.permissions.contains(Permission::WebhooksAdministrator).then(|| view! {
+                        <li on:mouseenter=|_| crate::routes::preload("/webhooks") on:focusin=|_| crate::routes::preload("/webhooks")>
+                            <A href="/webhooks">"Webhooks"</A>
+                        </li>
+                    })}
                     {demo.then(|| view! { <li on:mouseenter=|_| crate::routes::preload("/outbox")><A href="/outbox">"Outbox (demo)"</A></li> })}
                 </ul>
             </nav>

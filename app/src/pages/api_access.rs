@@ -2,6 +2,7 @@
 //! create (the secret is shown once), list with when each was last used, revoke.
 
 use crate::api::api_clients::{create_api_client, list_api_clients, revoke_api_client};
+use crate::components::copy::CopyValue;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, TextField};
 use crate::components::form_state::FormState;
@@ -142,6 +143,7 @@ fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<S
                             }))
                             hint=Signal::derive(move || Some(match p {
                                 Permission::CustomerAdministrator => "Create, change, disable and terminate customers, their users and PBX connections.".to_string(),
+                                Permission::WebhooksAdministrator => "Add, change and remove webhook endpoints; read their delivery logs.".to_string(),
                                 _ => "Read billing and bill ended months.".to_string(),
                             })) />
                     }).collect_view()}
@@ -173,50 +175,6 @@ fn SecretPanel(created: NewApiClient, dismiss: Callback<()>) -> impl IntoView {
                 <button type="button" class="link-button" on:click=move |_| dismiss.run(())>"I have stored the secret"</button>
             </div>
         </section>
-    }
-}
-
-/// A labelled value with a "Copy" button.
-#[component]
-fn CopyValue(id: &'static str, label: &'static str, value: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let text = StoredValue::new(value.clone());
-    view! {
-        <dt id=format!("{id}-label")>{label}</dt>
-        <dd>
-            <code id=id aria-labelledby=format!("{id}-label")>{value}</code>
-            <button type="button" class="link-button" on:click=move |_| copied.set(text.with_value(|t| copy_to_clipboard(t)))>
-                {move || if copied.get() { "Copied" } else { "Copy" }}
-                <span class="visually-hidden">{format!(" {label}")}</span>
-            </button>
-        </dd>
-    }
-}
-
-/// Puts `text` on the clipboard; false when the browser offers no clipboard (the text can
-/// still be selected by hand). Goes through `Reflect` because the Clipboard API is not among
-/// the web-sys features the app enables.
-fn copy_to_clipboard(text: &str) -> bool {
-    use leptos::wasm_bindgen::closure::Closure;
-    use leptos::wasm_bindgen::{JsCast, JsValue};
-    use leptos::web_sys::js_sys::{Function, Promise, Reflect};
-    let write = || -> Result<Promise, JsValue> {
-        let navigator = Reflect::get(&window(), &"navigator".into())?;
-        let clipboard = Reflect::get(&navigator, &"clipboard".into())?;
-        let write_text: Function = Reflect::get(&clipboard, &"writeText".into())?.dyn_into()?;
-        write_text.call1(&clipboard, &text.into())?.dyn_into::<Promise>()
-    };
-    match write() {
-        Ok(promise) => {
-            // A refusal (no permission) leaves the text on screen; it must not surface as an
-            // unhandled rejection.
-            let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
-            let _ = promise.catch(&ignore);
-            // The browser calls it after this function returns; it is tiny, and leaked once per click.
-            ignore.forget();
-            true
-        }
-        Err(_) => false,
     }
 }
 

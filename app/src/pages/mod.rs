@@ -10,3 +10,4 @@ pub mod not_found;
 pub mod outbox;
 pub mod pbx_templates;
 pub mod users;
+pub mod webhooks;

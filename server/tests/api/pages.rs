@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 async fn every_page_serialises_each_of_its_resources_once() {
     let portal = spawn().await;
     let session = portal.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
-    for path in ["/customers", "/pbx-templates", "/users", "/billing", "/api-access", "/outbox", "/account", "/activity"] {
+    for path in ["/customers", "/pbx-templates", "/users", "/billing", "/api-access", "/outbox", "/account", "/activity", "/webhooks"] {
         let mut res = portal.get(path, Some(&session)).await;
         assert_eq!(res.status(), 200, "{path}");
         // Read chunk by chunk, so a stream that stalls names its page and where it stopped.

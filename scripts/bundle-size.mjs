@@ -56,6 +56,8 @@ const routes = [
   ['/account', session],
   ['/billing', session],
   ['/api-access', session],
+  ['/activity', session],
+  ['/webhooks', session],
   ['/outbox', session],
 ];
 const coldRows = [];

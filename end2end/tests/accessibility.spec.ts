@@ -6,6 +6,12 @@ import { hydrated, openPage, PAGES, startSignedIn } from './support';
 // desktop and on a phone.
 
 async function scan(page: Page, what: string) {
+  // The page as it settles, not mid-fade: a list that has just loaded fades back from its busy
+  // opacity (.55) over 150 ms, and axe would judge the contrast of that moment.
+  await page.locator('[aria-busy="true"]').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {});
+  await page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+  );
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
   expect(found, `${what}: axe violations`).toEqual([]);

@@ -1,5 +1,6 @@
 //! Reusable widgets shared by the pages.
 
+pub mod busy;
 pub mod copy;
 pub mod customer_fields;
 pub mod draft;

@@ -195,7 +195,7 @@ fn TemplateTable(
         }
     });
     view! {
-        <div class="table-wrap" aria-busy=move || pending.get().to_string()>
+        <div class="table-wrap" aria-busy=crate::components::busy::aria_busy(pending)>
             <table class="grid stack-table templates-table">
                 <caption class="visually-hidden">"PBX templates, " {count} " in all"</caption>
                 <thead>

@@ -257,10 +257,7 @@ fn Grid(
     };
     view! {
         {notice}
-        // `try_get`: under load, streaming SSR can render this attribute after the Transition's
-        // pending signal was disposed (upstream: leptos-rs/leptos#3595); a plain `get` then
-        // panicked in a worker and cut the page off mid-stream. Not busy is what SSR shows.
-        <div class="table-wrap" aria-busy=move || pending.try_get().unwrap_or(false).to_string()>
+        <div class="table-wrap" aria-busy=crate::components::busy::aria_busy(pending)>
             <table class="grid stack-table customers-table">
                 <caption class="visually-hidden">"Customers, " {total_text.clone()} " in all"</caption>
                 <thead>

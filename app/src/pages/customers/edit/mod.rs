@@ -15,6 +15,7 @@ use crate::components::error_panel::ErrorPanel;
 use super::lifecycle::{LifecycleNotices, MoreMenu};
 use crate::AppError;
 use leptos::either::EitherOf3;
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -88,7 +89,8 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
             {TABS.iter().map(|(key, label)| {
                 let key = *key;
                 view! {
-                    <a href=format!("?tab={key}") class="tab" aria-current=move || (tab.get() == key).then_some("page")>{*label}</a>
+                    <a href=format!("?tab={key}") class="tab" aria-current=move || (tab.get() == key).then_some("page")
+                        on:mouseenter=move |_| preload_tab(key) on:focus=move |_| preload_tab(key)>{*label}</a>
                 }
             }).collect_view()}
         </nav>
@@ -96,12 +98,56 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
             {move || match (tab.get().as_str(), in_browser.get()) {
                 ("details", _) => view! { <DetailsTab detail=current.get_untracked() current name read_only /> }.into_any(),
                 (_, false) => view! { <p class="page-loading" role="status">"Loading…"</p> }.into_any(),
-                ("users", true) => view! { <UsersTab id=id.clone() read_only /> }.into_any(),
-                ("pbx", true) => view! { <PbxTab id=id.clone() read_only /> }.into_any(),
-                _ => view! { <ActivityTab id=id.clone() /> }.into_any(),
+                ("users", true) => { let id = id.clone(); lazy_tab(move || users_tab(id.clone(), read_only)) }
+                ("pbx", true) => { let id = id.clone(); lazy_tab(move || pbx_tab(id.clone(), read_only)) }
+                _ => { let id = id.clone(); lazy_tab(move || activity_tab(id.clone())) }
             }}
         </section>
     }
+}
+
+// The Users, PBX and Activity tabs are chunks of their own (`cargo leptos build --split`): a
+// visit that stays on Details never downloads them. Their links fetch them on hover or focus.
+
+#[lazy]
+fn users_tab(id: String, read_only: bool) -> AnyView {
+    view! { <UsersTab id read_only /> }.into_any()
+}
+
+#[lazy]
+fn pbx_tab(id: String, read_only: bool) -> AnyView {
+    view! { <PbxTab id read_only /> }.into_any()
+}
+
+#[lazy]
+fn activity_tab(id: String) -> AnyView {
+    view! { <ActivityTab id /> }.into_any()
+}
+
+/// Starts fetching a tab's code when its link is about to be followed.
+fn preload_tab(key: &str) {
+    #[cfg(feature = "hydrate")]
+    match key {
+        "users" => leptos::task::spawn_local(__preload_users_tab()),
+        "pbx" => leptos::task::spawn_local(__preload_pbx_tab()),
+        "activity" => leptos::task::spawn_local(__preload_activity_tab()),
+        _ => {}
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = key;
+}
+
+/// A lazy tab: "Loading…" until its chunk has arrived, then the tab.
+fn lazy_tab<F>(load: impl Fn() -> F + Send + Sync + 'static) -> AnyView
+where
+    F: std::future::Future<Output = AnyView> + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(send_wrapper::SendWrapper::new(load()))}
+        </Suspense>
+    }
+    .into_any()
 }
 
 /// A conflict or other refusal, with a way to reload.

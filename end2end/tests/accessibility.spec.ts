@@ -20,6 +20,9 @@ async function scan(page: Page, what: string) {
 for (const scheme of ['light', 'dark'] as const) {
   for (const width of [1280, 390]) {
     test(`every page passes axe in ${scheme} mode at ${width} px`, async ({ page }) => {
+      // Eighteen pages and views, each loaded, hydrated (debug wasm) and scanned: about a
+      // minute on two cores, so the default minute per test is too tight.
+      test.setTimeout(180_000);
       await page.setViewportSize({ width, height: 900 });
       await page.emulateMedia({ colorScheme: scheme });
       await page.goto('/login');

@@ -1,6 +1,7 @@
 //! Reusable widgets shared by the pages.
 
 pub mod busy;
+pub mod confirm;
 pub mod copy;
 pub mod customer_fields;
 pub mod draft;

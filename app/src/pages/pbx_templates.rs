@@ -3,6 +3,7 @@
 //! and a confirmation dialog for deleting. Secrets go in and are never shown again.
 
 use crate::api::pbx_templates::{create_pbx_template, delete_pbx_template, pbx_templates_page, test_pbx_template, update_pbx_template};
+use crate::components::confirm::ConfirmDialog;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, SelectField, TextField};
 use crate::components::form_state::FormState;
@@ -173,7 +174,15 @@ pub fn PbxTemplatesPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <DeleteDialog target=to_delete on_deleted />
+        // A template in use cannot be deleted: the dialog says so before anyone tries.
+        <ConfirmDialog target=to_delete id="delete-template" title="Delete PBX template?"
+            question=Callback::new(|t: TemplateSummary| view! {
+                "\u{201c}" {t.name} "\u{201d} will be deleted. No customer uses it. This cannot be undone."
+            }.into_any())
+            impossible=Callback::new(|t: TemplateSummary| (t.customers > 0).then(|| model::pbx::template_in_use(&t.name, t.customers)))
+            confirm_label="Delete" busy_label="Deleting…" danger=true
+            action=|t: TemplateSummary| delete_pbx_template(t.id)
+            on_done=Callback::new(move |(t, ()): (TemplateSummary, ())| on_deleted.run(format!("Deleted \u{201c}{}\u{201d}.", t.name))) />
     }
 }
 
@@ -461,69 +470,3 @@ fn TemplateEditor(editing: Editing, initial: TemplateForm, on_saved: Callback<St
     }
 }
 
-/// Asks before deleting; shows the server's refusal (a template in use) in place.
-#[component]
-fn DeleteDialog(target: RwSignal<Option<TemplateSummary>>, on_deleted: Callback<String>) -> impl IntoView {
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let refusal = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    Effect::new(move |_| {
-        let open = target.with(Option::is_some);
-        if let Some(d) = dialog.get() {
-            if open && !d.open() {
-                refusal.set(None);
-                let _ = d.show_modal();
-            } else if !open && d.open() {
-                d.close();
-            }
-        }
-    });
-    let name = move || target.with(|t| t.as_ref().map(|t| t.name.clone()).unwrap_or_default());
-    // A template in use cannot be deleted: the dialog says so before anyone tries.
-    let using = move || target.with(|t| t.as_ref().map_or(0, |t| t.customers));
-    let confirm = move |_| {
-        let Some(t) = target.get_untracked() else { return };
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        spawn_local(async move {
-            let result = delete_pbx_template(t.id).await;
-            busy.set(false);
-            match result {
-                Ok(()) => {
-                    target.set(None);
-                    on_deleted.run(format!("Deleted \u{201c}{}\u{201d}.", t.name));
-                }
-                Err(e) => refusal.set(Some(e.to_string())),
-            }
-        });
-    };
-    view! {
-        <dialog
-            node_ref=dialog
-            class="confirm-dialog"
-            role="alertdialog"
-            aria-labelledby="delete-template-title"
-            aria-describedby="delete-template-text"
-            on:close=move |_| target.set(None)
-        >
-            <h2 id="delete-template-title">"Delete PBX template?"</h2>
-            {move || match (refusal.get(), using()) {
-                (Some(r), _) => view! { <p id="delete-template-text" class="form-error" role="alert">{r}</p> }.into_any(),
-                (None, 0) => view! { <p id="delete-template-text">"\u{201c}" {name} "\u{201d} will be deleted. No customer uses it. This cannot be undone."</p> }.into_any(),
-                (None, n) => view! { <p id="delete-template-text">{model::pbx::template_in_use(&name(), n)}</p> }.into_any(),
-            }}
-            <div class="form-actions">
-                <Show when=move || refusal.with(Option::is_none) && using() == 0>
-                    <button type="button" class="danger-button" aria-busy=move || busy.get().to_string() on:click=confirm>
-                        {move || if busy.get() { "Deleting…" } else { "Delete" }}
-                    </button>
-                </Show>
-                <button type="button" class="link-button" autofocus on:click=move |_| target.set(None)>
-                    {move || if refusal.with(Option::is_some) || using() > 0 { "Close" } else { "Cancel" }}
-                </button>
-            </div>
-        </dialog>
-    }
-}

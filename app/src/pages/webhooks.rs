@@ -12,6 +12,7 @@ use crate::api::outbox::demo_mode;
 use crate::api::webhooks::{
     create_webhook, delete_webhook, list_webhooks, resend_webhook_delivery, rotate_webhook_secret, send_test_webhook, update_webhook, webhook_deliveries,
 };
+use crate::components::confirm::ConfirmDialog;
 use crate::components::copy::CopyValue;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, TextField};
@@ -250,8 +251,24 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
                 </For>
             </ul>
         </Show>
-        <RotateDialog target=to_rotate on_rotated />
-        <DeleteDialog target=to_delete on_deleted />
+        // The new secret is shown once, by `on_rotated`.
+        <ConfirmDialog target=to_rotate id="rotate-webhook" title="Rotate the signing secret?"
+            question=Callback::new(|t: EndpointView| view! {
+                {t.url} " gets a new signing secret, shown to you once. "
+                "The current secret keeps signing too for 24 hours — every delivery carries both signatures until then — "
+                "so your system can switch to the new one without missing a delivery."
+            }.into_any())
+            confirm_label="Rotate secret" busy_label="Rotating…"
+            action=|t: EndpointView| rotate_webhook_secret(t.id)
+            on_done=Callback::new(move |(_, rotated)| on_rotated.run(rotated)) />
+        <ConfirmDialog target=to_delete id="delete-webhook" title="Delete webhook endpoint?"
+            question=Callback::new(|t: EndpointView| view! {
+                "Nothing more is sent to " <strong class="dialog-url">{t.url}</strong>
+                ", and its delivery log is deleted too. This cannot be undone."
+            }.into_any())
+            confirm_label="Delete endpoint" busy_label="Deleting…" danger=true
+            action=|t: EndpointView| delete_webhook(t.id)
+            on_done=Callback::new(move |(t, ())| on_deleted.run(t)) />
     }
 }
 
@@ -979,120 +996,3 @@ fn DeliveryRow(delivery: DeliveryView, enabled: Signal<bool>, resend: Callback<D
     }
 }
 
-/// Asks before rotating the signing secret; the new one is shown once.
-#[component]
-fn RotateDialog(target: RwSignal<Option<EndpointView>>, on_rotated: Callback<WithSecret>) -> impl IntoView {
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let refusal = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    modal(dialog, target, refusal);
-    let url = move || target.with(|t| t.as_ref().map(|t| t.url.clone()).unwrap_or_default());
-    let confirm = move |_| {
-        let Some(t) = target.get_untracked() else { return };
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        spawn_local(async move {
-            let result = rotate_webhook_secret(t.id).await;
-            busy.set(false);
-            match result {
-                Ok(rotated) => {
-                    target.set(None);
-                    on_rotated.run(rotated);
-                }
-                Err(e) => refusal.set(Some(e.to_string())),
-            }
-        });
-    };
-    view! {
-        <dialog node_ref=dialog class="confirm-dialog" role="alertdialog" aria-labelledby="rotate-webhook-title"
-            aria-describedby="rotate-webhook-text" on:close=move |_| target.set(None)>
-            <h2 id="rotate-webhook-title">"Rotate the signing secret?"</h2>
-            {move || match refusal.get() {
-                Some(r) => view! { <p id="rotate-webhook-text" class="form-error" role="alert">{r}</p> }.into_any(),
-                None => view! {
-                    <p id="rotate-webhook-text">{url} " gets a new signing secret, shown to you once. "
-                        "The current secret keeps signing too for 24 hours — every delivery carries both signatures until then — "
-                        "so your system can switch to the new one without missing a delivery."</p>
-                }.into_any(),
-            }}
-            <div class="form-actions">
-                <Show when=move || refusal.with(Option::is_none)>
-                    <button type="button" class="primary" aria-busy=move || busy.get().to_string() on:click=confirm>
-                        {move || if busy.get() { "Rotating…" } else { "Rotate secret" }}
-                    </button>
-                </Show>
-                <button type="button" class="link-button" autofocus on:click=move |_| target.set(None)>
-                    {move || if refusal.with(Option::is_some) { "Close" } else { "Cancel" }}
-                </button>
-            </div>
-        </dialog>
-    }
-}
-
-/// Asks before deleting an endpoint and its delivery log.
-#[component]
-fn DeleteDialog(target: RwSignal<Option<EndpointView>>, on_deleted: Callback<EndpointView>) -> impl IntoView {
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let refusal = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    modal(dialog, target, refusal);
-    let url = move || target.with(|t| t.as_ref().map(|t| t.url.clone()).unwrap_or_default());
-    let confirm = move |_| {
-        let Some(t) = target.get_untracked() else { return };
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        spawn_local(async move {
-            let result = delete_webhook(t.id).await;
-            busy.set(false);
-            match result {
-                Ok(()) => {
-                    target.set(None);
-                    on_deleted.run(t);
-                }
-                Err(e) => refusal.set(Some(e.to_string())),
-            }
-        });
-    };
-    view! {
-        <dialog node_ref=dialog class="confirm-dialog" role="alertdialog" aria-labelledby="delete-webhook-title"
-            aria-describedby="delete-webhook-text" on:close=move |_| target.set(None)>
-            <h2 id="delete-webhook-title">"Delete webhook endpoint?"</h2>
-            {move || match refusal.get() {
-                Some(r) => view! { <p id="delete-webhook-text" class="form-error" role="alert">{r}</p> }.into_any(),
-                None => view! {
-                    <p id="delete-webhook-text">"Nothing more is sent to " <strong class="dialog-url">{url}</strong>
-                        ", and its delivery log is deleted too. This cannot be undone."</p>
-                }.into_any(),
-            }}
-            <div class="form-actions">
-                <Show when=move || refusal.with(Option::is_none)>
-                    <button type="button" class="danger-button" aria-busy=move || busy.get().to_string() on:click=confirm>
-                        {move || if busy.get() { "Deleting…" } else { "Delete endpoint" }}
-                    </button>
-                </Show>
-                <button type="button" class="link-button" autofocus on:click=move |_| target.set(None)>
-                    {move || if refusal.with(Option::is_some) { "Close" } else { "Cancel" }}
-                </button>
-            </div>
-        </dialog>
-    }
-}
-
-/// Opens `dialog` as a modal while `target` holds something, and closes it when it does not.
-fn modal(dialog: NodeRef<leptos::html::Dialog>, target: RwSignal<Option<EndpointView>>, refusal: RwSignal<Option<String>>) {
-    Effect::new(move |_| {
-        let open = target.with(Option::is_some);
-        if let Some(d) = dialog.get() {
-            if open && !d.open() {
-                refusal.set(None);
-                let _ = d.show_modal();
-            } else if !open && d.open() {
-                d.close();
-            }
-        }
-    });
-}

@@ -36,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
+                <ChunkLoaderPreload options=options.clone() />
                 <HydrationScripts options />
                 <BundleWatch />
                 <MetaTags />
@@ -45,6 +46,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The split bundle's chunk loader (`__wasm_split.<hash>.js`) is a static import of the main
+/// script, so the browser only asks for it once that script has arrived and been parsed; named
+/// here, it is fetched and compiled alongside the main script and the wasm instead.
+#[component]
+fn ChunkLoaderPreload(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let href = ssr::chunk_loader(&options).map(|name| format!("/{}/{name}", options.site_pkg_dir));
+    #[cfg(not(feature = "ssr"))]
+    let href: Option<String> = { let _ = options; None };
+    href.map(|href| view! { <link rel="modulepreload" href=href /> })
 }
 
 /// If the application's scripts fail to load or start, the server-rendered page would look

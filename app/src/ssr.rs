@@ -183,3 +183,24 @@ pub fn send_content_security_policy(options: &LeptosOptions) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
+
+/// The file name of the split bundle's chunk loader (`__wasm_split.<hash>.js`) in the site's
+/// package folder, looked up once per process; `None` for a bundle that is not split.
+pub fn chunk_loader(options: &LeptosOptions) -> Option<&'static str> {
+    static NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+        // A folder may still hold an earlier build's files: the newest loader is this build's.
+        std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                let name = entry.file_name().into_string().ok()?;
+                let modified = entry.metadata().ok()?.modified().ok()?;
+                (name.starts_with("__wasm_split") && name.ends_with(".js")).then_some((modified, name))
+            })
+            .max()
+            .map(|(_, name)| name)
+    })
+    .as_deref()
+}

@@ -19,6 +19,11 @@ test('the bundle is named by its content and kept for good; the page itself is c
   for (const ext of ['wasm', 'js', 'css']) {
     expect(names.some((n) => new RegExp(`^reseller-portal\\.[A-Za-z0-9_-]{22}\\.${ext}$`).test(n)), `${ext} in ${names}`).toBe(true);
   }
+  // The chunk loader, a static import of the js glue, is named in the page so it is fetched
+  // alongside the glue rather than after it.
+  const loader = await page.locator('head link[rel="modulepreload"][href*="__wasm_split."]').getAttribute('href');
+  expect(loader).toMatch(/^\/pkg\/__wasm_split\.[A-Za-z0-9_-]{22}\.js$/);
+  expect(names).toContain(loader!.split('/').pop());
   for (const b of bundle) {
     expect(b.status, b.url).toBe(200);
     expect(b.cacheControl, b.url).toBe('public, max-age=31536000, immutable');
@@ -43,6 +48,17 @@ test('the grid loads no other page\'s code; hovering Edit fetches the customer p
   await edit.click();
   await expect(page.getByRole('heading', { level: 1, name: /^Acme Logistics/ })).toHaveCount(1);
   expect(chunks.filter((c) => c.startsWith('split___customer_route_view')), 'fetched once').toHaveLength(1);
+
+  // Details needs none of the other tabs' code; a tab's link fetches its code when hovered.
+  await hydrated(page);
+  const tabChunks = () => chunks.filter((c) => /^split_(users|pbx|activity)_tab_/.test(c));
+  expect(tabChunks(), 'the Details tab fetches no other tab').toEqual([]);
+  const tabs = page.getByRole('navigation', { name: 'Customer sections' });
+  await tabs.getByRole('link', { name: 'Users', exact: true }).hover();
+  await expect.poll(() => tabChunks().some((c) => c.startsWith('split_users_tab_')), { message: 'hovering the Users tab preloads it' }).toBe(true);
+  await tabs.getByRole('link', { name: 'Users', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Users', level: 2 })).toHaveCount(1);
+  expect(tabChunks(), 'only the Users tab was fetched').toEqual([expect.stringMatching(/^split_users_tab_/)]);
 
   // Straight from its URL, the page hydrates (its chunk is named in the page, fetched at once).
   await page.goto(page.url());

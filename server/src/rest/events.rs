@@ -27,21 +27,7 @@ pub(crate) fn event_json(e: domain::activity::Event) -> Event {
 }
 
 fn limit(query: &HashMap<String, String>) -> Result<u64, ApiError> {
-    match query.get("limit") {
-        None => Ok(DEFAULT_LIMIT),
-        Some(v) => match v.trim().parse::<u64>() {
-            Ok(n) if (1..=domain::activity::MAX_PAGE).contains(&n) => Ok(n),
-            _ => Err(ApiError::field("limit", format!("limit must be a whole number from 1 to {}.", domain::activity::MAX_PAGE))),
-        },
-    }
-}
-
-/// Refuses query parameters the operation does not know (a misspelt filter must not widen it).
-fn only(query: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
-    match query.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::field(k, format!("Unknown parameter \u{201c}{}\u{201d}.", k.chars().take(40).collect::<String>()))),
-        None => Ok(()),
-    }
+    super::limit(query, DEFAULT_LIMIT, domain::activity::MAX_PAGE)
 }
 
 /// Read the event feed.
@@ -67,7 +53,7 @@ fn only(query: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError>
 )]
 pub(super) async fn feed(State(state): State<RestState>, Caller(who): Caller, Query(query): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     who.actor.require(Permission::WebsiteAccess)?;
-    only(&query, &["after", "types", "limit"])?;
+    super::only(&query, &["after", "types", "limit"])?;
     let after = match query.get("after") {
         None => 0,
         Some(text) => domain::activity::parse_feed_cursor(text)
@@ -104,7 +90,7 @@ pub(super) async fn feed(State(state): State<RestState>, Caller(who): Caller, Qu
 )]
 pub(super) async fn activity(State(state): State<RestState>, Caller(who): Caller, Query(query): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     who.actor.require(Permission::WebsiteAccess)?;
-    only(&query, &["actor", "customer", "types", "from", "to", "cursor", "limit"])?;
+    super::only(&query, &["actor", "customer", "types", "from", "to", "cursor", "limit"])?;
     let text = |key: &str| query.get(key).cloned().unwrap_or_default();
     let filter = EventFilter { actor: text("actor"), customer: text("customer"), types: text("types"), from: text("from"), to: text("to") };
     if let Some(f) = filter.validate().0.first() {

@@ -393,6 +393,25 @@ struct Paging {
     filter: String,
 }
 
+/// The `limit` parameter of a cursor-paged list: `default` when absent, else 1 to `max`.
+fn limit(query: &HashMap<String, String>, default: u64, max: u64) -> Result<u64, ApiError> {
+    match query.get("limit") {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::field("limit", format!("limit must be a whole number from 1 to {max}."))),
+        },
+    }
+}
+
+/// Refuses query parameters the operation does not know (a misspelt filter must not widen it).
+fn only(query: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
+    match query.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(ApiError::field(k, format!("Unknown parameter \u{201c}{}\u{201d}.", k.chars().take(40).collect::<String>()))),
+        None => Ok(()),
+    }
+}
+
 impl Paging {
     /// The page asked for; `cursor` reads the list's own cursors.
     fn read(query: &HashMap<String, String>, cursor: fn(&str) -> Option<Cursor>) -> Result<Paging, ApiError> {

@@ -264,16 +264,8 @@ pub(super) async fn test(State(state): State<RestState>, Caller(who): Caller, Pa
     security(("bearer" = []))
 )]
 pub(super) async fn deliveries(State(state): State<RestState>, Caller(who): Caller, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
-    if let Some(k) = query.keys().find(|k| !matches!(k.as_str(), "cursor" | "limit")) {
-        return Err(ApiError::field(k, format!("Unknown parameter \u{201c}{}\u{201d}.", k.chars().take(40).collect::<String>())));
-    }
-    let limit = match query.get("limit") {
-        None => 50,
-        Some(v) => match v.trim().parse::<u64>() {
-            Ok(n) if (1..=domain::webhooks::MAX_DELIVERY_PAGE).contains(&n) => n,
-            _ => return Err(ApiError::field("limit", "limit must be a whole number from 1 to 200.")),
-        },
-    };
+    super::only(&query, &["cursor", "limit"])?;
+    let limit = super::limit(&query, 50, domain::webhooks::MAX_DELIVERY_PAGE)?;
     let id = numeric_id(&id)?;
     let (items, older) = domain::webhooks::deliveries(&state.app.ctx.db, &who.actor, id, query.get("cursor").map(String::as_str), limit, Times::Utc)
         .await

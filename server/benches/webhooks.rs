@@ -1,8 +1,9 @@
 //! Webhook benchmark (issue 16), on SQLite unless `WEBHOOK_BENCH_DATABASE_URL` names another
-//! database: the real server on a free port, a local receiver answering 200.
+//! database (both phases then share it): the real server on a free port, a local receiver
+//! answering 200.
 //!
-//! 1. The latency of `POST /api/v1/customers` (one client, one create after another) with no
-//!    endpoint, with three endpoints subscribed to everything (their deliveries made meanwhile
+//! 1. The latency of `POST /api/v1/customers` (one connection, one create after another, then
+//!    8 connections at once) with no endpoint, with three endpoints subscribed to everything (their deliveries made meanwhile
 //!    by the server's worker, as in production), and with none again (to see drift).
 //! 2. Delivery throughput: events made while no worker runs, then one worker (the product's
 //!    settings: 16 deliveries in flight) delivers them all to three endpoints; deliveries per
@@ -42,6 +43,7 @@ async fn receiver() -> (Arc<AtomicUsize>, String) {
     (count, url)
 }
 
+#[derive(Clone)]
 struct Client {
     http: reqwest::Client,
     base: String,
@@ -64,21 +66,43 @@ impl Client {
         res.json().await.unwrap_or(serde_json::Value::Null)
     }
 
-    /// Times `CREATES` customer creates, one after another.
-    async fn creates(&self, tag: &str) -> Vec<Duration> {
-        let mut times = Vec::with_capacity(CREATES);
-        for n in 0..CREATES {
-            let body = serde_json::json!({
-                "name": format!("Hook Bench {tag} {n}"), "productType": "professional", "country": "GB",
-                "primaryUser": { "displayName": "Bench User", "email": format!("bench-{tag}-{n}@hooks.example") },
-                "connection": { "accountId": "0123456789abcdef0123456789abcdef" }
-            });
-            let started = Instant::now();
-            self.send(reqwest::Method::POST, "/api/v1/customers", body.to_string()).await;
-            times.push(started.elapsed());
+    /// Times `CREATES` customer creates made over `connections` connections at once (each one
+    /// create after another); returns the sorted latencies and the creates per second.
+    async fn creates(&self, tag: &str, connections: usize) -> (Vec<Duration>, f64) {
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for c in 0..connections {
+            let (client, tag) = (self.clone(), format!("{tag}-{c}"));
+            tasks.push(tokio::spawn(async move {
+                let mut times = Vec::new();
+                for n in 0..CREATES / connections {
+                    let body = serde_json::json!({
+                        "name": format!("Hook Bench {tag} {n}"), "productType": "professional", "country": "GB",
+                        "primaryUser": { "displayName": "Bench User", "email": format!("bench-{tag}-{n}@hooks.example") },
+                        "connection": { "accountId": "0123456789abcdef0123456789abcdef" }
+                    });
+                    let started = Instant::now();
+                    client.send(reqwest::Method::POST, "/api/v1/customers", body.to_string()).await;
+                    times.push(started.elapsed());
+                }
+                times
+            }));
         }
+        let mut times = Vec::with_capacity(CREATES);
+        for task in tasks {
+            times.extend(task.await.unwrap());
+        }
+        let per_second = times.len() as f64 / started.elapsed().as_secs_f64();
         times.sort();
-        times
+        (times, per_second)
+    }
+
+    /// Reports creates one at a time and over 8 connections at once.
+    async fn report_creates(&self, what: &str, tag: &str) {
+        for connections in [1, 8] {
+            let (times, per_second) = self.creates(&format!("{tag}-{connections}"), connections).await;
+            report(&format!("{what}, {connections} connection(s): {per_second:.0} creates/s"), &times);
+        }
     }
 }
 
@@ -86,22 +110,40 @@ impl Client {
 /// client for it; `with_worker: false` starts it without the webhook worker.
 async fn start(dir: &std::path::Path, name: &str, with_worker: bool) -> (Client, server::Portal, tokio::net::TcpListener) {
     let database_url = std::env::var("WEBHOOK_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/{name}.db", dir.display()));
-    let (mut portal, listener) = bench_portal_with(&database_url, &dir.join(format!("{name}.key")), &["--egress-allow", "127.0.0.1"]).await;
+    let (mut portal, listener) = bench_portal_with(&database_url, &dir.join("bench.key"), &["--egress-allow", "127.0.0.1"]).await;
     if !with_worker {
         portal.webhooker = None;
     }
     let db = portal.state.ctx.db.clone();
-    let made = domain::operator::create_api_client(&db, domain::seed::DEMO_EMAIL, "Benchmark", domain::api_clients::api_permissions()).await.unwrap();
+    let made = domain::operator::create_api_client(&db, domain::seed::DEMO_EMAIL, &format!("Benchmark {name}"), domain::api_clients::api_permissions()).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let client = Client { http: reqwest::Client::new(), base, bearer: String::new(), credentials: (made.client.client_id, made.secret) };
     (client, portal, listener)
 }
 
-/// Serves `portal` and gets the client its token.
-async fn serve(client: &mut Client, portal: server::Portal, listener: tokio::net::TcpListener) {
-    tokio::spawn(portal.serve(listener, std::future::pending()));
+/// Serves `portal` and gets the client its token; the portal (and its workers) stop when the
+/// returned sender is dropped.
+async fn serve(client: &mut Client, portal: server::Portal, listener: tokio::net::TcpListener) -> tokio::sync::oneshot::Sender<()> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(portal.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    STOPPED.lock().unwrap().push(served);
     let (id, secret) = &client.credentials;
     client.bearer = format!("Bearer {}", common::bearer(&client.http, &client.base, id, secret).await);
+    stop
+}
+
+/// The portals being served, to wait for once stopped.
+static STOPPED: std::sync::Mutex<Vec<tokio::task::JoinHandle<anyhow::Result<()>>>> = std::sync::Mutex::new(Vec::new());
+
+/// Stops a portal and waits until it (and its webhook worker) has finished.
+async fn stop(stop: tokio::sync::oneshot::Sender<()>) {
+    drop(stop);
+    let served: Vec<_> = STOPPED.lock().unwrap().drain(..).collect();
+    for s in served {
+        let _ = s.await;
+    }
 }
 
 async fn add_endpoints(client: &Client, url: &str) -> Vec<i64> {
@@ -121,27 +163,32 @@ async fn main() {
 
     // 1. Create latency, without and with three subscribed endpoints.
     let (mut client, portal, listener) = start(dir.path(), "latency", true).await;
-    serve(&mut client, portal, listener).await;
-    client.creates("warm-up").await;
-    report("POST /customers, no webhook endpoint", &client.creates("before").await);
+    let serving = serve(&mut client, portal, listener).await;
+    client.creates("warm-up", 8).await;
+    client.report_creates("POST /customers, no webhook endpoint", "before").await;
     let ids = add_endpoints(&client, &url).await;
     let before = received.load(Ordering::Relaxed);
-    report(&format!("POST /customers, {ENDPOINTS} endpoints subscribed (deliveries made meanwhile)"), &client.creates("with").await);
+    client.report_creates(&format!("POST /customers, {ENDPOINTS} endpoints subscribed (deliveries made meanwhile)"), "with").await;
+    let want = 2 * CREATES * ENDPOINTS;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while received.load(Ordering::Relaxed) < before + CREATES * ENDPOINTS && Instant::now() < deadline {
+    while received.load(Ordering::Relaxed) < before + want && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    println!("  deliveries received for them: {} of {}", received.load(Ordering::Relaxed) - before, CREATES * ENDPOINTS);
+    println!("  deliveries received for them: {} of {want}", received.load(Ordering::Relaxed) - before);
     for id in ids {
         client.send(reqwest::Method::PATCH, &format!("/api/v1/webhooks/{id}"), r#"{"enabled": false}"#.into()).await;
     }
-    report("POST /customers, endpoints disabled again", &client.creates("after").await);
+    client.report_creates("POST /customers, endpoints disabled again", "after").await;
+
+    // On one PostgreSQL database, the first portal's worker would deliver the next phase's
+    // events too: it stops first.
+    stop(serving).await;
 
     // 2. Throughput: events first, then one worker delivers them.
     let (mut client, portal, listener) = start(dir.path(), "throughput", false).await;
     let db = portal.state.ctx.db.clone();
     let (secrets, http) = (portal.state.ctx.secrets.clone(), portal.state.ctx.http.clone());
-    serve(&mut client, portal, listener).await;
+    let _serving = serve(&mut client, portal, listener).await;
     add_endpoints(&client, &url).await;
     let tenant = client.send(reqwest::Method::GET, "/api/v1/customers?filter=Acme", String::new()).await["data"]["items"][0]["id"].as_str().unwrap().to_owned();
     for n in 0..EVENTS {

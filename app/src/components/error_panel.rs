@@ -18,3 +18,15 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
         </section>
     }
 }
+
+/// In place of a page the user's permissions do not open: which permission it needs, what it
+/// holds, and whom to ask.
+#[component]
+pub fn MissingPermission(permission: &'static str, holds: &'static str) -> impl IntoView {
+    view! {
+        <section class="card empty-state" role="alert">
+            <h2>{format!("You need the {permission} permission")}</h2>
+            <p>{format!("{holds} are open to {permission}s only. Ask a user administrator of your company to grant it.")}</p>
+        </section>
+    }
+}

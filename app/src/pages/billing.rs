@@ -7,7 +7,7 @@
 //! picker keeps its focus. `?month=YYYY-MM` picks the month a reload shows.
 
 use crate::api::billing::{billing_run, billing_runs, billing_start, run_billing};
-use crate::components::error_panel::ErrorPanel;
+use crate::components::error_panel::{ErrorPanel, MissingPermission};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -42,21 +42,11 @@ pub fn BillingPage() -> impl IntoView {
                         let reseller = start.reseller_name.clone();
                         view! { <Board start reseller /> }.into_any()
                     }
-                    Err(AppError::Forbidden) => view! { <NoPermission /> }.into_any(),
+                    Err(AppError::Forbidden) => view! { <MissingPermission permission="Billing Administrator" holds="Billing runs and their downloads" /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn NoPermission() -> impl IntoView {
-    view! {
-        <section class="card empty-state" role="alert">
-            <h2>"You need the Billing Administrator permission"</h2>
-            <p>"Billing runs and their downloads are open to Billing Administrators only. Ask a user administrator of your company to grant it."</p>
-        </section>
     }
 }
 

@@ -14,7 +14,7 @@ use crate::api::webhooks::{
 };
 use crate::components::confirm::ConfirmDialog;
 use crate::components::copy::CopyValue;
-use crate::components::error_panel::ErrorPanel;
+use crate::components::error_panel::{ErrorPanel, MissingPermission};
 use crate::components::form::{CheckField, TextField};
 use crate::components::form_state::FormState;
 use crate::AppError;
@@ -121,21 +121,11 @@ pub fn WebhooksPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok(page) => view! { <Board page can_add editing /> }.into_any(),
-                    Err(AppError::Forbidden) => view! { <NoPermission /> }.into_any(),
+                    Err(AppError::Forbidden) => view! { <MissingPermission permission="Webhooks Administrator" holds="Webhook endpoints and their delivery logs" /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn NoPermission() -> impl IntoView {
-    view! {
-        <section class="card empty-state" role="alert">
-            <h2>"You need the Webhooks Administrator permission"</h2>
-            <p>"Webhook endpoints and their delivery logs are open to Webhooks Administrators only. Ask a user administrator of your company to grant it."</p>
-        </section>
     }
 }
 
@@ -676,12 +666,7 @@ fn EndpointCard(
                     "Delete"<span class="visually-hidden">{hidden_url}</span>
                 </button>
             </div>
-            <div class="webhook-message" role="status">
-                {move || message.get().map(|m| match m {
-                    Ok(text) => view! { <p class="notice success">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
-                })}
-            </div>
+            <Outcome message />
             <div class="webhook-log">
                 <button type="button" class="link-button log-toggle" aria-expanded=move || log_open.get().to_string()
                     aria-controls=format!("webhook-{id}-log") on:click=move |_| log_open.update(|o| *o = !*o)>
@@ -890,12 +875,7 @@ fn DeliveryLog(id: i64, url: Signal<String>, enabled: Signal<bool>, reload: RwSi
                     {move || if loading.get() { "Refreshing…" } else { "Refresh" }}
                 </button>
             </div>
-            <div class="webhook-message" role="status">
-                {move || message.get().map(|m| match m {
-                    Ok(text) => view! { <p class="notice success">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
-                })}
-            </div>
+            <Outcome message />
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {move || (!enabled.get()).then(|| view! { <p class="hint">"The endpoint is disabled: enable it to resend deliveries or send a test event."</p> })}
             {move || {
@@ -996,3 +976,15 @@ fn DeliveryRow(delivery: DeliveryView, enabled: Signal<bool>, resend: Callback<D
     }
 }
 
+/// What the last action on an endpoint came to: done (a notice) or refused (an alert).
+#[component]
+fn Outcome(message: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+    view! {
+        <div class="webhook-message" role="status">
+            {move || message.get().map(|m| match m {
+                Ok(text) => view! { <p class="notice success">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
+            })}
+        </div>
+    }
+}

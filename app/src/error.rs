@@ -1,6 +1,6 @@
 //! The one error type every server function returns, and what the browser shows for it.
 
-use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use model::FieldErrors;
 use serde::{Deserialize, Serialize};
@@ -41,7 +41,8 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    /// As the server functions' answers (`crate::wire`).
+    type Encoder = PostcardEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

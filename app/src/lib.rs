@@ -9,6 +9,7 @@ pub mod pages;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod wire;
 
 use components::shell::AppShell;
 use leptos::prelude::*;

@@ -54,8 +54,11 @@ test('a bundle that fails to load shows a notice with Reload', async ({ page }) 
 
 test('a fault on the server shows its request id to quote', async ({ page }) => {
   const crashes = await startSignedIn(page, '/customers');
+  // `AppError::Internal { request_id }` in the server functions' wire format (postcard): the
+  // variant's index (the sixth, 5), then the string's length and its bytes.
+  const requestId = Buffer.from('req-7f3a9c');
   await page.route('**/api/list_customers*', (route) =>
-    route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ Internal: { request_id: 'req-7f3a9c' } }) }));
+    route.fulfill({ status: 500, contentType: 'application/x-postcard', body: Buffer.concat([Buffer.from([5, requestId.length]), requestId]) }));
   await page.getByLabel('Search').fill('fault');
   const alert = page.getByRole('alert').filter({ hasText: 'Something went wrong on our side' });
   await expect(alert).toContainText('quote reference req-7f3a9c');

@@ -66,10 +66,11 @@ async fn main() {
 
     let query = GridQuery::from_pairs([("q", "harbor"), ("sort", "created"), ("dir", "desc"), ("page", "2")]);
     let url = format!("{base}{}", <app::api::customers::ListCustomers as ServerFn>::PATH);
-    let body = serde_json::json!({ "query": query });
-    let first: serde_json::Value =
-        client.post(&url).header("origin", &base).header("cookie", &cookie).json(&body).send().await.unwrap().json().await.unwrap();
-    println!("query: search \"harbor\", sort Date Created descending, page 2 of 25 rows; {} matching customers", first["total"]);
+    // The arguments as the browser sends them, in the portal's wire format.
+    let body = app::wire::encode(&app::api::customers::ListCustomers { query: query.clone() }).unwrap();
+    let answer = client.post(&url).header("origin", &base).header("cookie", &cookie).body(body.clone()).send().await.unwrap().bytes().await.unwrap();
+    let first: model::customer::CustomerPage = app::wire::decode(&answer).expect("a page of customers");
+    println!("query: search \"harbor\", sort Date Created descending, page 2 of 25 rows; {} matching customers", first.total);
 
     let bearer = bearer(&client, &base, &credentials.client.client_id, &credentials.secret).await;
 
@@ -82,7 +83,7 @@ async fn main() {
         move || {
             let (client, url, base, cookie, body) = (client.clone(), url.clone(), base.clone(), cookie.clone(), body.clone());
             async move {
-                let res = client.post(&url).header("origin", &base).header("cookie", &cookie).header("accept-encoding", "br, gzip").json(&body).send().await.unwrap();
+                let res = client.post(&url).header("origin", &base).header("cookie", &cookie).header("accept-encoding", "br, gzip").body(body).send().await.unwrap();
                 assert!(res.status().is_success());
                 res.bytes().await.unwrap();
             }

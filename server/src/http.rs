@@ -187,7 +187,7 @@ async fn catch_panics(request: Request, next: Next) -> Response {
     let request_id = request_id_of(&request);
     let server_fn = is_server_fn(request.uri().path());
     match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
-        Ok(response) if server_fn && response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json(&response) => app_error(
+        Ok(response) if server_fn && response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_app_error(&response) => app_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             &app::AppError::Refused(format!("This request is larger than the {} KiB the portal accepts.", MAX_BODY_BYTES / 1024)),
         ),
@@ -200,14 +200,18 @@ async fn catch_panics(request: Request, next: Next) -> Response {
     }
 }
 
-fn is_json(response: &Response) -> bool {
-    response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"))
+/// The content type of a server function's error answer.
+const APP_ERROR_TYPE: &str = <<app::AppError as leptos::server_fn::error::FromServerFnError>::Encoder as leptos::server_fn::ContentType>::CONTENT_TYPE;
+
+/// Whether the answer already is one of the server function's errors.
+fn is_app_error(response: &Response) -> bool {
+    response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(APP_ERROR_TYPE))
 }
 
 /// A server function's error answer, encoded as its client decodes it.
 fn app_error(status: StatusCode, error: &app::AppError) -> Response {
     use leptos::server_fn::error::FromServerFnError;
-    (status, [(header::CONTENT_TYPE, "application/json")], error.ser()).into_response()
+    (status, [(header::CONTENT_TYPE, APP_ERROR_TYPE)], error.ser()).into_response()
 }
 
 fn panic_response(request_id: &str, panic: &Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -3,10 +3,10 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use leptos::server_fn::codec::Postcard;
 use model::api::{ApiClientView, NewApiClient};
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn list_api_clients() -> Result<Vec<ApiClientView>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -14,7 +14,7 @@ pub async fn list_api_clients() -> Result<Vec<ApiClientView>, AppError> {
 }
 
 /// Creates credentials; the answer holds the secret, which is never available again.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn create_api_client(name: String, permissions: model::Permissions) -> Result<NewApiClient, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -22,7 +22,7 @@ pub async fn create_api_client(name: String, permissions: model::Permissions) ->
 }
 
 /// Revokes credentials and ends their tokens; revoking twice is harmless.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn revoke_api_client(id: i64) -> Result<(), AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;

@@ -1,18 +1,20 @@
 //! Signing in and out, and who is signed in.
 
+use leptos::server_fn::codec::{PostUrl, Postcard};
 use crate::AppError;
 use leptos::prelude::*;
 use model::CurrentUser;
 
 /// The signed-in reseller user; `Unauthorized` when the session is missing or over.
-#[server]
+#[server(input = Postcard, output = Postcard)]
 pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
     crate::ssr::require_user()
 }
 
 /// Checks the credentials, starts a new session (a fresh token every time, so a token planted
 /// before sign-in is useless) and sends the browser on to `next`, a path on this site.
-#[server]
+// A form (`ActionForm`) that also works before the wasm has loaded: its arguments come url-encoded.
+#[server(input = PostUrl, output = Postcard)]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::ssr;
     let ctx = ssr::context()?;
@@ -28,7 +30,8 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 }
 
 /// Ends the session on the server and clears the cookie.
-#[server]
+// A form (`ActionForm`) that also works before the wasm has loaded: its arguments come url-encoded.
+#[server(input = PostUrl, output = Postcard)]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::ssr;
     let ctx = ssr::context()?;
@@ -42,7 +45,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// Whether the sign-in page should show the demo credentials.
-#[server]
+#[server(input = Postcard, output = Postcard)]
 pub async fn demo_sign_in() -> Result<Option<(String, String)>, AppError> {
     let ctx = crate::ssr::context()?;
     Ok(ctx.demo.then(|| (domain::seed::DEMO_EMAIL.to_owned(), domain::seed::DEMO_PASSWORD.to_owned())))

@@ -3,11 +3,11 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use leptos::server_fn::codec::Postcard;
 use model::billing::BillingOverview;
 
 /// The ended months the signed-in reseller can run, and its stored runs.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn billing_runs() -> Result<BillingOverview, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -16,7 +16,7 @@ pub async fn billing_runs() -> Result<BillingOverview, AppError> {
 
 /// What the billing page opens with (one call, so the page's one resource is one server
 /// function): see `domain::billing::start`.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn billing_start(month: Option<String>) -> Result<model::billing::BillingStart, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -26,7 +26,7 @@ pub async fn billing_start(month: Option<String>) -> Result<model::billing::Bill
 /// The stored run of `period` (`YYYY-MM`), or `None` if the month was not run.
 ///
 /// Named `FetchBillingRun`: the default name (`BillingRun`) would shadow the run it returns.
-#[server(name = FetchBillingRun, input = Json)]
+#[server(name = FetchBillingRun, input = Postcard, output = Postcard)]
 pub async fn billing_run(period: String) -> Result<Option<model::billing::BillingRun>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -34,7 +34,7 @@ pub async fn billing_run(period: String) -> Result<Option<model::billing::Billin
 }
 
 /// Runs an ended month, or returns its stored run: running is idempotent.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn run_billing(period: String) -> Result<model::billing::BillingRun, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;

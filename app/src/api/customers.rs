@@ -3,7 +3,7 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use leptos::server_fn::codec::Postcard;
 use model::customer::{CustomerPage, GridQuery};
 use model::events::EventPage;
 use model::customer_form::{
@@ -14,7 +14,7 @@ use model::roles::Roles;
 use model::sync::SyncStatus;
 
 /// One page of the signed-in reseller's customers.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn list_customers(query: GridQuery) -> Result<CustomerPage, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -22,7 +22,7 @@ pub async fn list_customers(query: GridQuery) -> Result<CustomerPage, AppError> 
 }
 
 /// The product types the reseller may sell (the grid's filter).
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn list_product_types() -> Result<Vec<model::customer::ProductTypeOption>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -30,7 +30,7 @@ pub async fn list_product_types() -> Result<Vec<model::customer::ProductTypeOpti
 }
 
 /// Product types, trial and in-house rules and PBX templates for the create wizard.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn load_wizard_options() -> Result<WizardOptions, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -38,7 +38,7 @@ pub async fn load_wizard_options() -> Result<WizardOptions, AppError> {
 }
 
 /// Whether a customer name is still free (`except`: the customer being edited).
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn customer_name_available(name: String, except: Option<String>) -> Result<bool, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -47,7 +47,7 @@ pub async fn customer_name_available(name: String, except: Option<String>) -> Re
 }
 
 /// Creates the customer from the wizard and returns its Tenant ID.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn create_customer(customer: NewCustomer) -> Result<String, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -55,7 +55,7 @@ pub async fn create_customer(customer: NewCustomer) -> Result<String, AppError> 
     Ok(id.to_string())
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn load_customer(id: String) -> Result<CustomerDetail, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -63,21 +63,21 @@ pub async fn load_customer(id: String) -> Result<CustomerDetail, AppError> {
 }
 
 /// Saves the Details tab; returns the new version.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn update_customer(id: String, version: i32, details: DetailsForm) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     Ok(domain::customer_change::save_details(&ctx.db, &actor, &id, version, &details).await?)
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn customer_users(id: String, #[server(default)] query: UserQuery) -> Result<UserPage, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     Ok(domain::customer_users::list(&ctx.db, &actor, &id, &query).await?)
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn add_customer_user(id: String, user: PrimaryUserForm, roles: Roles) -> Result<CustomerUser, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -85,7 +85,7 @@ pub async fn add_customer_user(id: String, user: PrimaryUserForm, roles: Roles) 
     Ok(added)
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn set_customer_user_roles(id: String, user_id: i64, version: i32, roles: Roles) -> Result<CustomerUser, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -93,7 +93,7 @@ pub async fn set_customer_user_roles(id: String, user_id: i64, version: i32, rol
     Ok(user)
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn remove_customer_user(id: String, user_id: i64) -> Result<(), AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -101,7 +101,7 @@ pub async fn remove_customer_user(id: String, user_id: i64) -> Result<(), AppErr
 }
 
 /// The PBX users removed from the customer, whom the sync no longer imports.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn ignored_pbx_users(id: String) -> Result<Vec<model::customer_form::IgnoredPbxUser>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -109,7 +109,7 @@ pub async fn ignored_pbx_users(id: String) -> Result<Vec<model::customer_form::I
 }
 
 /// Lets the sync import a removed PBX user again (a sync is asked for at once).
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn import_pbx_user_again(id: String, pbx_id: String) -> Result<(), AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -117,7 +117,7 @@ pub async fn import_pbx_user_again(id: String, pbx_id: String) -> Result<(), App
     Ok(())
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn resend_invitation(id: String, user_id: i64) -> Result<CustomerUser, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -125,7 +125,7 @@ pub async fn resend_invitation(id: String, user_id: i64) -> Result<CustomerUser,
     Ok(user)
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn customer_connection(id: String) -> Result<Option<ConnectionView>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -133,7 +133,7 @@ pub async fn customer_connection(id: String) -> Result<Option<ConnectionView>, A
 }
 
 /// Saves the PBX tab; returns the connection's new version.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn update_connection(id: String, version: i32, form: ConnectionForm, enabled: bool) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -142,7 +142,7 @@ pub async fn update_connection(id: String, version: i32, form: ConnectionForm, e
 }
 
 /// The PBX tab's sync status: state, next run and recent runs (`None` without a connection).
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn customer_sync_status(id: String) -> Result<Option<SyncStatus>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -150,7 +150,7 @@ pub async fn customer_sync_status(id: String) -> Result<Option<SyncStatus>, AppE
 }
 
 /// "Sync now": schedules the customer's PBX sync at once.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn sync_customer_now(id: String) -> Result<(), AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -159,7 +159,7 @@ pub async fn sync_customer_now(id: String) -> Result<(), AppError> {
 }
 
 /// A page of the customer's activity log, newest first, older than the cursor `before`.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn customer_activity(id: String, before: Option<String>) -> Result<EventPage, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -171,7 +171,7 @@ pub async fn customer_activity(id: String, before: Option<String>) -> Result<Eve
 pub const ACTIVITY_PAGE: u64 = 50;
 
 /// Disables the customer (More → Disable); returns the new version.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn disable_customer(id: String) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -179,7 +179,7 @@ pub async fn disable_customer(id: String) -> Result<i32, AppError> {
 }
 
 /// "Re-enable Customer" on a disabled customer's page.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn reenable_customer(id: String) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -187,14 +187,14 @@ pub async fn reenable_customer(id: String) -> Result<i32, AppError> {
 }
 
 /// Terminates now (`on` empty) or on a later day; `confirm_name` must be the customer's name.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn terminate_customer(id: String, confirm_name: String, on: Option<String>) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     Ok(domain::lifecycle::terminate(&ctx.db, &actor, &id, &confirm_name, on.as_deref()).await?)
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn cancel_termination(id: String) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -202,7 +202,7 @@ pub async fn cancel_termination(id: String) -> Result<i32, AppError> {
 }
 
 /// "Convert to paid now": ends the trial today.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn convert_trial(id: String) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -210,7 +210,7 @@ pub async fn convert_trial(id: String) -> Result<i32, AppError> {
 }
 
 /// "Extend trial" to `until` (`YYYY-MM-DD`), within the reseller's longest trial.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn extend_trial(id: String, until: String) -> Result<i32, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;

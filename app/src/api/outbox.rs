@@ -2,14 +2,14 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use leptos::server_fn::codec::Postcard;
 pub use model::outbox::OutboxEmail;
 
 /// How many emails the demo outbox lists.
 pub const OUTBOX_LIMIT: u64 = 100;
 
 /// Whether the portal runs in demo mode (the navigation then shows the outbox).
-#[server]
+#[server(input = Postcard, output = Postcard)]
 pub async fn demo_mode() -> Result<bool, AppError> {
     Ok(crate::ssr::context()?.demo)
 }
@@ -17,7 +17,7 @@ pub async fn demo_mode() -> Result<bool, AppError> {
 /// The signed-in reseller's newest emails, newest first. Only in demo mode: otherwise
 /// `NotFound`, as if the page did not exist. Needs Manage Users: the emails hold activation
 /// and invitation links.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn list_outbox() -> Result<Vec<OutboxEmail>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;

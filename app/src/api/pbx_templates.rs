@@ -2,12 +2,12 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use leptos::server_fn::codec::Postcard;
 use model::pbx::{TemplateForm, TemplateSummary};
 
 /// The templates and whether the user may change them: the page's one resource (a page that
 /// also read the shell's user resource in a Suspense of its own could hang its server render).
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn pbx_templates_page() -> Result<model::pbx::TemplatesPage, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -15,7 +15,7 @@ pub async fn pbx_templates_page() -> Result<model::pbx::TemplatesPage, AppError>
     Ok(model::pbx::TemplatesPage { templates, can_change: actor.permissions.contains(model::Permission::CustomerAdministrator) })
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn create_pbx_template(form: TemplateForm) -> Result<TemplateSummary, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -23,7 +23,7 @@ pub async fn create_pbx_template(form: TemplateForm) -> Result<TemplateSummary, 
 }
 
 /// Saves an edit; `version` is the one the form was loaded with. An empty secret keeps the stored one.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn update_pbx_template(id: i64, version: i32, form: TemplateForm) -> Result<TemplateSummary, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -33,7 +33,7 @@ pub async fn update_pbx_template(id: i64, version: i32, form: TemplateForm) -> R
 }
 
 /// Deletes a template no customer uses.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn delete_pbx_template(id: i64) -> Result<(), AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -41,7 +41,7 @@ pub async fn delete_pbx_template(id: i64) -> Result<(), AppError> {
 }
 
 /// Connects to the template's PBX with its stored credentials; the answer says what happened.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn test_pbx_template(id: i64) -> Result<String, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;

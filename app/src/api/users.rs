@@ -2,11 +2,11 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use leptos::server_fn::codec::Postcard;
 use model::users::{ResellerUserView, UserForm};
 use serde::{Deserialize, Serialize};
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn list_reseller_users() -> Result<Vec<ResellerUserView>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -14,7 +14,7 @@ pub async fn list_reseller_users() -> Result<Vec<ResellerUserView>, AppError> {
 }
 
 /// "+ New User": creates the user and emails them an activation link.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn create_reseller_user(form: UserForm) -> Result<ResellerUserView, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -22,7 +22,7 @@ pub async fn create_reseller_user(form: UserForm) -> Result<ResellerUserView, Ap
     Ok(user)
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn update_reseller_user(id: i64, form: UserForm) -> Result<ResellerUserView, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -30,14 +30,14 @@ pub async fn update_reseller_user(id: i64, form: UserForm) -> Result<ResellerUse
 }
 
 /// Deactivates (`active` false) or reactivates a user.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn set_reseller_user_active(id: i64, active: bool) -> Result<ResellerUserView, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     Ok(domain::reseller_users::set_active(&ctx.db, &actor, id, active).await?)
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn resend_activation(id: i64) -> Result<(), AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -52,7 +52,7 @@ pub struct ActivationAccount {
     pub email: String,
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn load_activation(token: String) -> Result<ActivationAccount, AppError> {
     let ctx = crate::ssr::context()?;
     let user = domain::reseller_users::activation_for(&ctx.db, &token).await?;
@@ -60,14 +60,14 @@ pub async fn load_activation(token: String) -> Result<ActivationAccount, AppErro
 }
 
 /// Sets the password through an activation link; returns the email to sign in with.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn activate_account(token: String, password: String) -> Result<String, AppError> {
     let ctx = crate::ssr::context()?;
     Ok(domain::reseller_users::activate(&ctx.db, &token, &password).await?)
 }
 
 /// Changes the signed-in user's password; their other sessions end. Returns how many ended.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn change_my_password(current_password: String, new_password: String) -> Result<u64, AppError> {
     let user = crate::ssr::require_user()?;
     let ctx = crate::ssr::context()?;
@@ -76,7 +76,7 @@ pub async fn change_my_password(current_password: String, new_password: String) 
 }
 
 /// Signs the user out everywhere but here; returns how many sessions ended.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn sign_out_other_sessions() -> Result<u64, AppError> {
     let user = crate::ssr::require_user()?;
     let ctx = crate::ssr::context()?;

@@ -3,7 +3,7 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use leptos::server_fn::codec::Postcard;
 use model::webhooks::{DeliveryPage, DeliveryView, EndpointForm, EndpointView, WithSecret};
 
 #[cfg(feature = "ssr")]
@@ -17,7 +17,7 @@ const TIMES: domain::activity::Times = domain::activity::Times::ResellerLocal;
 /// Deliveries per page of an endpoint's log.
 pub const DELIVERY_PAGE: u64 = 25;
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn list_webhooks() -> Result<Vec<EndpointView>, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -25,7 +25,7 @@ pub async fn list_webhooks() -> Result<Vec<EndpointView>, AppError> {
 }
 
 /// Adds an endpoint; the answer holds its signing secret, which is never shown again.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn create_webhook(form: EndpointForm) -> Result<WithSecret, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -33,14 +33,14 @@ pub async fn create_webhook(form: EndpointForm) -> Result<WithSecret, AppError> 
 }
 
 /// Changes an endpoint last read at `version`.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn update_webhook(id: i64, version: i32, form: EndpointForm) -> Result<EndpointView, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
     Ok(domain::webhooks::update(&ctx.db, env(&ctx), &actor, id, version, &form, TIMES).await?)
 }
 
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn delete_webhook(id: i64) -> Result<(), AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -48,7 +48,7 @@ pub async fn delete_webhook(id: i64) -> Result<(), AppError> {
 }
 
 /// A new signing secret (shown once); the previous one signs too for a day.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn rotate_webhook_secret(id: i64) -> Result<WithSecret, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -56,7 +56,7 @@ pub async fn rotate_webhook_secret(id: i64) -> Result<WithSecret, AppError> {
 }
 
 /// Queues a test event for the endpoint.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn send_test_webhook(id: i64) -> Result<DeliveryView, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -64,7 +64,7 @@ pub async fn send_test_webhook(id: i64) -> Result<DeliveryView, AppError> {
 }
 
 /// A page of the endpoint's delivery log, newest first, older than the cursor `before`.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn webhook_deliveries(id: i64, before: Option<String>) -> Result<DeliveryPage, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;
@@ -73,7 +73,7 @@ pub async fn webhook_deliveries(id: i64, before: Option<String>) -> Result<Deliv
 }
 
 /// Sends a delivery again (same event id and body), with a fresh series of retries.
-#[server(input = Json)]
+#[server(input = Postcard, output = Postcard)]
 pub async fn resend_webhook_delivery(id: i64, delivery_id: i64) -> Result<DeliveryView, AppError> {
     let actor = crate::ssr::actor()?;
     let ctx = crate::ssr::context()?;

@@ -2,6 +2,7 @@
 //! loses nothing. Each draft names the user it belongs to and is never shown to another;
 //! signing out forgets every draft.
 
+use base64::{engine::general_purpose::STANDARD_NO_PAD, Engine};
 use serde::{de::DeserializeOwned, Serialize};
 
 /// Every draft's key starts with this.
@@ -19,13 +20,15 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// `name`'s draft, if `owner` saved one.
 pub fn load<T: DeserializeOwned>(name: &str, owner: i64) -> Option<T> {
-    let json = storage()?.get_item(&format!("{PREFIX}{name}")).ok().flatten()?;
-    serde_json::from_str::<Stored<T>>(&json).ok().filter(|d| d.owner == owner).map(|d| d.value)
+    let text = storage()?.get_item(&format!("{PREFIX}{name}")).ok().flatten()?;
+    let bytes = STANDARD_NO_PAD.decode(text).ok()?;
+    crate::wire::decode::<Stored<T>>(&bytes).filter(|d| d.owner == owner).map(|d| d.value)
 }
 
 pub fn save<T: Serialize>(name: &str, owner: i64, value: &T) {
-    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&Stored { owner, value })) {
-        let _ = s.set_item(&format!("{PREFIX}{name}"), &json);
+    // In the wire format, as text: a draft of an older build that no longer decodes is dropped.
+    if let (Some(s), Some(bytes)) = (storage(), crate::wire::encode(&Stored { owner, value })) {
+        let _ = s.set_item(&format!("{PREFIX}{name}"), &STANDARD_NO_PAD.encode(bytes));
     }
 }
 

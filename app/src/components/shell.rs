@@ -11,7 +11,7 @@ use leptos_router::hooks::use_location;
 use model::{CurrentUser, Permission};
 
 /// The signed-in user, for pages that need it (e.g. to show what a permission allows).
-pub type UserResource = Resource<Result<CurrentUser, AppError>>;
+pub type UserResource = crate::wire::Loaded<Result<CurrentUser, AppError>>;
 
 const NAVIGATION: [(&str, &str); 6] = [
     ("/customers", "Customers"),
@@ -24,10 +24,10 @@ const NAVIGATION: [(&str, &str); 6] = [
 
 #[component]
 pub fn AppShell() -> impl IntoView {
-    let user: UserResource = Resource::new(|| (), |_| signed_in_user());
+    let user: UserResource = crate::wire::resource(|| (), |_| signed_in_user());
     provide_context(user);
     // Demo mode adds the outbox to the navigation.
-    let demo = Resource::new(|| (), |_| demo_mode());
+    let demo = crate::wire::resource(|| (), |_| demo_mode());
     let location = use_location();
 
     // Only the header waits for the user here. The page is outside this Suspense on purpose:

@@ -21,7 +21,7 @@ fn length_rule(value: &str) -> Option<String> {
 pub fn ActivatePage() -> impl IntoView {
     let query = use_query_map();
     let token = Memo::new(move |_| query.read().get("token").unwrap_or_default());
-    let account = Resource::new(move || token.get(), load_activation);
+    let account = crate::wire::resource(move || token.get(), load_activation);
     view! {
         <Title text="Choose your password" />
         <main id="main" class="login-page">

@@ -19,7 +19,7 @@ const TOKEN_URL: &str = "/api/v1/oauth/token";
 
 #[component]
 pub fn ApiAccessPage() -> impl IntoView {
-    let clients = Resource::new(|| (), |_| list_api_clients());
+    let clients = crate::wire::resource(|| (), |_| list_api_clients());
     let created = RwSignal::new(None::<NewApiClient>);
     let notice = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);

@@ -25,7 +25,7 @@ fn label(period: &str) -> String {
 pub fn BillingPage() -> impl IntoView {
     let wanted = use_query_map().with_untracked(|q| q.get("month"));
     // Created here, outside the Suspense that reads it, so it is created once.
-    let loaded = Resource::new(|| (), move |_| billing_start(wanted.clone()));
+    let loaded = crate::wire::resource(|| (), move |_| billing_start(wanted.clone()));
     view! {
         <Title text="Billing" />
         <div class="page-header">

@@ -9,7 +9,7 @@ pub fn LoginPage() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let demo = Resource::new(|| (), |_| demo_sign_in());
+    let demo = crate::wire::resource(|| (), |_| demo_sign_in());
     let error = move || sign_in.value().get().and_then(Result::err);
     let pending = sign_in.pending();
 

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    let emails = Resource::new(|| (), |_| list_outbox());
+    let emails = crate::wire::resource(|| (), |_| list_outbox());
     view! {
         <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading the outbox…"</p> }>
             {move || Suspend::new(async move {

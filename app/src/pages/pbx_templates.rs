@@ -97,7 +97,7 @@ fn focus_later(id: &'static str) {
 
 #[component]
 pub fn PbxTemplatesPage() -> impl IntoView {
-    let templates = Resource::new(|| (), |_| pbx_templates_page());
+    let templates = crate::wire::resource(|| (), |_| pbx_templates_page());
     // Whether the header offers "+ New Template". Set once the page has loaded, in the browser:
     // the resource is read in one Suspense only (below), and the server renders no button.
     let can_change_header = RwSignal::new(false);

@@ -15,7 +15,7 @@ use model::{Permission, Permissions};
 
 #[component]
 pub fn ResellerUsersPage() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_reseller_users());
+    let users = crate::wire::resource(|| (), |_| list_reseller_users());
     let editing = RwSignal::new(None::<Option<ResellerUserView>>);
     let notice = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);

@@ -100,7 +100,7 @@ async fn load() -> Result<Loaded, AppError> {
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     // Created here, outside the Suspense that reads it, so it is created once.
-    let loaded = Resource::new(|| (), |_| load());
+    let loaded = crate::wire::resource(|| (), |_| load());
     // The header's "Add endpoint": offered once the list has loaded in the browser and holds an
     // endpoint (an empty list offers it in its own explanation).
     let can_add = RwSignal::new(false);

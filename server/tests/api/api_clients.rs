@@ -9,7 +9,6 @@ use app::api::api_clients::*;
 use app::AppError;
 use domain::api_clients::{issue_token, resolve_token, TOKEN_LIFETIME};
 use domain::entity::{activity, api_client, api_token, reseller_user};
-use leptos::server_fn::ServerFn;
 use model::api::{ApiClientView, NewApiClient};
 use model::{Permission, Permissions};
 use reqwest::StatusCode;
@@ -17,7 +16,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
-async fn call<S: ServerFn>(portal: &TestPortal, session: Option<&str>, body: Value) -> (StatusCode, Value) {
+async fn call<S: WireFn>(portal: &TestPortal, session: Option<&str>, body: Value) -> (StatusCode, Value) {
     call_fn::<S>(portal, session, body).await
 }
 

@@ -221,12 +221,11 @@ async fn a_user_without_website_access_cannot_sign_in() {
 #[tokio::test]
 async fn server_functions_refuse_callers_without_a_session() {
     let portal = spawn().await;
-    let res = portal.call::<app::api::auth::SignedInUser>(&[], None, HeaderMap::new()).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(res.text().await.unwrap().contains("Unauthorized"));
+    let (status, body) = answer_text::<app::api::auth::SignedInUser>(portal.call::<app::api::auth::SignedInUser>(&[], None, HeaderMap::new()).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("Unauthorized"), "{body}");
     let token = portal.sign_in(OTHER_EMAIL, DEMO_PASSWORD).await;
-    let res = portal.call::<app::api::auth::SignedInUser>(&[], Some(&token), HeaderMap::new()).await;
-    let body = res.text().await.unwrap();
+    let (_, body) = answer_text::<app::api::auth::SignedInUser>(portal.call::<app::api::auth::SignedInUser>(&[], Some(&token), HeaderMap::new()).await).await;
     assert!(body.contains("Northwind Telecom") && !body.contains("Demo Reseller"), "{body}");
 }
 

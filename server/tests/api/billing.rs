@@ -7,7 +7,6 @@ use crate::support::*;
 use app::api::billing::{BillingRuns, FetchBillingRun, RunBilling};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use domain::entity::{activity, billing_run, customer, product_type, reseller, reseller_user};
-use leptos::server_fn::ServerFn;
 use model::billing::{BillingOverview, BillingRun, Period};
 use model::customer::CustomerStatus;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -16,7 +15,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use serde_json::{json, Value};
 
 /// Calls a JSON server function; returns the status and the raw body.
-async fn call<S: ServerFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, String) {
+async fn call<S: WireFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, String) {
     call_fn_text::<S>(portal, Some(session), body).await
 }
 

@@ -35,20 +35,20 @@ async fn prepare(portal: &TestPortal) {
         let s = portal.sign_in(email, DEMO_PASSWORD).await;
         let mut form = template_form();
         form["name"] = json!("Coverage template");
-        let (status, body) = call(portal, <app::api::pbx_templates::CreatePbxTemplate as leptos::server_fn::ServerFn>::PATH, Some(&s), &json!({ "form": form })).await;
+        let (status, body) = call_fn_text::<app::api::pbx_templates::CreatePbxTemplate>(portal, Some(&s), json!({ "form": form })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         // And a user on the customer the calls name (the seed gives some customers none).
         let db = portal.database().await;
         let r = reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(email)).one(&db).await.unwrap().unwrap();
         let c = first_active_customer(&db, r.reseller_id).await;
         let add = json!({ "id": c.id, "user": { "display_name": "Cov Erage", "email": "cov.erage@coverage.example" }, "roles": model::roles::Roles::default() });
-        let (status, body) = call(portal, <app::api::customers::AddCustomerUser as leptos::server_fn::ServerFn>::PATH, Some(&s), &add).await;
+        let (status, body) = call_fn_text::<app::api::customers::AddCustomerUser>(portal, Some(&s), add).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         // A webhook endpoint with one delivery.
-        let (status, body) = call(portal, <app::api::webhooks::CreateWebhook as leptos::server_fn::ServerFn>::PATH, Some(&s), &json!({ "form": webhook_form() })).await;
+        let (status, body) = call_fn_text::<app::api::webhooks::CreateWebhook>(portal, Some(&s), json!({ "form": webhook_form() })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let id = serde_json::from_str::<Value>(&body).unwrap()["endpoint"]["id"].as_i64().unwrap();
-        let (status, body) = call(portal, <app::api::webhooks::SendTestWebhook as leptos::server_fn::ServerFn>::PATH, Some(&s), &json!({ "id": id })).await;
+        let (status, body) = call_fn_text::<app::api::webhooks::SendTestWebhook>(portal, Some(&s), json!({ "id": id })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 }
@@ -105,10 +105,12 @@ struct Entry {
     guard: Guard,
     names_a_record: bool,
     body: fn(&Ids) -> Value,
+    /// The body in the function's wire format.
+    encode: fn(&Value) -> Vec<u8>,
 }
 
-fn entry<S: leptos::server_fn::ServerFn>(guard: Guard, names_a_record: bool, body: fn(&Ids) -> Value) -> Entry {
-    Entry { path: S::PATH, guard, names_a_record, body }
+fn entry<S: WireFn>(guard: Guard, names_a_record: bool, body: fn(&Ids) -> Value) -> Entry {
+    Entry { path: S::PATH, guard, names_a_record, body, encode: wire_args::<S> }
 }
 
 fn template_form() -> Value {
@@ -212,13 +214,12 @@ fn server_functions() -> Vec<Entry> {
     ]
 }
 
-async fn call(portal: &TestPortal, path: &str, session: Option<&str>, body: &Value) -> (StatusCode, String) {
-    let mut req = portal.client.post(portal.url(path)).header("origin", &portal.base).json(body);
+async fn call(portal: &TestPortal, e: &Entry, session: Option<&str>, body: &Value) -> StatusCode {
+    let mut req = portal.client.post(portal.url(e.path)).header("origin", &portal.base).header("content-type", "application/x-postcard").body((e.encode)(body));
     if let Some(token) = session {
         req = req.header("cookie", format!("portal_session={token}"));
     }
-    let res = req.send().await.unwrap();
-    (res.status(), res.text().await.unwrap())
+    req.send().await.unwrap().status()
 }
 
 #[tokio::test]
@@ -245,21 +246,21 @@ async fn every_server_function_checks_session_permission_and_reseller() {
     for e in &entries {
         let body = (e.body)(&mine);
         if e.guard != Guard::Public {
-            let (status, text) = call(&portal, e.path, None, &body).await;
+            let status = call(&portal, e, None, &body).await;
             if status != StatusCode::UNAUTHORIZED {
-                wrong.insert(format!("{} signed out", e.path), format!("{status} {text}"));
+                wrong.insert(format!("{} signed out", e.path), status.to_string());
             }
         }
         if let Guard::Needs(permission) = e.guard {
-            let (status, text) = call(&portal, e.path, Some(&website_only), &body).await;
+            let status = call(&portal, e, Some(&website_only), &body).await;
             if status != StatusCode::FORBIDDEN {
-                wrong.insert(format!("{} without {}", e.path, permission.label()), format!("{status} {text}"));
+                wrong.insert(format!("{} without {}", e.path, permission.label()), status.to_string());
             }
         }
         if e.names_a_record {
-            let (status, text) = call(&portal, e.path, Some(&admin), &(e.body)(&theirs)).await;
+            let status = call(&portal, e, Some(&admin), &(e.body)(&theirs)).await;
             if status != StatusCode::NOT_FOUND {
-                wrong.insert(format!("{} with another reseller's ids", e.path), format!("{status} {text}"));
+                wrong.insert(format!("{} with another reseller's ids", e.path), status.to_string());
             }
         }
     }

@@ -12,10 +12,14 @@ fn gunzip(bytes: &[u8]) -> String {
     text
 }
 
+fn unbrotli_bytes(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::Decompressor::new(bytes, 4096).read_to_end(&mut out).expect("valid brotli");
+    out
+}
+
 fn unbrotli(bytes: &[u8]) -> String {
-    let mut text = String::new();
-    brotli::Decompressor::new(bytes, 4096).read_to_string(&mut text).expect("valid brotli");
-    text
+    String::from_utf8(unbrotli_bytes(bytes)).expect("text")
 }
 
 #[tokio::test]
@@ -59,14 +63,14 @@ async fn pages_and_answers_are_compressed_as_the_client_accepts_and_never_cached
         .header(ORIGIN, &portal.base)
         .header(COOKIE, &cookie)
         .header(ACCEPT_ENCODING, "br")
-        .json(&serde_json::json!({ "query": model::customer::GridQuery::default() }))
+        .body(wire_args::<app::api::customers::ListCustomers>(&serde_json::json!({ "query": model::customer::GridQuery::default() })))
         .send()
         .await
         .unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(answer.headers()[CONTENT_ENCODING], "br");
     assert_eq!(answer.headers()[CACHE_CONTROL], "no-store");
-    let page: model::customer::CustomerPage = serde_json::from_str(&unbrotli(&answer.bytes().await.unwrap())).unwrap();
+    let page: model::customer::CustomerPage = app::wire::decode(&unbrotli_bytes(&answer.bytes().await.unwrap())).unwrap();
     assert!(page.total > 0);
 
     // And the REST API's.

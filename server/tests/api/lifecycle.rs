@@ -7,13 +7,12 @@ use crate::support::*;
 use app::api::customers::*;
 use chrono::{Duration, Utc};
 use domain::entity::{activity, customer, outbox, pbx_connection, reseller_user};
-use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
-async fn call<S: ServerFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, Value) {
+async fn call<S: WireFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, Value) {
     call_fn::<S>(portal, Some(session), body).await
 }
 

@@ -9,7 +9,6 @@ use app::AppError;
 use chrono::Utc;
 use domain::entity::{customer, customer_user, outbox, reseller};
 use domain::outbox::{claim_due, RetryPolicy};
-use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::{json, Value};
@@ -265,14 +264,13 @@ fn email(reseller_id: Option<i64>, to: &str, subject: &str) -> domain::outbox::E
 }
 
 /// Calls a JSON server function; returns the status and the raw body.
-async fn call<S: ServerFn>(portal: &TestPortal, body: Value, session: Option<&str>) -> (StatusCode, String) {
+async fn call<S: WireFn>(portal: &TestPortal, body: Value, session: Option<&str>) -> (StatusCode, String) {
     call_fn_text::<S>(portal, session, body).await
 }
 
 /// Calls a form-encoded (default codec) server function without arguments.
-async fn call_form<S: ServerFn>(portal: &TestPortal, session: &str) -> (StatusCode, String) {
-    let res = portal.call::<S>(&[], Some(session), Default::default()).await;
-    (res.status(), res.text().await.unwrap())
+async fn call_form<S: WireFn>(portal: &TestPortal, session: &str) -> (StatusCode, String) {
+    answer_text::<S>(portal.call::<S>(&[], Some(session), Default::default()).await).await
 }
 
 fn parse<T: leptos::server_fn::serde::de::DeserializeOwned>(body: &str) -> T {

@@ -6,7 +6,6 @@ use app::api::pbx_templates::{CreatePbxTemplate, DeletePbxTemplate, PbxTemplates
 use app::AppError;
 use domain::entity::{activity, pbx_connection, pbx_template, product_type, reseller, reseller_user};
 use domain::secret::SecretBox;
-use leptos::server_fn::ServerFn;
 use model::pbx::{PbxKind, TemplateForm, TemplateSummary};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -15,7 +14,7 @@ use serde_json::{json, Value};
 const KAZOO_KEY: &str = "kazoo-master-key-7f3a9c";
 
 /// Calls a JSON server function; `None` calls it signed out. Returns the status and raw body.
-async fn call<S: ServerFn>(portal: &TestPortal, body: Value, session: Option<&str>) -> (StatusCode, String) {
+async fn call<S: WireFn>(portal: &TestPortal, body: Value, session: Option<&str>) -> (StatusCode, String) {
     call_fn_text::<S>(portal, session, body).await
 }
 
@@ -24,7 +23,7 @@ fn parse<T: leptos::server_fn::serde::de::DeserializeOwned>(body: &str) -> T {
 }
 
 /// The error a failed call answered with, and its status.
-async fn refused<S: ServerFn>(portal: &TestPortal, body: Value, session: Option<&str>) -> (StatusCode, AppError) {
+async fn refused<S: WireFn>(portal: &TestPortal, body: Value, session: Option<&str>) -> (StatusCode, AppError) {
     let (status, text) = call::<S>(portal, body, session).await;
     assert!(!status.is_success(), "expected a refusal, got {status}: {text}");
     (status, parse(&text))

@@ -128,7 +128,8 @@ async fn an_unexpected_failure_is_shown_as_a_readable_message_quoting_the_reques
     let res = portal.sign_in_response(DEMO_EMAIL, "whatever-password", "", HeaderMap::new()).await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let request_id = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
-    let body: serde_json::Value = res.json().await.unwrap();
+    let (_, body) = answer_text::<app::api::auth::SignIn>(res).await;
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["Internal"]["request_id"], request_id.as_str(), "{body}");
     let shown = app::AppError::Internal { request_id: request_id.clone() }.to_string();
     assert!(shown.contains("Something went wrong on our side") && shown.contains(&request_id));

@@ -1,6 +1,7 @@
 use clap::Parser;
 use leptos::server_fn::ServerFn;
-use reqwest::header::{HeaderMap, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use serde::{de::DeserializeOwned, Serialize};
 use reqwest::{redirect, Response, StatusCode};
 use server::cli::Cli;
 use server::Portal;
@@ -140,7 +141,7 @@ impl TestPortal {
     }
 
     /// Posts a form to a server function the way a same-origin browser does.
-    pub async fn call<S: ServerFn>(&self, form: &[(&str, &str)], session: Option<&str>, headers: HeaderMap) -> Response {
+    pub async fn call<S: WireFn>(&self, form: &[(&str, &str)], session: Option<&str>, headers: HeaderMap) -> Response {
         let mut req = self.client.post(self.url(server_fn_path::<S>())).header(ORIGIN, &self.base).headers(headers).form(form);
         if let Some(token) = session {
             req = req.header(COOKIE, format!("portal_session={token}"));
@@ -178,18 +179,11 @@ pub fn location(res: &Response) -> Option<String> {
 }
 
 impl TestPortal {
-    /// Calls a server function that takes JSON.
-    pub async fn call_json<S: ServerFn>(&self, body: serde_json::Value, session: &str) -> serde_json::Value {
-        let res = self
-            .client
-            .post(self.url(server_fn_path::<S>()))
-            .header(ORIGIN, &self.base)
-            .header(COOKIE, format!("portal_session={session}"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        res.json().await.unwrap()
+    /// Calls a server function (arguments written as JSON, see [`wire_args`]); returns its
+    /// answer as JSON (see [`answer_text`]).
+    pub async fn call_json<S: WireFn>(&self, body: serde_json::Value, session: &str) -> serde_json::Value {
+        let (status, text) = call_fn_text::<S>(self, Some(session), body).await;
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: {e}: {text}"))
     }
 
     pub async fn database(&self) -> sea_orm::DatabaseConnection {
@@ -197,21 +191,52 @@ impl TestPortal {
     }
 }
 
-/// Calls a JSON server function (signed in when `session` is given); returns the status and
-/// the body (JSON, or the raw text as a JSON string).
-pub async fn call_fn<S: ServerFn>(portal: &TestPortal, session: Option<&str>, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+/// A server function whose arguments and answers the tests can write and read as JSON: they
+/// travel in the portal's wire format (`app::wire`), which the helpers below translate.
+pub trait WireFn: ServerFn<Output: Serialize + DeserializeOwned> + Serialize + DeserializeOwned {}
+impl<S> WireFn for S where S: ServerFn<Output: Serialize + DeserializeOwned> + Serialize + DeserializeOwned {}
+
+/// A server function's arguments, written as JSON for the test's sake, encoded as the browser
+/// sends them. Panics when they are not the function's arguments: a test that means to send
+/// what no browser sends uses [`call_fn_bytes`].
+pub fn wire_args<S: WireFn>(body: &serde_json::Value) -> Vec<u8> {
+    let args: S = serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{body} are not the arguments of {}: {e}", S::PATH));
+    app::wire::encode(&args).unwrap()
+}
+
+/// A server function's answer, decoded as its browser client decodes it (its output, or on an
+/// error status its `AppError`) and rendered as JSON for the test to read. A body that is
+/// neither comes back as its text.
+pub async fn answer_text<S: WireFn>(res: Response) -> (StatusCode, String) {
+    let status = res.status();
+    let bytes = res.bytes().await.unwrap();
+    let decoded = if status.is_success() {
+        app::wire::decode::<S::Output>(&bytes).map(|v| serde_json::to_string(&v).unwrap())
+    } else {
+        app::wire::decode::<app::AppError>(&bytes).map(|e| serde_json::to_string(&e).unwrap())
+    };
+    (status, decoded.unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Calls a server function (signed in when `session` is given); returns the status and the
+/// answer as JSON (or the raw text as a JSON string).
+pub async fn call_fn<S: WireFn>(portal: &TestPortal, session: Option<&str>, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
     let (status, text) = call_fn_text::<S>(portal, session, body).await;
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
 
-/// [`call_fn`], returning the body as it came.
-pub async fn call_fn_text<S: ServerFn>(portal: &TestPortal, session: Option<&str>, body: serde_json::Value) -> (StatusCode, String) {
-    let mut req = portal.client.post(portal.url(S::PATH)).header(ORIGIN, &portal.base).json(&body);
+/// [`call_fn`], returning the answer as JSON text.
+pub async fn call_fn_text<S: WireFn>(portal: &TestPortal, session: Option<&str>, body: serde_json::Value) -> (StatusCode, String) {
+    call_fn_bytes::<S>(portal, session, wire_args::<S>(&body)).await
+}
+
+/// Sends `body` as a server function's arguments, byte for byte.
+pub async fn call_fn_bytes<S: WireFn>(portal: &TestPortal, session: Option<&str>, body: Vec<u8>) -> (StatusCode, String) {
+    let mut req = portal.client.post(portal.url(S::PATH)).header(ORIGIN, &portal.base).header(CONTENT_TYPE, "application/x-postcard").body(body);
     if let Some(token) = session {
         req = req.header(COOKIE, format!("portal_session={token}"));
     }
-    let res = req.send().await.unwrap();
-    (res.status(), res.text().await.unwrap())
+    answer_text::<S>(req.send().await.unwrap()).await
 }
 
 /// The field names of a validation error body.

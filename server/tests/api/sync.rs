@@ -21,7 +21,7 @@ use std::time::Duration;
 const KEY: &str = "sync-test-key";
 const ACCOUNT: &str = "c0ffee00000000000000000000000001";
 
-async fn call<S: ServerFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, Value) {
+async fn call<S: WireFn>(portal: &TestPortal, session: &str, body: Value) -> (StatusCode, Value) {
     call_fn::<S>(portal, Some(session), body).await
 }
 
@@ -386,7 +386,7 @@ async fn another_resellers_customer_is_like_a_missing_one_and_sync_now_needs_the
         let (code, body) = call::<SyncCustomerNow>(&portal, &other, json!({ "id": target })).await;
         assert_eq!(code, StatusCode::NOT_FOUND, "{body}");
     }
-    let res = portal.client.post(portal.url(SyncCustomerNow::PATH)).header(ORIGIN, &portal.base).json(&json!({ "id": id })).send().await.unwrap();
+    let res = portal.client.post(portal.url(SyncCustomerNow::PATH)).header(ORIGIN, &portal.base).body(wire_args::<SyncCustomerNow>(&json!({ "id": id }))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     let user = reseller_user::Entity::find().filter(reseller_user::Column::EmailKey.eq(DEMO_EMAIL)).one(&db).await.unwrap().unwrap();

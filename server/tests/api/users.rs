@@ -5,7 +5,6 @@
 use crate::support::*;
 use app::api::users::*;
 use domain::entity::{outbox, reseller_user, user_token};
-use leptos::server_fn::ServerFn;
 use model::users::{ResellerUserView, UserForm};
 use model::{Permission, Permissions};
 use reqwest::StatusCode;
@@ -13,7 +12,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 
-async fn call<S: ServerFn>(portal: &TestPortal, session: Option<&str>, body: Value) -> (StatusCode, Value) {
+async fn call<S: WireFn>(portal: &TestPortal, session: Option<&str>, body: Value) -> (StatusCode, Value) {
     call_fn::<S>(portal, session, body).await
 }
 

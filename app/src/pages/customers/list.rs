@@ -22,7 +22,7 @@ pub fn CustomerList() -> impl IntoView {
         let params = params.read();
         GridQuery::from_pairs(QUERY_KEYS.iter().filter_map(|k| params.get_str(k).map(|v| (*k, v))))
     });
-    let customers = Resource::new(move || query.get(), list_customers);
+    let customers = crate::wire::resource(move || query.get(), list_customers);
     // While a new page loads, the old rows stay (dimmed) instead of a flash of emptiness.
     let (pending, set_pending) = signal(false);
 
@@ -111,7 +111,7 @@ fn Filters(
 ) -> impl IntoView {
     // Loaded once, inside its own Suspense: server and browser render the same options, so
     // hydration never races the grid's data.
-    let product_types = Resource::new(|| (), |_| list_product_types());
+    let product_types = crate::wire::resource(|| (), |_| list_product_types());
     let (go_status, go_type, go_trial, go_inhouse) = (go.clone(), go.clone(), go.clone(), go);
     view! {
         <div class="field">

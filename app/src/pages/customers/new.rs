@@ -79,7 +79,7 @@ const DISCARD: &str = "Discard this new customer? What you entered so far is not
 #[component]
 pub fn CreateCustomerPage() -> impl IntoView {
     let owner = owner();
-    let options = Resource::new(|| (), |_| load_wizard_options());
+    let options = crate::wire::resource(|| (), |_| load_wizard_options());
     view! {
         <Title text="Create New Customer" />
         <div class="page-header">

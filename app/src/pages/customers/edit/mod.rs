@@ -29,7 +29,7 @@ pub fn CustomerPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let detail = Resource::new(move || id.get(), load_customer);
+    let detail = crate::wire::resource(move || id.get(), load_customer);
     // After a life-cycle change (disable, terminate, trial) the page shows the customer anew.
     let reload = Callback::new(move |_| detail.refetch());
     view! {

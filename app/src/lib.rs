@@ -18,7 +18,7 @@ use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path, Lazy,
 };
-use pages::{customers::list::CustomerList, login::LoginPage, not_found::NotFound};
+use pages::{customers::list::CustomerList, not_found::NotFound};
 use routes::*;
 
 pub use error::AppError;
@@ -115,7 +115,7 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} />
                 <Route path=path!("/activate") view={Lazy::<ActivateRoute>::new()} />
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/customers" /> } />

@@ -1,5 +1,6 @@
-//! The pages that load on demand. Sign-in, the shell and the customer grid are in the main
-//! wasm bundle (what nearly every visit starts with); each page here is a lazy route whose code is a separate chunk, fetched when the
+//! The pages that load on demand. The shell and the customer grid are in the main wasm bundle
+//! (what a reseller's day is spent in, and what a signed-in visit opens); each page here,
+//! sign-in included, is a lazy route whose code is a separate chunk, fetched when the
 //! page is first visited (or earlier, by [`preload`], when a link to it is hovered or focused).
 //! A server-rendered lazy page hydrates once its chunk has arrived: the server names the chunks
 //! in `<link rel=preload>` tags, so the browser fetches them alongside the main bundle.
@@ -15,6 +16,7 @@ use crate::pages::{
     api_access::ApiAccessPage,
     billing::BillingPage,
     customers::{edit::CustomerPage, new::CreateCustomerPage},
+    login::LoginPage,
     outbox::OutboxPage,
     pbx_templates::PbxTemplatesPage,
     users::ResellerUsersPage,
@@ -22,6 +24,19 @@ use crate::pages::{
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
+
+/// Sign-in is visited once per session, the grid all day: the grid's first load is the one kept
+/// small, and a session's first visit pays for this chunk instead.
+pub struct LoginRoute;
+#[lazy_route]
+impl LazyRoute for LoginRoute {
+    fn data() -> Self {
+        LoginRoute
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <LoginPage /> }.into_any()
+    }
+}
 
 pub struct ActivateRoute;
 #[lazy_route]

@@ -20,8 +20,9 @@ test('the bundle is named by its content and kept for good; the page itself is c
     expect(names.some((n) => new RegExp(`^reseller-portal\\.[A-Za-z0-9_-]{22}\\.${ext}$`).test(n)), `${ext} in ${names}`).toBe(true);
   }
   // The chunk loader, a static import of the js glue, is named in the page so it is fetched
-  // alongside the glue rather than after it.
-  const loader = await page.locator('head link[rel="modulepreload"][href*="__wasm_split."]').getAttribute('href');
+  // alongside the glue rather than after it. (A lazy page, as sign-in is, is named again with
+  // the chunks Leptos preloads for it.)
+  const loader = await page.locator('head link[rel="modulepreload"][href*="__wasm_split."]').first().getAttribute('href');
   expect(loader).toMatch(/^\/pkg\/__wasm_split\.[A-Za-z0-9_-]{22}\.js$/);
   expect(names).toContain(loader!.split('/').pop());
   for (const b of bundle) {

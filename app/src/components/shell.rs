@@ -69,7 +69,6 @@ pub fn AppShell() -> impl IntoView {
 
 #[component]
 fn Header(user: CurrentUser, demo: bool) -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
     view! {
         <header class="topbar">
             <div class="brand">
@@ -101,10 +100,12 @@ fn Header(user: CurrentUser, demo: bool) -> impl IntoView {
             </nav>
             <div class="account">
                 <a class="user-name" href="/account" on:mouseenter=|_| crate::routes::preload("/account") title=format!("Your account ({})", user.email)>{user.display_name.clone()}</a>
-                <ActionForm action=sign_out attr:class="inline-form">
+                // A plain form: the browser posts it and follows the answer's redirect to the
+                // sign-in page, which also drops everything this page held in memory.
+                <form method="post" action={<SignOut as leptos::server_fn::ServerFn>::PATH} class="inline-form">
                     // The next person at this browser sees none of this user's drafts.
                     <button type="submit" class="link-button" on:click=|_| super::draft::clear_all()>"Sign out"</button>
-                </ActionForm>
+                </form>
             </div>
         </header>
     }

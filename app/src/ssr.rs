@@ -80,10 +80,23 @@ pub fn actor() -> Result<domain::activity::Actor, AppError> {
 
 /// Sets the HTTP status of the server function's response, so clients other than the app
 /// (scripts, monitoring, the browser's network panel) see what happened.
+///
+/// Not for a browser's own form post (the sign-in and sign-out forms): that is answered with a
+/// redirect back to the form's page, the error in its query, and any other status would leave
+/// the browser on the error's encoded body instead.
 fn respond_with(status: http::StatusCode) {
+    if posted_by_a_form() {
+        return;
+    }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(status);
     }
+}
+
+/// Whether a browser posted this server function from a plain HTML form (it then accepts a
+/// page, where the app's own calls accept the wire format).
+fn posted_by_a_form() -> bool {
+    use_context::<Parts>().is_some_and(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html")))
 }
 
 pub fn session() -> Option<Session> {

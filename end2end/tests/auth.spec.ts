@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO_EMAIL, hydrated, signIn } from './support';
+import { DEMO_EMAIL, DEMO_PASSWORD, hydrated, signIn } from './support';
 
 test('a signed-out visit goes to the sign-in page, then back to the page asked for', async ({ page }) => {
   await page.goto('/users');
@@ -48,7 +48,28 @@ test('a wrong password is refused with one generic message', async ({ page }) =>
   await signIn(page, DEMO_EMAIL, 'certainly-not-the-password');
   await expect(page.getByRole('alert')).toHaveText('The email or password is incorrect.');
   await expect(page).toHaveURL(/\/login/);
-  await expect(page.getByLabel('Password')).toBeVisible();
+  // Only the password is asked again.
+  await hydrated(page);
+  await expect(page.getByLabel('Email')).toHaveValue(DEMO_EMAIL);
+  await expect(page.getByLabel('Password')).toHaveValue('');
+});
+
+test('signing in works before the application\'s scripts have loaded', async ({ browser }) => {
+  // The sign-in page is a plain form the browser posts: without any script it signs in, goes
+  // to the page asked for, and shows a refusal.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/login?next=/users');
+  await page.getByLabel('Email').fill('nobody@nowhere.example');
+  await page.getByLabel('Password').fill('certainly-not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The email or password is incorrect.');
+  await page.getByLabel('Email').fill(DEMO_EMAIL);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/users$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+  await context.close();
 });
 
 test('the sign-in form works from the keyboard alone', async ({ page }) => {

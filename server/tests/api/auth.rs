@@ -42,6 +42,31 @@ async fn wrong_password_and_unknown_email_get_the_same_generic_message() {
 }
 
 #[tokio::test]
+async fn the_sign_in_form_posted_by_a_browser_is_answered_with_redirects() {
+    // The page posts the form itself (no script involved): a refusal goes back to the form with
+    // the error in the query, where the page reads it; success goes on to `next`.
+    let portal = spawn().await;
+    let mut browser = HeaderMap::new();
+    browser.insert(reqwest::header::ACCEPT, "text/html,application/xhtml+xml".parse().unwrap());
+    browser.insert(reqwest::header::REFERER, portal.url("/login?next=/users").parse().unwrap());
+    let refused = portal.sign_in_response(DEMO_EMAIL, "not-the-password", "/users", browser.clone()).await;
+    assert!(refused.status().is_redirection(), "{}", refused.status());
+    assert!(session_token(&refused).is_none());
+    let back = reqwest::Url::parse(&location(&refused).unwrap()).unwrap();
+    assert_eq!(back.path(), "/login");
+    let error = back.query_pairs().find(|(k, _)| k == "__err").map(|(_, v)| v.into_owned()).expect("the error is in the query");
+    use base64::Engine;
+    let error: app::AppError = app::wire::decode(&base64::engine::general_purpose::URL_SAFE.decode(error).unwrap()).unwrap();
+    assert_eq!(error.to_string(), "The email or password is incorrect.");
+    assert_eq!(back.query_pairs().find(|(k, _)| k == "next").unwrap().1, "/users", "and where to go after");
+
+    let signed_in = portal.sign_in_response(DEMO_EMAIL, DEMO_PASSWORD, "/users", browser).await;
+    assert!(signed_in.status().is_redirection(), "{}", signed_in.status());
+    assert!(session_token(&signed_in).is_some());
+    assert_eq!(location(&signed_in).as_deref(), Some("/users"));
+}
+
+#[tokio::test]
 async fn a_signed_out_visit_goes_to_login_and_back_after_signing_in() {
     let portal = spawn().await;
     let res = portal.get("/billing?period=2026-10", None).await;

@@ -13,7 +13,7 @@ pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
 
 /// Checks the credentials, starts a new session (a fresh token every time, so a token planted
 /// before sign-in is useless) and sends the browser on to `next`, a path on this site.
-// A form (`ActionForm`) that also works before the wasm has loaded: its arguments come url-encoded.
+// Posted by a plain HTML form the browser sends itself (it works before the wasm has loaded): its arguments come url-encoded.
 #[server(input = PostUrl, output = Postcard)]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::ssr;
@@ -30,7 +30,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 }
 
 /// Ends the session on the server and clears the cookie.
-// A form (`ActionForm`) that also works before the wasm has loaded: its arguments come url-encoded.
+// Posted by a plain HTML form the browser sends itself (it works before the wasm has loaded): its arguments come url-encoded.
 #[server(input = PostUrl, output = Postcard)]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::ssr;

@@ -108,6 +108,7 @@ pub fn App() -> impl IntoView {
         if let Ok(Some(notice)) = document().query_selector(".bundle-failed") {
             notice.remove();
         }
+        routes::preload_linked_pages();
     });
     view! {
         <Title formatter=|page: String| {

@@ -159,13 +159,43 @@ impl LazyRoute for OutboxRoute {
     }
 }
 
-/// Starts fetching the code of the page at `path` (a link about to be followed), so the click
-/// finds it loaded. Does nothing on the server, for pages in the main bundle, or twice.
+/// Every link fetches its page's code when the pointer moves onto it or it gets focus, so the
+/// click finds it loaded: one listener on the window for the whole app (set up once, when it
+/// hydrates), rather than a handler on each link, which would be code of its own in the bundle.
+pub fn preload_linked_pages() {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        use leptos::web_sys::{Element, Event, HtmlAnchorElement};
+        fn on_event(ev: Event) {
+            let Some(link) = ev
+                .target()
+                .and_then(|target| target.dyn_into::<Element>().ok())
+                .and_then(|element| element.closest("a[href]").ok().flatten())
+                .and_then(|element| element.dyn_into::<HtmlAnchorElement>().ok())
+            else {
+                return;
+            };
+            if !link.has_attribute("download") && link.origin() == window().location().origin().unwrap_or_default() {
+                preload(&format!("{}{}", link.pathname(), link.search()));
+            }
+        }
+        for event in ["mouseover", "focusin"] {
+            // Kept for the page's lifetime: the app never unmounts.
+            std::mem::forget(window_event_listener_untyped(event, on_event));
+        }
+    }
+}
+
+/// Starts fetching the code of the page at `path` (a link about to be followed), and of the
+/// customer page's tab it names, so the click finds it loaded. Does nothing on the server, for
+/// pages in the main bundle, or twice.
 pub fn preload(path: &str) {
     #[cfg(feature = "hydrate")]
     {
         use leptos::task::spawn_local;
-        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let path = path.split('#').next().unwrap_or_default();
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         match path {
             "/customers/new" => spawn_local(NewCustomerRoute::preload()),
             "/pbx-templates" => spawn_local(PbxTemplatesRoute::preload()),
@@ -176,7 +206,12 @@ pub fn preload(path: &str) {
             "/api-access" => spawn_local(ApiAccessRoute::preload()),
             "/outbox" => spawn_local(OutboxRoute::preload()),
             "/webhooks" => spawn_local(WebhooksRoute::preload()),
-            p if p.starts_with("/customers/") && p != "/customers/export" => spawn_local(CustomerRoute::preload()),
+            p if p.starts_with("/customers/") && p != "/customers/export" => {
+                spawn_local(CustomerRoute::preload());
+                if let Some(tab) = query.split('&').find_map(|pair| pair.strip_prefix("tab=")) {
+                    crate::pages::customers::edit::preload_tab(tab);
+                }
+            }
             _ => {}
         }
     }

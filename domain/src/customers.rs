@@ -172,6 +172,7 @@ async fn planned_rows(
             status: r.status.into(),
             reference: r.reference,
             product_type: r.product_type_name,
+            country_name: model::country::find(&r.country).map(|c| c.name.to_owned()).unwrap_or_default(),
             country: r.country,
             trial_ends_on: r.trial_expires_on.map(|d| d.to_string()),
             trial_days_left: r.trial_expires_on.map(|d| (d - today).num_days()),

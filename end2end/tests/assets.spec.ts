@@ -43,6 +43,10 @@ test('the grid loads no other page\'s code; hovering Edit fetches the customer p
   await hydrated(page);
   expect(chunks, 'the grid fetches no page chunk').toEqual([]);
 
+  // Focus preloads too (a keyboard user tabbing to a link), for any link of the app.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).focus();
+  await expect.poll(() => chunks.some((c) => c.startsWith('split___billing_route_view')), { message: 'focusing preloads' }).toBe(true);
+
   const edit = page.getByRole('link', { name: 'Edit Acme Logistics' });
   await edit.hover();
   await expect.poll(() => chunks.some((c) => c.startsWith('split___customer_route_view')), { message: 'hovering preloads' }).toBe(true);

@@ -251,6 +251,9 @@ pub struct CustomerRow {
     pub reference: String,
     pub product_type: String,
     pub country: String,
+    /// The country's English name, for the grid's tooltip (empty for a code the portal does
+    /// not know). Sent with the row so the browser's bundle need not carry the country table.
+    pub country_name: String,
     pub trial_ends_on: Option<String>,
     /// Days from the reseller's today to the trial's last day (0: it ends today).
     #[serde(default)]

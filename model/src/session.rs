@@ -13,3 +13,11 @@ pub struct CurrentUser {
     pub email: String,
     pub permissions: Permissions,
 }
+
+/// What the frame around every signed-in page needs, in one answer: who is signed in, and
+/// whether the portal runs in demo mode (its navigation then links the outbox).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user: CurrentUser,
+    pub demo: bool,
+}

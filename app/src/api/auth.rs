@@ -3,12 +3,14 @@
 use leptos::server_fn::codec::{PostUrl, Postcard};
 use crate::AppError;
 use leptos::prelude::*;
-use model::CurrentUser;
+use model::session::SignedIn;
 
-/// The signed-in reseller user; `Unauthorized` when the session is missing or over.
+/// The signed-in reseller user, and whether the portal runs in demo mode: what the shell shows.
+/// `Unauthorized` when the session is missing or over.
 #[server(input = Postcard, output = Postcard)]
-pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
-    crate::ssr::require_user()
+pub async fn signed_in_user() -> Result<SignedIn, AppError> {
+    let user = crate::ssr::require_user()?;
+    Ok(SignedIn { user, demo: crate::ssr::context()?.demo })
 }
 
 /// Checks the credentials, starts a new session (a fresh token every time, so a token planted

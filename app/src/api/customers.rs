@@ -21,14 +21,6 @@ pub async fn list_customers(query: GridQuery) -> Result<CustomerPage, AppError> 
     Ok(domain::customers::grid(&ctx.db, actor.reseller_id, &query).await?)
 }
 
-/// The product types the reseller may sell (the grid's filter).
-#[server(input = Postcard, output = Postcard)]
-pub async fn list_product_types() -> Result<Vec<model::customer::ProductTypeOption>, AppError> {
-    let actor = crate::ssr::actor()?;
-    let ctx = crate::ssr::context()?;
-    Ok(domain::customers::product_type_options(&ctx.db, actor.reseller_id).await?)
-}
-
 /// Product types, trial and in-house rules and PBX templates for the create wizard.
 #[server(input = Postcard, output = Postcard)]
 pub async fn load_wizard_options() -> Result<WizardOptions, AppError> {

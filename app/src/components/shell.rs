@@ -1,17 +1,19 @@
 //! The frame around every signed-in page: header, navigation, account menu.
 
 use crate::api::auth::{signed_in_user, SignOut};
-use crate::api::outbox::demo_mode;
 use crate::components::error_panel::ErrorPanel;
 use crate::AppError;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;
+use model::session::SignedIn;
 use model::{CurrentUser, Permission};
 
-/// The signed-in user, for pages that need it (e.g. to show what a permission allows).
-pub type UserResource = crate::wire::Loaded<Result<CurrentUser, AppError>>;
+/// The signed-in user (and demo mode), for pages that need it (e.g. to show what a permission
+/// allows). One resource for the whole shell: each resource is code of its own in the bundle,
+/// and a request of its own.
+pub type UserResource = crate::wire::Loaded<Result<SignedIn, AppError>>;
 
 const NAVIGATION: [(&str, &str); 6] = [
     ("/customers", "Customers"),
@@ -26,8 +28,6 @@ const NAVIGATION: [(&str, &str); 6] = [
 pub fn AppShell() -> impl IntoView {
     let user: UserResource = crate::wire::resource(|| (), |_| signed_in_user());
     provide_context(user);
-    // Demo mode adds the outbox to the navigation.
-    let demo = crate::wire::resource(|| (), |_| demo_mode());
     let location = use_location();
 
     // Only the header waits for the user here. The page is outside this Suspense on purpose:
@@ -51,7 +51,8 @@ pub fn AppShell() -> impl IntoView {
         <Suspense fallback=|| view! { <header class="topbar" aria-busy="true"></header> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(user) => EitherOf3::A(view! { <Header user demo=demo.await.unwrap_or(false) /> }),
+                    // Demo mode adds the outbox to the navigation.
+                    Ok(SignedIn { user, demo }) => EitherOf3::A(view! { <Header user demo /> }),
                     Err(AppError::Unauthorized) => {
                         let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
                         let target = format!("/login?next={}", model::url::encode_query_value(&here));
@@ -67,8 +68,14 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
+/// Whether `path` is the page `section` or one below it (`/customers/42` is in `/customers`).
+fn in_section(path: &str, section: &str) -> bool {
+    path.strip_prefix(section).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 #[component]
 fn Header(user: CurrentUser, demo: bool) -> impl IntoView {
+    let location = use_location();
     view! {
         <header class="topbar">
             <div class="brand">
@@ -82,24 +89,20 @@ fn Header(user: CurrentUser, demo: bool) -> impl IntoView {
                 <ul>
                     {NAVIGATION
                         .into_iter()
+                        // Only its administrators have any use for the Webhooks page (it holds
+                        // nothing else); whoever opens its address anyway is told what it needs.
+                        .chain(user.permissions.contains(Permission::WebhooksAdministrator).then_some(("/webhooks", "Webhooks")))
+                        .chain(demo.then_some(("/outbox", "Outbox (demo)")))
+                        // Plain links (the router follows them): `aria-current` marks the section
+                        // the page is in.
                         .map(|(href, label)| view! {
-                            <li on:mouseenter=move |_| crate::routes::preload(href) on:focusin=move |_| crate::routes::preload(href)>
-                                <A href=href>{label}</A>
-                            </li>
+                            <li><a href=href aria-current=move || location.pathname.with(|path| in_section(path, href)).then_some("page")>{label}</a></li>
                         })
                         .collect_view()}
-                    // Only its administrators have any use for the Webhooks page (it holds
-                    // nothing else); whoever opens its address anyway is told what it needs.
-                    {user.permissions.contains(Permission::WebhooksAdministrator).then(|| view! {
-                        <li on:mouseenter=|_| crate::routes::preload("/webhooks") on:focusin=|_| crate::routes::preload("/webhooks")>
-                            <A href="/webhooks">"Webhooks"</A>
-                        </li>
-                    })}
-                    {demo.then(|| view! { <li on:mouseenter=|_| crate::routes::preload("/outbox")><A href="/outbox">"Outbox (demo)"</A></li> })}
                 </ul>
             </nav>
             <div class="account">
-                <a class="user-name" href="/account" on:mouseenter=|_| crate::routes::preload("/account") title=format!("Your account ({})", user.email)>{user.display_name.clone()}</a>
+                <a class="user-name" href="/account" title=format!("Your account ({})", user.email)>{user.display_name.clone()}</a>
                 // A plain form: the browser posts it and follows the answer's redirect to the
                 // sign-in page, which also drops everything this page held in memory.
                 <form method="post" action={<SignOut as leptos::server_fn::ServerFn>::PATH} class="inline-form">

@@ -155,7 +155,6 @@ fn server_functions() -> Vec<Entry> {
         entry::<WebhookDeliveries>(Needs(WebhooksAdministrator), true, |i| json!({ "id": i.webhook, "before": null })),
         entry::<ResendWebhookDelivery>(Needs(WebhooksAdministrator), true, |i| json!({ "id": i.webhook, "delivery_id": i.webhook_delivery })),
         entry::<ActivityPage>(Session, false, |_| json!({ "filter": model::events::EventFilter::default(), "before": null })),
-        entry::<ListProductTypes>(Session, false, none),
         entry::<LoadWizardOptions>(Needs(CustomerAdministrator), false, none),
         entry::<CustomerNameAvailable>(Session, false, |_| json!({ "name": "Anything", "except": null })),
         entry::<CreateCustomer>(Needs(CustomerAdministrator), false, |i| {

@@ -35,6 +35,11 @@ async fn the_grid_shows_only_the_callers_customers_sorted_by_name() {
     let mut sorted = names(&page);
     sorted.sort_by_key(|n| n.to_lowercase());
     assert_eq!(names(&page), sorted);
+    // Each row names its country (the grid's tooltip), so the browser needs no country table.
+    for row in &page.rows {
+        assert_eq!(Some(row.country_name.as_str()), model::country::find(&row.country).map(|c| c.name), "{}", row.name);
+        assert!(!row.country_name.is_empty(), "{}: {}", row.name, row.country);
+    }
 }
 
 #[tokio::test]

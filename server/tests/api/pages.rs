@@ -34,7 +34,7 @@ async fn every_page_serialises_each_of_its_resources_once() {
             let payload = rest.split("\";").next().unwrap();
             by_payload.entry(payload).or_default().push(index);
         }
-        assert!(by_payload.len() >= 2, "{path}: at least the user and demo mode: {by_payload:?}");
+        assert!(!by_payload.is_empty(), "{path}: at least the shell's (the signed-in user and demo mode): {by_payload:?}");
         for (payload, indices) in &by_payload {
             assert_eq!(indices.len(), 1, "{path} serialised the same answer as resources {indices:?}: {}", &payload[..payload.len().min(120)]);
         }

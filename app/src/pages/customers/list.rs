@@ -1,7 +1,8 @@
 //! `/customers`: the customer grid. Its whole state lives in the URL query.
 
-use crate::api::customers::{list_customers, list_product_types};
+use crate::api::customers::list_customers;
 use crate::components::error_panel::ErrorPanel;
+use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -41,7 +42,7 @@ pub fn CustomerList() -> impl IntoView {
         <Title text="Customers" />
         <div class="page-header">
             <h1>"Customers"</h1>
-            <a class="primary button" href="/customers/new" on:mouseenter=|_| crate::routes::preload("/customers/new") on:focus=|_| crate::routes::preload("/customers/new")>"+ Create New Customer"</a>
+            <a class="primary button" href="/customers/new">"+ Create New Customer"</a>
         </div>
         <section class="grid-tools" aria-label="Filters">
             <div class="field search-field">
@@ -55,8 +56,8 @@ pub fn CustomerList() -> impl IntoView {
                     on:input=move |ev| search(event_target_value(&ev))
                 />
             </div>
-            <Filters query go=go.clone() />
-            <SortField query go=go.clone() />
+            <Filters query customers go=go.clone() />
+            <QuerySelect id="grid-sort" label="Sort by" class="field sort-field" query go=go.clone() options=sort_options() read=read_sort write=write_sort />
             <a class="link-button" href=move || format!("/customers/export{}", query.get().to_query_string()) download="customers.csv">
                 "Export CSV"
             </a>
@@ -77,27 +78,65 @@ pub fn CustomerList() -> impl IntoView {
 
 /// The sort order as a field, for narrow screens, where the rows are cards and the column
 /// headers (which sort on wide screens) are not shown.
+fn sort_options() -> Vec<(String, String)> {
+    SortColumn::ALL
+        .into_iter()
+        .flat_map(|c| [(c, false), (c, true)])
+        .map(|(c, descending)| {
+            let (order, words) = match (c, descending) {
+                (SortColumn::Created, false) => ("asc", "oldest first"),
+                (SortColumn::Created, true) => ("desc", "newest first"),
+                (_, false) => ("asc", "A to Z"),
+                (_, true) => ("desc", "Z to A"),
+            };
+            (format!("{}:{order}", c.as_str()), format!("{} ({words})", c.label()))
+        })
+        .collect()
+}
+
+fn read_sort(q: &GridQuery) -> String {
+    format!("{}:{}", q.sort.as_str(), if q.descending { "desc" } else { "asc" })
+}
+
+fn write_sort(q: &mut GridQuery, chosen: &str) {
+    let (column, order) = chosen.split_once(':').unwrap_or((chosen, "asc"));
+    if let Some(column) = SortColumn::parse(column) {
+        q.sort = column;
+        q.descending = order == "desc";
+    }
+}
+
+/// `(value, label)` pairs: "any" first, then the choices.
+fn choices<'a>(any: &'a str, rest: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    std::iter::once(("", any)).chain(rest).map(|(v, l)| (v.to_owned(), l.to_owned())).collect()
+}
+
+/// A labelled select showing one part of the grid's query (`read`), which navigates to the
+/// query with the chosen value (`write`). Every select of the grid is this one component, with
+/// plain functions for its part, so the bundle carries the code of one select, not six.
 #[component]
-fn SortField(query: Memo<GridQuery>, go: impl Fn(GridQuery, bool) + Clone + Send + Sync + 'static) -> impl IntoView {
-    let value = move || query.with(|q| format!("{}:{}", q.sort.as_str(), if q.descending { "desc" } else { "asc" }));
+fn QuerySelect(
+    id: &'static str,
+    label: &'static str,
+    #[prop(default = "field")] class: &'static str,
+    options: Vec<(String, String)>,
+    query: Memo<GridQuery>,
+    read: fn(&GridQuery) -> String,
+    write: fn(&mut GridQuery, &str),
+    go: impl Fn(GridQuery, bool) + 'static,
+) -> impl IntoView {
     view! {
-        <div class="field sort-field">
-            <label for="grid-sort">"Sort by"</label>
-            <select id="grid-sort" prop:value=value on:change=move |ev| {
+        <div class=class>
+            <label for=id>{label}</label>
+            <select id=id prop:value=move || query.with(read) on:change=move |ev| {
                 let chosen = event_target_value(&ev);
-                let (column, order) = chosen.split_once(':').unwrap_or((chosen.as_str(), "asc"));
-                if let Some(column) = SortColumn::parse(column) {
-                    go(query.get_untracked().refined(|q| { q.sort = column; q.descending = order == "desc"; }), false)
-                }
+                go(query.get_untracked().refined(|q| write(q, &chosen)), false)
             }>
-                {SortColumn::ALL.into_iter().flat_map(|c| [(c, false), (c, true)]).map(|(c, descending)| {
-                    let (order, words) = match (c, descending) {
-                        (SortColumn::Created, false) => ("asc", "oldest first"),
-                        (SortColumn::Created, true) => ("desc", "newest first"),
-                        (_, false) => ("asc", "A to Z"),
-                        (_, true) => ("desc", "Z to A"),
-                    };
-                    view! { <option value=format!("{}:{order}", c.as_str())>{format!("{} ({words})", c.label())}</option> }
+                {options.into_iter().map(|(value, text)| {
+                    // Rendered on the server too, so the page shows the query's choice before the
+                    // bundle has loaded.
+                    let selected = { let value = value.clone(); move || query.with(|q| read(q) == value) };
+                    view! { <option value=value selected=selected>{text}</option> }
                 }).collect_view()}
             </select>
         </div>
@@ -107,22 +146,20 @@ fn SortField(query: Memo<GridQuery>, go: impl Fn(GridQuery, bool) + Clone + Send
 #[component]
 fn Filters(
     query: Memo<GridQuery>,
+    customers: crate::wire::Loaded<Result<CustomerPage, AppError>>,
     go: impl Fn(GridQuery, bool) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    // Loaded once, inside its own Suspense: server and browser render the same options, so
-    // hydration never races the grid's data.
-    let product_types = crate::wire::resource(|| (), |_| list_product_types());
+    // The product types come with each page of the grid (no request, and no resource in the
+    // bundle, of their own). A Transition keeps the options while the next page loads, and
+    // its rebuild keeps the select itself (and its focus).
     let (go_status, go_type, go_trial, go_inhouse) = (go.clone(), go.clone(), go.clone(), go);
+    let flags = |any, yes, no| choices(any, [("yes", yes), ("no", no)]);
     view! {
-        <div class="field">
-            <label for="filter-status">"Status"</label>
-            <select id="filter-status" prop:value=move || query.get().status.map(|s| s.as_str()).unwrap_or("")
-                on:change=move |ev| { let v = event_target_value(&ev); go_status(query.get_untracked().refined(|q| q.status = CustomerStatus::parse(&v)), false) }>
-                <option value="">"Any status"</option>
-                {CustomerStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
-            </select>
-        </div>
-        <Suspense fallback=|| view! {
+        <QuerySelect id="filter-status" label="Status" query go=go_status
+            options=choices("Any status", CustomerStatus::ALL.into_iter().map(|s| (s.as_str(), s.label())))
+            read=|q| q.status.map(|s| s.as_str()).unwrap_or_default().to_owned()
+            write=|q, v| q.status = CustomerStatus::parse(v) />
+        <Transition fallback=|| view! {
             <div class="field">
                 <label for="filter-type">"Product Type"</label>
                 <select id="filter-type" disabled><option value="">"Any product type"</option></select>
@@ -131,59 +168,33 @@ fn Filters(
             {move || {
                 let go_type = go_type.clone();
                 Suspend::new(async move {
-                    let types = product_types.await.unwrap_or_default();
+                    let types = customers.await.map(|page| page.product_types).unwrap_or_default();
                     view! {
-                        <div class="field">
-                            <label for="filter-type">"Product Type"</label>
-                            <select id="filter-type" prop:value=move || query.get().product_type.unwrap_or_default()
-                                on:change=move |ev| { let v = event_target_value(&ev); go_type(query.get_untracked().refined(|q| q.product_type = (!v.is_empty()).then_some(v)), false) }>
-                                <option value="">"Any product type"</option>
-                                {types.into_iter().map(|t| {
-                                    let code = t.code.clone();
-                                    view! { <option value=t.code selected=move || query.get().product_type.as_deref() == Some(code.as_str())>{t.name}</option> }
-                                }).collect_view()}
-                            </select>
-                        </div>
+                        <QuerySelect id="filter-type" label="Product Type" query go=go_type
+                            options=choices("Any product type", types.iter().map(|t| (t.code.as_str(), t.name.as_str())))
+                            read=|q| q.product_type.clone().unwrap_or_default()
+                            write=|q, v| q.product_type = (!v.is_empty()).then(|| v.to_owned()) />
                     }
                 })
             }}
-        </Suspense>
-        <FlagFilter
-            id="filter-trial"
-            label="Trial"
-            choices=["Trial or not", "In trial", "Not in trial"]
-            value=Signal::derive(move || query.get().trial)
-            pick=move |v| go_trial(query.get_untracked().refined(|q| q.trial = v), false)
-        />
-        <FlagFilter
-            id="filter-inhouse"
-            label="In-house"
-            choices=["In-house or not", "In-house only", "Not in-house"]
-            value=Signal::derive(move || query.get().in_house)
-            pick=move |v| go_inhouse(query.get_untracked().refined(|q| q.in_house = v), false)
-        />
+        </Transition>
+        <QuerySelect id="filter-trial" label="Trial" query go=go_trial options=flags("Trial or not", "In trial", "Not in trial")
+            read=|q| flag_value(q.trial).to_owned() write=|q, v| q.trial = parse_flag(v) />
+        <QuerySelect id="filter-inhouse" label="In-house" query go=go_inhouse options=flags("In-house or not", "In-house only", "Not in-house")
+            read=|q| flag_value(q.in_house).to_owned() write=|q, v| q.in_house = parse_flag(v) />
     }
 }
 
-/// A select for a yes / no / either filter; `choices` label either, yes and no.
-#[component]
-fn FlagFilter(
-    id: &'static str,
-    label: &'static str,
-    choices: [&'static str; 3],
-    value: Signal<Option<bool>>,
-    pick: impl Fn(Option<bool>) + 'static,
-) -> impl IntoView {
+/// The card shown instead of the table when there are no rows, with the link onward.
+fn empty_state(title: &'static str, text: String, link_class: Option<&'static str>, link: String, link_text: String) -> AnyView {
     view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id prop:value=move || flag_value(value.get()) on:change=move |ev| pick(parse_flag(&event_target_value(&ev)))>
-                <option value="">{choices[0]}</option>
-                <option value="yes">{choices[1]}</option>
-                <option value="no">{choices[2]}</option>
-            </select>
-        </div>
+        <section class="card empty-state">
+            <h2>{title}</h2>
+            <p>{text}</p>
+            <a class=link_class href=link>{link_text}</a>
+        </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -196,37 +207,22 @@ fn Grid(
     let q = query.get_untracked();
     if page.total == 0 {
         return if q.is_filtered() {
-            view! {
-                <section class="card empty-state">
-                    <h2>"No customers match"</h2>
-                    <p>"Nothing matches this search and these filters."</p>
-                    <a href="/customers">"Clear search and filters"</a>
-                </section>
-            }
-            .into_any()
+            empty_state("No customers match", "Nothing matches this search and these filters.".into(), None, "/customers".into(), "Clear search and filters".into())
         } else {
-            view! {
-                <section class="card empty-state">
-                    <h2>"No customers yet"</h2>
-                    <p>"Create your first customer: details, primary user, PBX connection and roles, in four steps."</p>
-                    <a class="primary button" href="/customers/new" on:mouseenter=|_| crate::routes::preload("/customers/new") on:focus=|_| crate::routes::preload("/customers/new")>"+ Create New Customer"</a>
-                </section>
-            }
-            .into_any()
+            empty_state(
+                "No customers yet",
+                "Create your first customer: details, primary user, PBX connection and roles, in four steps.".into(),
+                Some("primary button"),
+                "/customers/new".into(),
+                "+ Create New Customer".into(),
+            )
         };
     }
     let pages = page.page_count(q.page_size);
     if page.rows.is_empty() {
         // A link or a back button can point past the end after customers were removed.
-        let last_page = href(&q.at_page(pages));
-        return view! {
-            <section class="card empty-state">
-                <h2>"No customers on this page"</h2>
-                <p>{format!("The list has {} in all, on {}{pages} page{}.", page.total_text(), if page.total_is_lower_bound { "more than " } else { "" }, if pages == 1 { "" } else { "s" })}</p>
-                <a href=last_page>{format!("Go to page {pages}")}</a>
-            </section>
-        }
-        .into_any();
+        let text = format!("The list has {} in all, on {}{pages} page{}.", page.total_text(), if page.total_is_lower_bound { "more than " } else { "" }, if pages == 1 { "" } else { "s" });
+        return empty_state("No customers on this page", text, None, href(&q.at_page(pages)), format!("Go to page {pages}"));
     }
     let ending = page.trials_ending_soon;
     let notice = (ending > 0).then(|| view! {
@@ -268,26 +264,29 @@ fn Grid(
                 </thead>
                 <tbody>
                     {page.rows.into_iter().map(|row| {
-                        let trial = row.trial_ends_on.clone().map(|d| match row.trial_days_left {
-                            Some(left) if left <= 7 => {
-                                let text = match left { ..=0 => "Trial ends today".to_string(), 1 => "Trial ends tomorrow".to_string(), n => format!("Trial ends in {n} days") };
-                                view! { <span class="tag trial ending" title=format!("Trial end {d}")>{text}</span> }.into_any()
-                            }
-                            _ => view! { <span class="tag trial" title="Trial end">"Trial until " {d}</span> }.into_any(),
+                        // One element whose text and class vary, rather than a view per case: each
+                        // distinct view is code of its own in the bundle.
+                        let trial = row.trial_ends_on.clone().map(|d| {
+                            let (class, title, text) = match row.trial_days_left {
+                                Some(left) if left <= 7 => ("tag trial ending", format!("Trial end {d}"), match left {
+                                    ..=0 => "Trial ends today".to_string(),
+                                    1 => "Trial ends tomorrow".to_string(),
+                                    n => format!("Trial ends in {n} days"),
+                                }),
+                                _ => ("tag trial", "Trial end".to_string(), format!("Trial until {d}")),
+                            };
+                            view! { <span class=class title=title>{text}</span> }
                         });
                         let in_house = row.in_house.then(|| view! { <span class="tag">"In-house"</span> });
                         view! {
                             <tr>
-                                <td class="name"><a class="row-link" href=format!("/customers/{}", row.id) on:mouseenter=|_| crate::routes::preload("/customers/:id") on:focus=|_| crate::routes::preload("/customers/:id")>{row.name.clone()}</a> {trial} {in_house}</td>
+                                <td class="name"><a class="row-link" href=format!("/customers/{}", row.id)>{row.name.clone()}</a> {trial} {in_house}</td>
                                 <td data-label="Date Created">{row.created_on.clone()}</td>
                                 <td data-label="Status"><span class=format!("status status-{}", row.status.as_str())>{row.status.label()}</span></td>
                                 <td data-label="Reference">{row.reference.clone()}</td>
                                 <td data-label="Product Type">{row.product_type.clone()}</td>
-                                <td data-label="Country">{match model::country::find(&row.country) {
-                                    Some(c) => view! { <abbr title=c.name>{c.code}</abbr> }.into_any(),
-                                    None => row.country.clone().into_any(),
-                                }}</td>
-                                <td class="row-edit"><a href=format!("/customers/{}", row.id) aria-label=format!("Edit {}", row.name) on:mouseenter=|_| crate::routes::preload("/customers/:id") on:focus=|_| crate::routes::preload("/customers/:id")>"Edit"</a></td>
+                                <td data-label="Country"><abbr title=(!row.country_name.is_empty()).then_some(row.country_name)>{row.country.clone()}</abbr></td>
+                                <td class="row-edit"><a href=format!("/customers/{}", row.id) aria-label=format!("Edit {}", row.name)>"Edit"</a></td>
                             </tr>
                         }
                     }).collect_view()}
@@ -301,15 +300,10 @@ fn Grid(
                 <span>{if open_ended { format!("Page {current}") } else { format!("Page {current} of {pages}") }}</span>
                 {has_next.then(|| view! { <a class="link-button" href=href(&q.at_page(current + 1))>"Next"</a> })}
             </span>
-            <span class="field inline">
-                <label for="page-size">"Rows per page"</label>
-                <select id="page-size" on:change=move |ev| {
-                    let size = event_target_value(&ev).parse().unwrap_or(PAGE_SIZES[0]);
-                    go_size(query.get_untracked().refined(|q| q.page_size = size), false)
-                }>
-                    {PAGE_SIZES.into_iter().map(|s| view! { <option value=s.to_string() selected=s == q.page_size>{s}</option> }).collect_view()}
-                </select>
-            </span>
+            <QuerySelect id="page-size" label="Rows per page" class="field inline" query go=go_size
+                options=PAGE_SIZES.into_iter().map(|s| (s.to_string(), s.to_string())).collect()
+                read=|q| q.page_size.to_string()
+                write=|q, v| q.page_size = v.parse().unwrap_or(PAGE_SIZES[0]) />
         </nav>
     }
     .into_any()

@@ -51,7 +51,7 @@ impl Draft {
 /// The signed-in user's id, once the shell knows it (tracked).
 fn owner() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     let user = use_context::<UserResource>();
-    move || user.and_then(|u| u.get()).and_then(Result::ok).map(|u| u.user_id)
+    move || user.and_then(|u| u.get()).and_then(Result::ok).map(|signed_in| signed_in.user.user_id)
 }
 
 /// The server's verdict on "Create Customer", split by step, with each step's own field

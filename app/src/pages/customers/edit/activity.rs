@@ -12,7 +12,7 @@ pub(super) fn ActivityTab(id: String) -> impl IntoView {
     view! {
         <div class="tab-header">
             <h2>"Activity"</h2>
-            <a class="link-button" href=all on:mouseenter=|_| crate::routes::preload("/activity") on:focus=|_| crate::routes::preload("/activity")>
+            <a class="link-button" href=all>
                 "All activity of this customer"
             </a>
         </div>

@@ -89,8 +89,7 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
             {TABS.iter().map(|(key, label)| {
                 let key = *key;
                 view! {
-                    <a href=format!("?tab={key}") class="tab" aria-current=move || (tab.get() == key).then_some("page")
-                        on:mouseenter=move |_| preload_tab(key) on:focus=move |_| preload_tab(key)>{*label}</a>
+                    <a href=format!("?tab={key}") class="tab" aria-current=move || (tab.get() == key).then_some("page")>{*label}</a>
                 }
             }).collect_view()}
         </nav>
@@ -107,7 +106,8 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
 }
 
 // The Users, PBX and Activity tabs are chunks of their own (`cargo leptos build --split`): a
-// visit that stays on Details never downloads them. Their links fetch them on hover or focus.
+// visit that stays on Details never downloads them. Their links fetch them on hover or focus
+// (`crate::routes::preload`).
 
 #[lazy]
 fn users_tab(id: String, read_only: bool) -> AnyView {
@@ -124,17 +124,15 @@ fn activity_tab(id: String) -> AnyView {
     view! { <ActivityTab id /> }.into_any()
 }
 
-/// Starts fetching a tab's code when its link is about to be followed.
-fn preload_tab(key: &str) {
-    #[cfg(feature = "hydrate")]
+/// Starts fetching a tab's code when its link is about to be followed (`crate::routes::preload`).
+#[cfg(feature = "hydrate")]
+pub(crate) fn preload_tab(key: &str) {
     match key {
         "users" => leptos::task::spawn_local(__preload_users_tab()),
         "pbx" => leptos::task::spawn_local(__preload_pbx_tab()),
         "activity" => leptos::task::spawn_local(__preload_activity_tab()),
         _ => {}
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = key;
 }
 
 /// A lazy tab: "Loading…" until its chunk has arrived, then the tab.

@@ -165,15 +165,8 @@ impl LazyRoute for OutboxRoute {
 pub fn preload_linked_pages() {
     #[cfg(feature = "hydrate")]
     {
-        use leptos::wasm_bindgen::JsCast;
-        use leptos::web_sys::{Element, Event, HtmlAnchorElement};
-        fn on_event(ev: Event) {
-            let Some(link) = ev
-                .target()
-                .and_then(|target| target.dyn_into::<Element>().ok())
-                .and_then(|element| element.closest("a[href]").ok().flatten())
-                .and_then(|element| element.dyn_into::<HtmlAnchorElement>().ok())
-            else {
+        fn on_event(ev: leptos::web_sys::Event) {
+            let Some(link) = link_of(&ev) else {
                 return;
             };
             if !link.has_attribute("download") && link.origin() == window().location().origin().unwrap_or_default() {
@@ -185,6 +178,16 @@ pub fn preload_linked_pages() {
             std::mem::forget(window_event_listener_untyped(event, on_event));
         }
     }
+}
+
+/// The link an event happened on or inside, if any.
+pub(crate) fn link_of(event: &leptos::web_sys::Event) -> Option<leptos::web_sys::HtmlAnchorElement> {
+    use leptos::wasm_bindgen::JsCast;
+    event
+        .target()
+        .and_then(|target| target.dyn_into::<leptos::web_sys::Element>().ok())
+        .and_then(|element| element.closest("a[href]").ok().flatten())
+        .and_then(|element| element.dyn_into().ok())
 }
 
 /// Starts fetching the code of the page at `path` (a link about to be followed), and of the

@@ -53,7 +53,7 @@ fn install() {
         return;
     }
     use leptos::wasm_bindgen::{closure::Closure, JsCast};
-    use leptos::web_sys::{BeforeUnloadEvent, Element, HtmlAnchorElement, MouseEvent};
+    use leptos::web_sys::{BeforeUnloadEvent, MouseEvent};
     let window = window();
     // Capture phase on the window: this runs before the router's own click handler, which then
     // sees nothing if the user chose to stay.
@@ -61,12 +61,7 @@ fn install() {
         if !any() || ev.default_prevented() || ev.button() != 0 || ev.meta_key() || ev.ctrl_key() || ev.shift_key() || ev.alt_key() {
             return;
         }
-        let Some(anchor) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .and_then(|el| el.closest("a[href]").ok().flatten())
-            .and_then(|a| a.dyn_into::<HtmlAnchorElement>().ok())
-        else {
+        let Some(anchor) = crate::routes::link_of(&ev) else {
             return;
         };
         let target = anchor.target();

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 // The browser tests drive Debian's Chromium against the real server binary, started here on
-// a fresh SQLite database with demo data. Build first (`cargo leptos build --split`); scripts/test
+// a fresh SQLite database with demo data. Build first (`scripts/build-bundle`); scripts/test
 // does both. E2E_PORT, E2E_SERVER_BIN and E2E_SITE_ROOT point it at another build (its own
 // CARGO_TARGET_DIR and LEPTOS_SITE_ROOT), so two builds can be tested side by side.
 const port = Number(process.env.E2E_PORT ?? 3199);

@@ -25,6 +25,15 @@ test('the bundle is named by its content and kept for good; the page itself is c
   const loader = await page.locator('head link[rel="modulepreload"][href*="__wasm_split."]').first().getAttribute('href');
   expect(loader).toMatch(/^\/pkg\/__wasm_split\.[A-Za-z0-9_-]{22}\.js$/);
   expect(names).toContain(loader!.split('/').pop());
+  // The bundle is compacted (scripts/build-bundle): its files, the sign-in page's chunks among
+  // them, share one hash of the whole bundle, and the loader carries no comments.
+  const hashOf = (name: string) => name.split('.').slice(-2, -1)[0];
+  const bundleHash = hashOf(loader!);
+  const split = names.filter((n) => !n.endsWith('.css'));
+  expect(split.filter((n) => /^(chunk|split)_/.test(n)).length, `chunks in ${names}`).toBeGreaterThan(0);
+  for (const name of split) expect(hashOf(name), name).toBe(bundleHash);
+  const loaderText = await (await page.request.get(loader!)).text();
+  expect(loaderText).not.toContain('/*');
   for (const b of bundle) {
     expect(b.status, b.url).toBe(200);
     expect(b.cacheControl, b.url).toBe('public, max-age=31536000, immutable');

@@ -95,21 +95,23 @@ fn BundleWatch() -> impl IntoView {
     view! { <script nonce=leptos::nonce::use_nonce() inner_html=SCRIPT></script> }
 }
 
+/// Marks the page as hydrated, once the whole page is (the frontend calls it when hydration,
+/// a lazy page's included, has finished). Browser tests wait for this attribute before they
+/// type or click: before it, input can land on server-rendered HTML that has no handlers yet.
+pub fn hydrated() {
+    if let Some(body) = document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+    // A slow start that tripped the bundle watch did start after all.
+    if let Ok(Some(notice)) = document().query_selector(".bundle-failed") {
+        notice.remove();
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Browser tests wait for this attribute before clicking: before it, clicks can land on
-    // server-rendered HTML that has no event handlers yet.
-    Effect::new(|| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-        // A slow start that tripped the bundle watch did start after all.
-        if let Ok(Some(notice)) = document().query_selector(".bundle-failed") {
-            notice.remove();
-        }
-        routes::preload_linked_pages();
-    });
+    Effect::new(|| routes::preload_linked_pages());
     view! {
         <Title formatter=|page: String| {
             if page.is_empty() { "Reseller Portal".to_string() } else { format!("{page} · Reseller Portal") }

@@ -4,6 +4,13 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Lazy routes (app::routes) need the hydration that waits for the page's code chunk.
-    leptos::mount::hydrate_lazy(app::App);
+    // What `leptos::mount::hydrate_lazy` does (lazy routes, app::routes, need the hydration
+    // that waits for the page's code), and then the page says it is hydrated: only now does
+    // every handler exist, a lazy page's included, whose code may still have been on its way
+    // when the shell's effects ran.
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document().body().expect("the page has a body");
+        leptos::mount::hydrate_from_async(body, app::App).await.forget();
+        app::hydrated();
+    });
 }

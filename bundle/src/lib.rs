@@ -8,12 +8,18 @@
 //!   compressed; one repeated hash compresses to nearly nothing. Per-file hashes saved no
 //!   download across deploys anyway: every chunk addresses the main module's function table
 //!   and memory, so any change of the code changes nearly every chunk.
-//! - the loader loses its comments (the names of the split points each chunk serves).
+//! - the loader loses its comments (the names of the split points each chunk serves);
+//! - each lazy page gets a pack ([`pack`]): all the chunks it needs in one file, compressed
+//!   as one. A page opened straight from its address (a cold load) fetches its pack, which
+//!   the server names in the page, instead of a hundred-odd small files compressed one by
+//!   one (35–40 % fewer bytes, measured); moving to it within the app still fetches only the
+//!   chunks not loaded yet, one by one, as before.
 //!
 //! The names keep cargo-leptos' form (`<stem>.<22 characters>.<ext>`, recorded in its hash
 //! file), so the server and Leptos find and cache them as before; the `.br`/`.gz` files of a
 //! rewritten file are made again. Running it twice changes nothing the second time.
 
+pub mod pack;
 pub mod segments;
 
 use anyhow::{bail, Context, Result};
@@ -146,7 +152,8 @@ pub fn compact(pkg: &Path, hash_file: &Path, output_name: &str) -> Result<Option
         .collect();
     let rename_all = |text: &str| renames.iter().fold(text.to_owned(), |text, (old, new)| text.replace(old, new));
     let comment = Regex::new(r"(?m)^/\* [^\n]*\*/\n").expect("a valid pattern");
-    let new_loader = rename_all(&comment.replace_all(&loader_text, ""));
+    let new_loader = pack::rewrite_loader(&rename_all(&comment.replace_all(&loader_text, "")))?;
+    let new_manifest: BTreeMap<String, Vec<String>> = serde_json::from_str(&rename_all(&manifest_text)).context("reading the split manifest")?;
 
     // New files first, then the hash file, then the old files go: a run that stops half way
     // leaves the old bundle whole.
@@ -167,13 +174,18 @@ pub fn compact(pkg: &Path, hash_file: &Path, output_name: &str) -> Result<Option
         (&main_wasm, main_module),
         (&main_js, rename_all(&js_text).into_bytes()),
         (&loader, new_loader.clone().into_bytes()),
-        (&manifest, rename_all(&manifest_text).into_bytes()),
+        (&manifest, serde_json::to_vec(&pack::manifest_of_packs(&new_manifest, &hash)).expect("a map of strings serialises")),
     ] {
         let old = pkg.join(named.file(&named.hash));
         write_with_copies(&old, &pkg.join(named.file(&hash)), &bytes)?;
         if named.hash != hash {
             written.extend(["", ".br", ".gz"].map(|s| PathBuf::from(format!("{}{s}", old.display()))).into_iter().filter(|p| p.exists()));
         }
+    }
+    let compressed_like = pkg.join(main_wasm.file(&hash));
+    for (split, files) in &new_manifest {
+        let chunks = files.iter().map(|f| Ok((f.clone(), fs::read(pkg.join(format!("{f}.wasm")))?))).collect::<Result<Vec<_>>>()?;
+        write_with_copies(&compressed_like, &pkg.join(pack::file_name(split, &hash)), &pack::pack(&chunks)?)?;
     }
     for kind in ["js", "wasm", "manifest", "split"] {
         hashes.set(kind, &hash);
@@ -190,9 +202,10 @@ fn read_text(pkg: &Path, named: &Named) -> Result<String> {
     fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
 }
 
-/// The chunks the loader fetches (`"./chunk_17.<hash>.wasm"`), each once, in name order.
+/// The chunks the loader fetches (`"./chunk_17.<hash>.wasm"`, or `chunk("chunk_17.<hash>")`
+/// once compacted), each once, in name order.
 fn chunk_names(loader: &str) -> Vec<Named> {
-    let pattern = Regex::new(r#""\./([A-Za-z0-9_]+)\.([A-Za-z0-9_-]{22})\.wasm""#).expect("a valid pattern");
+    let pattern = Regex::new(r#"(?:"\./|chunk\(")([A-Za-z0-9_]+)\.([A-Za-z0-9_-]{22})(?:\.wasm"|"\))"#).expect("a valid pattern");
     let unique: BTreeMap<String, String> = pattern.captures_iter(loader).map(|c| (c[1].to_owned(), c[2].to_owned())).collect();
     unique.into_iter().map(|(stem, hash)| Named { stem, hash, ext: "wasm" }).collect()
 }

@@ -58,12 +58,16 @@ fn site() -> (tempfile::TempDir, std::path::PathBuf) {
     fs::create_dir(&pkg).unwrap();
     write(&pkg, &format!("app.{OLD_WASM}.wasm"), &main_wasm());
     write(&pkg, &format!("app.{OLD_JS}.js"), format!("import*as n from\"./__wasm_split.{OLD_LOADER}.js\";init(\"app_bg.wasm\")").as_bytes());
+    // As the splitter writes it.
+    let fetcher = |file: &str| format!("() => {{\n    const src = fetch(new URL(\"./{file}.wasm\", import.meta.url));\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}}\n");
     let loader = format!(
-        "import {{ initSync }} from \"./app.{OLD_JS}.js\";\n\
+        "import {{ initSync }} from \"./app.{OLD_JS}.js\";\n\n\
+         let sharedImports = undefined;\n\
          /* __page_route_view_1, __other_route_view_2 */\n\
-         const __chunk_1 = makeLoad(() => fetch(new URL(\"./chunk_1.{OLD_CHUNK_1}.wasm\", import.meta.url)), []);\n\
-         /* __page_route_view_1 */\n\
-         const __split_page = makeLoad(() => fetch(new URL(\"./split_page.{OLD_CHUNK_2}.wasm\", import.meta.url)), [__chunk_1]);\n"
+         const __chunk_1 = makeLoad({}, []);\n\
+         export const __wasm_split_load___page_route_view_1 = wrapAsyncCb(makeLoad({}, [__chunk_1]));\n",
+        fetcher(&format!("chunk_1.{OLD_CHUNK_1}")),
+        fetcher(&format!("split_page.{OLD_CHUNK_2}")),
     );
     write(&pkg, &format!("__wasm_split.{OLD_LOADER}.js"), loader.as_bytes());
     write(&pkg, &format!("__wasm_split_manifest.{OLD_MANIFEST}.json"), format!("{{\"__page_route_view_1\":[\"chunk_1.{OLD_CHUNK_1}\",\"split_page.{OLD_CHUNK_2}\"]}}").as_bytes());
@@ -90,7 +94,7 @@ fn every_file_gets_the_bundles_hash_and_every_reference_follows() {
 
     let mut names: Vec<String> = fs::read_dir(&pkg).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    let mut expected: Vec<String> = ["app.H.wasm", "app.H.js", "__wasm_split.H.js", "__wasm_split_manifest.H.json", "chunk_1.H.wasm", "split_page.H.wasm"]
+    let mut expected: Vec<String> = ["app.H.wasm", "app.H.js", "__wasm_split.H.js", "__wasm_split_manifest.H.json", "chunk_1.H.wasm", "split_page.H.wasm", "pack___page_route_view_1.H.wasm"]
         .iter()
         .map(|n| n.replace('H', &hash))
         .chain([format!("app.{CSS}.css")])
@@ -103,13 +107,18 @@ fn every_file_gets_the_bundles_hash_and_every_reference_follows() {
     assert_eq!(read("app.H.js"), format!("import*as n from\"./__wasm_split.{hash}.js\";init(\"app_bg.wasm\")"));
     let loader = read("__wasm_split.H.js");
     assert!(loader.contains(&format!("from \"./app.{hash}.js\"")), "{loader}");
-    assert!(loader.contains(&format!("\"./chunk_1.{hash}.wasm\"")) && loader.contains(&format!("\"./split_page.{hash}.wasm\"")), "{loader}");
+    assert!(loader.contains(&format!("makeLoad(chunk(\"chunk_1.{hash}\"), [])")), "{loader}");
+    assert!(loader.contains(&format!("makeLoad(chunk(\"split_page.{hash}\"), [__chunk_1])")), "{loader}");
+    assert!(loader.contains("function chunk(name"), "the loader reads packs: {loader}");
     assert!(!loader.contains("/*"), "the comments are gone: {loader}");
-    assert!(loader.contains("[__chunk_1]"), "the code is kept: {loader}");
-    assert_eq!(read("__wasm_split_manifest.H.json"), format!("{{\"__page_route_view_1\":[\"chunk_1.{hash}\",\"split_page.{hash}\"]}}"));
+    // The page names its pack; the pack holds what the manifest named before, in its order.
+    assert_eq!(read("__wasm_split_manifest.H.json"), format!("{{\"__page_route_view_1\":[\"pack___page_route_view_1.{hash}\"]}}"));
+    let pack = fs::read(pkg.join(format!("pack___page_route_view_1.{hash}.wasm"))).unwrap();
+    let packed: Vec<(String, Vec<u8>)> = bundle::pack::unpack(&pack).unwrap().into_iter().map(|(n, b)| (n, b.to_vec())).collect();
+    assert_eq!(packed, [(format!("chunk_1.{hash}"), b"\0asm chunk one".to_vec()), (format!("split_page.{hash}"), b"\0asm the page".to_vec())]);
 
     // Rewritten files were compressed again; a renamed chunk keeps its content.
-    for name in ["app.H.wasm", "app.H.js", "__wasm_split.H.js", "__wasm_split_manifest.H.json", "chunk_1.H.wasm"] {
+    for name in ["app.H.wasm", "app.H.js", "__wasm_split.H.js", "__wasm_split_manifest.H.json", "chunk_1.H.wasm", "pack___page_route_view_1.H.wasm"] {
         let name = name.replace('H', &hash);
         assert_eq!(unbrotli(&fs::read(pkg.join(format!("{name}.br"))).unwrap()), fs::read(pkg.join(&name)).unwrap(), "{name}.br");
     }

@@ -25,13 +25,14 @@ test('the bundle is named by its content and kept for good; the page itself is c
   const loader = await page.locator('head link[rel="modulepreload"][href*="__wasm_split."]').first().getAttribute('href');
   expect(loader).toMatch(/^\/pkg\/__wasm_split\.[A-Za-z0-9_-]{22}\.js$/);
   expect(names).toContain(loader!.split('/').pop());
-  // The bundle is compacted (scripts/build-bundle): its files, the sign-in page's chunks among
-  // them, share one hash of the whole bundle, and the loader carries no comments.
+  // The bundle is compacted (scripts/build-bundle): its files share one hash of the whole
+  // bundle, the loader carries no comments, and a lazy page opened from its address (sign-in
+  // is one) comes as one pack of its chunks, not as the chunks one by one.
   const hashOf = (name: string) => name.split('.').slice(-2, -1)[0];
   const bundleHash = hashOf(loader!);
-  const split = names.filter((n) => !n.endsWith('.css'));
-  expect(split.filter((n) => /^(chunk|split)_/.test(n)).length, `chunks in ${names}`).toBeGreaterThan(0);
-  for (const name of split) expect(hashOf(name), name).toBe(bundleHash);
+  for (const name of names.filter((n) => !n.endsWith('.css'))) expect(hashOf(name), name).toBe(bundleHash);
+  expect(names.filter((n) => n.startsWith('pack___login_route_view')), `the sign-in page's pack in ${names}`).toHaveLength(1);
+  expect(names.filter((n) => /^(chunk|split)_/.test(n)), 'no chunk fetched on its own').toEqual([]);
   const loaderText = await (await page.request.get(loader!)).text();
   expect(loaderText).not.toContain('/*');
   for (const b of bundle) {
@@ -42,12 +43,15 @@ test('the bundle is named by its content and kept for good; the page itself is c
 
 test('the grid loads no other page\'s code; hovering Edit fetches the customer page before the click', async ({ page }) => {
   const chunks: string[] = [];
+  const packs: string[] = [];
   page.on('request', (r) => {
     const name = new URL(r.url()).pathname.split('/').pop() ?? '';
     if (name.startsWith('split_')) chunks.push(name);
+    if (name.startsWith('pack_')) packs.push(name);
   });
   await startSignedIn(page, '/customers');
   chunks.length = 0;
+  packs.length = 0;
   await page.goto('/customers');
   await hydrated(page);
   expect(chunks, 'the grid fetches no page chunk').toEqual([]);
@@ -74,8 +78,15 @@ test('the grid loads no other page\'s code; hovering Edit fetches the customer p
   await expect(page.getByRole('heading', { name: 'Users', level: 2 })).toHaveCount(1);
   expect(tabChunks(), 'only the Users tab was fetched').toEqual([expect.stringMatching(/^split_users_tab_/)]);
 
-  // Straight from its URL, the page hydrates (its chunk is named in the page, fetched at once).
+  // Straight from its URL, the page hydrates: the page names the pack of its code, fetched at
+  // once as one file. (The tab's code, which the server renders after the page's head has
+  // gone, comes on its own.)
+  expect(packs, 'moving within the app fetches no pack').toEqual([]);
+  chunks.length = 0;
   await page.goto(page.url());
   await hydrated(page);
   await expect(page.getByRole('heading', { level: 1, name: /^Acme Logistics/ })).toHaveCount(1);
+  await expect(page.getByRole('heading', { name: 'Users', level: 2 })).toHaveCount(1);
+  expect(packs.map((p) => p.replace(/_\d+\..*$/, ''))).toEqual(['pack___customer_route_view']);
+  expect(chunks.filter((c) => c.startsWith('split___customer_route_view')), 'the page\'s chunk comes in its pack').toEqual([]);
 });

@@ -304,6 +304,69 @@ test('with an endpoint, its delivery log and the form open, the page fits a phon
   }
 });
 
+// An open delivery log re-reads the endpoints (for their health) whenever its rows change. Such
+// a listing can be answered just before a change commits and arrive just after the change's own
+// answer: here the listings are held back until then. The page must keep what the change did.
+test('a listing that arrives after a disable or a delete does not bring the endpoint back as it was', async ({ page }) => {
+  test.setTimeout(120_000);
+  const receiver = await startReceiver();
+  try {
+    const crashes = await startSignedIn(page, '/webhooks');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const editor = page.getByRole('region', { name: 'New endpoint' });
+    await editor.getByLabel('URL', { exact: true }).fill(receiver.url);
+    await editor.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByRole('button', { name: 'I have stored the secret' }).click();
+    const card = page.locator('li.webhook').filter({ hasText: receiver.url });
+    const status = card.locator('.webhook-head .status');
+    await expect(status).toHaveText('Enabled');
+
+    // Each listing is answered by the server at once, and handed to the page only on release.
+    let held: Array<() => Promise<void>> = [];
+    let answered = 0;
+    await page.route('**/api/list_webhooks*', async (route) => {
+      const response = await route.fetch();
+      const body = await response.body();
+      answered += 1;
+      await new Promise<void>((resolve) => held.push(async () => { await route.fulfill({ response, body }); resolve(); }));
+    });
+    const release = async () => {
+      const now = held;
+      held = [];
+      for (const fulfil of now) await fulfil();
+      // Let the page read what it was handed.
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 200))));
+    };
+
+    // A test event: the log opens, its rows change, and it asks for the endpoints.
+    await card.getByRole('button', { name: /^Send test event/ }).click();
+    await expect.poll(() => answered, { timeout: 20_000 }).toBeGreaterThan(0);
+    await card.getByRole('button', { name: /^Disable/ }).click();
+    await expect(status).toHaveText('Disabled');
+    await release();
+    await expect(status).toHaveText('Disabled');
+    await expect(card.getByRole('button', { name: /^Enable/ })).toBeVisible();
+
+    // The same for a delete: the endpoint stays gone.
+    await card.getByRole('button', { name: /^Enable/ }).click();
+    await expect(status).toHaveText('Enabled');
+    const before = answered;
+    await card.getByRole('button', { name: /^Send test event/ }).click();
+    await expect.poll(() => answered, { timeout: 20_000 }).toBeGreaterThan(before);
+    await card.getByRole('button', { name: /^Delete/ }).click();
+    await page.getByRole('alertdialog', { name: 'Delete webhook endpoint?' }).getByRole('button', { name: 'Delete endpoint' }).click();
+    await expect(page.getByRole('heading', { name: 'No webhook endpoints yet' })).toBeVisible();
+    await release();
+    await expect(page.getByRole('heading', { name: 'No webhook endpoints yet' })).toBeVisible();
+    await expect(card).toHaveCount(0);
+    await page.unroute('**/api/list_webhooks*');
+    await release();
+    expect(crashes).toEqual([]);
+  } finally {
+    await receiver.close();
+  }
+});
+
 test('without Webhooks Administrator the navigation has no Webhooks, and its address says what is needed', async ({ page, browser }) => {
   const crashes = await startSignedIn(page, '/users');
   const email = `wes-${Date.now()}@demo-reseller.example`;

@@ -134,6 +134,65 @@ fn open_new(editing: RwSignal<Option<(Editing, Draft)>>) {
     focus_later("webhook-url".into());
 }
 
+/// The endpoints the page shows, and how many times this page has changed them.
+///
+/// Every change the page makes goes through [`Endpoints::put`], [`Endpoints::push`] or
+/// [`Endpoints::remove`], from the server's answer. An open delivery log also re-reads the whole
+/// list (for the endpoints' health); such a listing is applied only if the page changed nothing
+/// while it was on its way. Otherwise a listing the server answered just before a "Disable" or
+/// a "Delete" committed, but which arrived after its answer, would bring the endpoint back as it
+/// was.
+#[derive(Clone, Copy)]
+struct Endpoints {
+    list: RwSignal<Vec<EndpointView>>,
+    changes: StoredValue<u64>,
+}
+
+/// Where a listing started: [`Endpoints::listed`] applies it only if nothing changed since.
+struct ListingStart(u64);
+
+impl Endpoints {
+    fn new(list: Vec<EndpointView>) -> Self {
+        Self { list: RwSignal::new(list), changes: StoredValue::new(0) }
+    }
+
+    fn changed(self) {
+        self.changes.update_value(|n| *n += 1);
+    }
+
+    /// Replaces the endpoint with `view`'s id (if it is still listed).
+    fn put(self, view: EndpointView) {
+        self.changed();
+        self.list.update(|list| {
+            if let Some(slot) = list.iter_mut().find(|e| e.id == view.id) {
+                *slot = view;
+            }
+        });
+    }
+
+    fn push(self, view: EndpointView) {
+        self.changed();
+        self.list.update(|list| list.push(view));
+    }
+
+    fn remove(self, id: i64) {
+        self.changed();
+        self.list.update(|list| list.retain(|e| e.id != id));
+    }
+
+    /// To be taken just before asking the server for the whole list.
+    fn listing(self) -> ListingStart {
+        ListingStart(self.changes.get_value())
+    }
+
+    /// Shows a listing the server sent, unless the page changed an endpoint since it started.
+    fn listed(self, start: ListingStart, list: Vec<EndpointView>) {
+        if self.changes.get_value() == start.0 {
+            self.list.set(list);
+        }
+    }
+}
+
 /// A signing secret to show once.
 #[derive(Clone, Debug)]
 struct Shown {
@@ -147,37 +206,31 @@ struct Shown {
 #[component]
 fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editing, Draft)>>) -> impl IntoView {
     let Loaded { endpoints, demo } = page;
-    let endpoints = RwSignal::new(endpoints);
+    let endpoints = Endpoints::new(endpoints);
+    let list = endpoints.list;
     let notice = RwSignal::new(None::<String>);
     let shown = RwSignal::new(None::<Shown>);
     let to_delete = RwSignal::new(None::<EndpointView>);
     let to_rotate = RwSignal::new(None::<EndpointView>);
     Effect::new(move |_| {
-        let count = endpoints.with(Vec::len) as u64;
+        let count = list.with(Vec::len) as u64;
         can_add.set(count > 0 && count < MAX_ENDPOINTS);
     });
-    let full = move || endpoints.with(Vec::len) as u64 >= MAX_ENDPOINTS;
-    let replace = move |view: EndpointView| {
-        endpoints.update(|list| {
-            if let Some(slot) = list.iter_mut().find(|e| e.id == view.id) {
-                *slot = view;
-            }
-        });
-    };
+    let full = move || list.with(Vec::len) as u64 >= MAX_ENDPOINTS;
 
     let on_saved = Callback::new(move |saved: Saved| {
         editing.set(None);
         match saved {
             Saved::Created(WithSecret { endpoint, secret }) => {
                 notice.set(None);
-                endpoints.update(|list| list.push(endpoint.clone()));
+                endpoints.push(endpoint.clone());
                 shown.set(Some(Shown { endpoint, secret, rotated: false }));
                 focus_later("webhook-secret-title".into());
             }
             Saved::Updated(view) => {
                 let id = view.id;
                 notice.set(Some(format!("Saved {}.", view.url)));
-                replace(view);
+                endpoints.put(view);
                 focus_later(format!("webhook-{id}-title"));
             }
         }
@@ -186,12 +239,12 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
         editing.set(None);
         match back_to {
             Some(id) => focus_later(format!("webhook-{id}-edit")),
-            None if endpoints.with_untracked(Vec::is_empty) => focus_later("add-webhook-empty".into()),
+            None if list.with_untracked(Vec::is_empty) => focus_later("add-webhook-empty".into()),
             None => focus_later("add-webhook".into()),
         }
     });
     let on_deleted = Callback::new(move |gone: EndpointView| {
-        endpoints.update(|list| list.retain(|e| e.id != gone.id));
+        endpoints.remove(gone.id);
         if editing.with_untracked(|e| e.as_ref().is_some_and(|(e, _)| e.id == Some(gone.id))) {
             editing.set(None);
         }
@@ -203,11 +256,10 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
     });
     let on_rotated = Callback::new(move |WithSecret { endpoint, secret }: WithSecret| {
         notice.set(None);
-        replace(endpoint.clone());
+        endpoints.put(endpoint.clone());
         shown.set(Some(Shown { endpoint, secret, rotated: true }));
         focus_later("webhook-secret-title".into());
     });
-    let on_listed = Callback::new(move |list: Vec<EndpointView>| endpoints.set(list));
 
     view! {
         <div class="notice-area" role="status">
@@ -218,7 +270,7 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
         })}
         {move || editing.get().map(|(editing, initial)| view! { <EndpointEditor editing initial allow_http=demo on_saved on_cancel /> })}
         <Show
-            when=move || !endpoints.with(Vec::is_empty)
+            when=move || !list.with(Vec::is_empty)
             fallback=move || view! {
                 <Show when=move || editing.with(Option::is_none)>
                     <section class="card empty-state">
@@ -236,8 +288,8 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
                 <p class="hint">{format!("A reseller can have at most {MAX_ENDPOINTS} endpoints: delete one to add another.")}</p>
             })}
             <ul class="webhook-list">
-                <For each=move || endpoints.get() key=|e| e.id let:endpoint>
-                    <EndpointCard initial=endpoint endpoints editing to_delete to_rotate on_listed />
+                <For each=move || list.get() key=|e| e.id let:endpoint>
+                    <EndpointCard initial=endpoint endpoints editing to_delete to_rotate />
                 </For>
             </ul>
         </Show>
@@ -533,14 +585,13 @@ fn health_text(h: &Health) -> Vec<(String, &'static str)> {
 #[component]
 fn EndpointCard(
     initial: EndpointView,
-    endpoints: RwSignal<Vec<EndpointView>>,
+    endpoints: Endpoints,
     editing: RwSignal<Option<(Editing, Draft)>>,
     to_delete: RwSignal<Option<EndpointView>>,
     to_rotate: RwSignal<Option<EndpointView>>,
-    on_listed: Callback<Vec<EndpointView>>,
 ) -> impl IntoView {
     let id = initial.id;
-    let current = Memo::new(move |_| endpoints.with(|list| list.iter().find(|e| e.id == id).cloned()).unwrap_or_else(|| initial.clone()));
+    let current = Memo::new(move |_| endpoints.list.with(|list| list.iter().find(|e| e.id == id).cloned()).unwrap_or_else(|| initial.clone()));
     let enabled = Signal::derive(move || current.with(|e| e.enabled));
     let url = move || current.with(|e| e.url.clone());
     // The outcome of this card's last action: Ok for a notice, Err for a refusal.
@@ -548,13 +599,6 @@ fn EndpointCard(
     let busy = RwSignal::new(false);
     let log_open = RwSignal::new(false);
     let log_reload = RwSignal::new(0u64);
-    let replace = move |view: EndpointView| {
-        endpoints.update(|list| {
-            if let Some(slot) = list.iter_mut().find(|e| e.id == view.id) {
-                *slot = view;
-            }
-        });
-    };
 
     let toggle = move |_| {
         if busy.get_untracked() {
@@ -575,7 +619,7 @@ fn EndpointCard(
                     } else {
                         "Disabled: nothing is sent to it until you enable it again.".to_owned()
                     })));
-                    replace(view);
+                    endpoints.put(view);
                 }
                 Err(AppError::Invalid(errors)) => message.set(Some(Err(errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ")))),
                 Err(e) => message.set(Some(Err(e.to_string()))),
@@ -675,7 +719,7 @@ fn EndpointCard(
                 </button>
                 <div id=format!("webhook-{id}-log")>
                     <Show when=move || log_open.get()>
-                        <DeliveryLog id url=Signal::derive(url) enabled reload=log_reload on_listed />
+                        <DeliveryLog id url=Signal::derive(url) enabled reload=log_reload endpoints />
                     </Show>
                 </div>
             </div>
@@ -698,7 +742,7 @@ struct Log {
     /// Automatic reloads left while a delivery waits for its first attempt.
     polls: Arc<AtomicU32>,
     alive: Arc<AtomicBool>,
-    on_listed: Callback<Vec<EndpointView>>,
+    endpoints: Endpoints,
 }
 
 /// Reloads the pages shown, newest first; with `manual`, the automatic reloads start over.
@@ -744,11 +788,13 @@ fn reload_log(log: Log, manual: bool) {
         let changed = log.rows.with_untracked(|shown| *shown != rows);
         log.rows.set(rows);
         log.older.set(older);
-        if changed
-            && let Ok(list) = list_webhooks().await
-            && log.alive.load(Ordering::Relaxed)
-        {
-            log.on_listed.run(list);
+        if changed {
+            let start = log.endpoints.listing();
+            if let Ok(list) = list_webhooks().await
+                && log.alive.load(Ordering::Relaxed)
+            {
+                log.endpoints.listed(start, list);
+            }
         }
         if waiting && log.polls.load(Ordering::Relaxed) > 0 {
             log.polls.fetch_sub(1, Ordering::Relaxed);
@@ -768,7 +814,7 @@ fn reload_log(log: Log, manual: bool) {
 /// An endpoint's deliveries, newest first, with "Resend", "Show older" and "Refresh".
 /// It exists only in the browser (opened by a click), so it loads in effects and tasks.
 #[component]
-fn DeliveryLog(id: i64, url: Signal<String>, enabled: Signal<bool>, reload: RwSignal<u64>, on_listed: Callback<Vec<EndpointView>>) -> impl IntoView {
+fn DeliveryLog(id: i64, url: Signal<String>, enabled: Signal<bool>, reload: RwSignal<u64>, endpoints: Endpoints) -> impl IntoView {
     let log = Log {
         id,
         rows: RwSignal::new(Vec::new()),
@@ -779,7 +825,7 @@ fn DeliveryLog(id: i64, url: Signal<String>, enabled: Signal<bool>, reload: RwSi
         seq: Arc::new(AtomicU64::new(0)),
         polls: Arc::new(AtomicU32::new(0)),
         alive: Arc::new(AtomicBool::new(true)),
-        on_listed,
+        endpoints,
     };
     let alive = log.alive.clone();
     on_cleanup(move || alive.store(false, Ordering::Relaxed));

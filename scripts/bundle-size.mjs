@@ -54,6 +54,7 @@ const routes = [
   ['/customers', session],
   ['/customers/new', session],
   [customer, session],
+  [`${customer}?tab=users`, session],
   ['/pbx-templates', session],
   ['/users', session],
   ['/account', session],
@@ -81,7 +82,7 @@ for (const [path, state] of routes) {
     count += 1;
   }
   if (errors.length) throw new Error(`${path}: ${errors.join('; ')}`);
-  const label = path === customer ? '/customers/{id}' : path;
+  const label = path.replace(customer, '/customers/{id}');
   coldRows.push({ route: label, bytes, count, budget: label === '/customers' ? GRID_BUDGET_KB : ROUTE_BUDGET_KB });
   await context.close();
 }

@@ -13,7 +13,9 @@
 //!   as one. A page opened straight from its address (a cold load) fetches its pack, which
 //!   the server names in the page, instead of a hundred-odd small files compressed one by
 //!   one (35–40 % fewer bytes, measured); moving to it within the app still fetches only the
-//!   chunks not loaded yet, one by one, as before.
+//!   chunks not loaded yet, one by one, as before. A split point that only ever loads inside
+//!   another ([`Nested`]: the customer page's tabs) gets a pack of what the other's pack does
+//!   not hold: a cold load of a tab's address fetches both packs, and no chunk twice.
 //!
 //! The names keep cargo-leptos' form (`<stem>.<22 characters>.<ext>`, recorded in its hash
 //! file), so the server and Leptos find and cache them as before; the `.br`/`.gz` files of a
@@ -95,9 +97,38 @@ impl Named {
     }
 }
 
+/// A split point that is only ever loaded inside another, both named by their stem (the
+/// manifest's key without its numeric suffix: `users_tab` within `__customer_route_view`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nested {
+    pub split: String,
+    pub within: String,
+}
+
+impl Nested {
+    /// `a,b,c=parent`: `a`, `b` and `c` are nested within `parent`.
+    pub fn parse(arg: &str) -> Result<Vec<Nested>> {
+        let Some((splits, within)) = arg.split_once('=') else { bail!("a nesting is `split,split=parent`, not `{arg}`") };
+        let splits: Vec<&str> = splits.split(',').map(str::trim).collect();
+        if within.trim().is_empty() || splits.iter().any(|s| s.is_empty()) {
+            bail!("a nesting is `split,split=parent`, not `{arg}`");
+        }
+        Ok(splits.into_iter().map(|split| Nested { split: split.to_owned(), within: within.trim().to_owned() }).collect())
+    }
+}
+
+/// A manifest key without its numeric suffix (`users_tab_8634…` → `users_tab`).
+fn stem_of(key: &str) -> &str {
+    match key.rsplit_once('_') {
+        Some((stem, digits)) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => stem,
+        _ => key,
+    }
+}
+
 /// Compacts the split bundle in `pkg` whose names `hash_file` records. `output_name` is the
-/// bundle's name (`reseller-portal`). A bundle that is not split is left alone.
-pub fn compact(pkg: &Path, hash_file: &Path, output_name: &str) -> Result<Option<Report>> {
+/// bundle's name (`reseller-portal`); `nested` the split points that load only inside another.
+/// A bundle that is not split is left alone.
+pub fn compact(pkg: &Path, hash_file: &Path, output_name: &str, nested: &[Nested]) -> Result<Option<Report>> {
     let mut hashes = HashFile::read(hash_file)?;
     let Some(split) = hashes.get("split").map(str::to_owned) else {
         return Ok(None);
@@ -154,6 +185,15 @@ pub fn compact(pkg: &Path, hash_file: &Path, output_name: &str) -> Result<Option
     let comment = Regex::new(r"(?m)^/\* [^\n]*\*/\n").expect("a valid pattern");
     let new_loader = pack::rewrite_loader(&rename_all(&comment.replace_all(&loader_text, "")))?;
     let new_manifest: BTreeMap<String, Vec<String>> = serde_json::from_str(&rename_all(&manifest_text)).context("reading the split manifest")?;
+    // Each nested split point's key, and the files of the split point it loads within.
+    let key_of = |stem: &str| new_manifest.keys().find(|key| stem_of(key) == stem);
+    let mut within: BTreeMap<&String, &Vec<String>> = BTreeMap::new();
+    for n in nested {
+        let (Some(split), Some(parent)) = (key_of(&n.split), key_of(&n.within)) else {
+            bail!("the split manifest has no `{}` or no `{}` (nested one in the other)", n.split, n.within);
+        };
+        within.insert(split, &new_manifest[parent]);
+    }
 
     // New files first, then the hash file, then the old files go: a run that stops half way
     // leaves the old bundle whole.
@@ -184,7 +224,8 @@ pub fn compact(pkg: &Path, hash_file: &Path, output_name: &str) -> Result<Option
     }
     let compressed_like = pkg.join(main_wasm.file(&hash));
     for (split, files) in &new_manifest {
-        let chunks = files.iter().map(|f| Ok((f.clone(), fs::read(pkg.join(format!("{f}.wasm")))?))).collect::<Result<Vec<_>>>()?;
+        let loaded_before = within.get(split).map_or(&[][..], |files| files.as_slice());
+        let chunks = files.iter().filter(|f| !loaded_before.contains(f)).map(|f| Ok((f.clone(), fs::read(pkg.join(format!("{f}.wasm")))?))).collect::<Result<Vec<_>>>()?;
         write_with_copies(&compressed_like, &pkg.join(pack::file_name(split, &hash)), &pack::pack(&chunks)?)?;
     }
     for kind in ["js", "wasm", "manifest", "split"] {

@@ -12,6 +12,7 @@ const OLD_MANIFEST: &str = "DDDDDDDDDDDDDDDDDDDDDD";
 const OLD_CHUNK_1: &str = "EEEEEEEEEEEEEEEEEEEEEE";
 const OLD_CHUNK_2: &str = "FFFFFFFFFFFFFFFFFFFFFF";
 const CSS: &str = "GGGGGGGGGGGGGGGGGGGGGG";
+const OLD_CHUNK_3: &str = "HHHHHHHHHHHHHHHHHHHHHH";
 
 /// A main module with three data segments, two of them neighbours.
 fn main_wasm() -> Vec<u8> {
@@ -53,6 +54,11 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) {
 }
 
 fn site() -> (tempfile::TempDir, std::path::PathBuf) {
+    site_with_tab(false)
+}
+
+/// The bundle, with a second split point (`tab_3`) only loaded within the page if `tab`.
+fn site_with_tab(tab: bool) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let pkg = dir.path().join("pkg");
     fs::create_dir(&pkg).unwrap();
@@ -65,12 +71,17 @@ fn site() -> (tempfile::TempDir, std::path::PathBuf) {
          let sharedImports = undefined;\n\
          /* __page_route_view_1, __other_route_view_2 */\n\
          const __chunk_1 = makeLoad({}, []);\n\
-         export const __wasm_split_load___page_route_view_1 = wrapAsyncCb(makeLoad({}, [__chunk_1]));\n",
+         export const __wasm_split_load___page_route_view_1 = wrapAsyncCb(makeLoad({}, [__chunk_1]));\n{}",
         fetcher(&format!("chunk_1.{OLD_CHUNK_1}")),
         fetcher(&format!("split_page.{OLD_CHUNK_2}")),
+        if tab { format!("export const __wasm_split_load_tab_3 = wrapAsyncCb(makeLoad({}, [__chunk_1]));\n", fetcher(&format!("split_tab.{OLD_CHUNK_3}"))) } else { String::new() },
     );
     write(&pkg, &format!("__wasm_split.{OLD_LOADER}.js"), loader.as_bytes());
-    write(&pkg, &format!("__wasm_split_manifest.{OLD_MANIFEST}.json"), format!("{{\"__page_route_view_1\":[\"chunk_1.{OLD_CHUNK_1}\",\"split_page.{OLD_CHUNK_2}\"]}}").as_bytes());
+    let tab_entry = if tab { format!(",\"tab_3\":[\"chunk_1.{OLD_CHUNK_1}\",\"split_tab.{OLD_CHUNK_3}\"]") } else { String::new() };
+    write(&pkg, &format!("__wasm_split_manifest.{OLD_MANIFEST}.json"), format!("{{\"__page_route_view_1\":[\"chunk_1.{OLD_CHUNK_1}\",\"split_page.{OLD_CHUNK_2}\"]{tab_entry}}}").as_bytes());
+    if tab {
+        write(&pkg, &format!("split_tab.{OLD_CHUNK_3}.wasm"), b"\0asm the tab");
+    }
     write(&pkg, &format!("chunk_1.{OLD_CHUNK_1}.wasm"), b"\0asm chunk one");
     write(&pkg, &format!("split_page.{OLD_CHUNK_2}.wasm"), b"\0asm the page");
     write(&pkg, &format!("app.{CSS}.css"), b"body{}");
@@ -83,7 +94,7 @@ fn site() -> (tempfile::TempDir, std::path::PathBuf) {
 fn every_file_gets_the_bundles_hash_and_every_reference_follows() {
     let (dir, hash_file) = site();
     let pkg = dir.path().join("pkg");
-    let report = bundle::compact(&pkg, &hash_file, "app").unwrap().expect("a split bundle");
+    let report = bundle::compact(&pkg, &hash_file, "app", &[]).unwrap().expect("a split bundle");
     let hash = report.hash.clone();
     assert_eq!(hash.len(), 22);
     assert_eq!(report.chunks, 2);
@@ -137,7 +148,7 @@ fn every_file_gets_the_bundles_hash_and_every_reference_follows() {
     assert_eq!(imports, [(format!("./__wasm_split.{hash}.js"), "__wasm_split_load_page".to_owned()), ("wbg".into(), "__wbg_log".into())]);
 
     // A second run finds nothing to do and changes nothing.
-    let again = bundle::compact(&pkg, &hash_file, "app").unwrap().unwrap();
+    let again = bundle::compact(&pkg, &hash_file, "app", &[]).unwrap().unwrap();
     assert!(again.already_compact);
     assert_eq!(again.hash, hash);
     let mut after: Vec<String> = fs::read_dir(&pkg).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
@@ -150,7 +161,7 @@ fn a_bundle_that_is_not_split_is_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let hash_file = dir.path().join("hash.txt");
     fs::write(&hash_file, format!("js: {OLD_JS}\nwasm: {OLD_WASM}\ncss: {CSS}\n")).unwrap();
-    assert!(bundle::compact(dir.path(), &hash_file, "app").unwrap().is_none());
+    assert!(bundle::compact(dir.path(), &hash_file, "app", &[]).unwrap().is_none());
     assert_eq!(fs::read_to_string(&hash_file).unwrap(), format!("js: {OLD_JS}\nwasm: {OLD_WASM}\ncss: {CSS}\n"));
 }
 
@@ -160,7 +171,47 @@ fn a_loader_naming_a_missing_chunk_is_an_error_and_changes_nothing() {
     let pkg = dir.path().join("pkg");
     fs::remove_file(pkg.join(format!("chunk_1.{OLD_CHUNK_1}.wasm"))).unwrap();
     let before = fs::read_to_string(&hash_file).unwrap();
-    let error = bundle::compact(&pkg, &hash_file, "app").unwrap_err();
+    let error = bundle::compact(&pkg, &hash_file, "app", &[]).unwrap_err();
     assert!(error.to_string().contains("chunk_1"), "{error}");
     assert_eq!(fs::read_to_string(&hash_file).unwrap(), before);
+}
+
+fn unpacked(pkg: &Path, name: &str) -> Vec<(String, Vec<u8>)> {
+    let pack = fs::read(pkg.join(name)).unwrap();
+    bundle::pack::unpack(&pack).unwrap().into_iter().map(|(n, b)| (n, b.to_vec())).collect()
+}
+
+#[test]
+fn a_nested_split_points_pack_holds_only_what_its_parents_pack_does_not() {
+    let (dir, hash_file) = site_with_tab(true);
+    let pkg = dir.path().join("pkg");
+    let nested = bundle::Nested::parse("tab=__page_route_view").unwrap();
+    let hash = bundle::compact(&pkg, &hash_file, "app", &nested).unwrap().unwrap().hash;
+    // The page's pack is whole; the tab's leaves out the chunk the page's pack brings.
+    assert_eq!(
+        unpacked(&pkg, &format!("pack___page_route_view_1.{hash}.wasm")),
+        [(format!("chunk_1.{hash}"), b"\0asm chunk one".to_vec()), (format!("split_page.{hash}"), b"\0asm the page".to_vec())]
+    );
+    assert_eq!(unpacked(&pkg, &format!("pack_tab_3.{hash}.wasm")), [(format!("split_tab.{hash}"), b"\0asm the tab".to_vec())]);
+
+    // Without the nesting, the tab's pack is whole too.
+    let (dir, hash_file) = site_with_tab(true);
+    let pkg = dir.path().join("pkg");
+    let hash = bundle::compact(&pkg, &hash_file, "app", &[]).unwrap().unwrap().hash;
+    assert_eq!(unpacked(&pkg, &format!("pack_tab_3.{hash}.wasm")).len(), 2);
+}
+
+#[test]
+fn a_nesting_naming_an_unknown_split_point_is_an_error_and_changes_nothing() {
+    let (dir, hash_file) = site_with_tab(true);
+    let pkg = dir.path().join("pkg");
+    let before = fs::read_to_string(&hash_file).unwrap();
+    let nested = bundle::Nested::parse("tab,drawer=__page_route_view").unwrap();
+    let error = bundle::compact(&pkg, &hash_file, "app", &nested).unwrap_err();
+    assert!(error.to_string().contains("drawer"), "{error}");
+    assert_eq!(fs::read_to_string(&hash_file).unwrap(), before);
+    assert!(pkg.join(format!("split_tab.{OLD_CHUNK_3}.wasm")).is_file(), "the old bundle is whole");
+    for bad in ["tab", "=page", "tab,=page", "tab="] {
+        assert!(bundle::Nested::parse(bad).is_err(), "{bad}");
+    }
 }

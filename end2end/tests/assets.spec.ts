@@ -78,15 +78,37 @@ test('the grid loads no other page\'s code; hovering Edit fetches the customer p
   await expect(page.getByRole('heading', { name: 'Users', level: 2 })).toHaveCount(1);
   expect(tabChunks(), 'only the Users tab was fetched').toEqual([expect.stringMatching(/^split_users_tab_/)]);
 
-  // Straight from its URL, the page hydrates: the page names the pack of its code, fetched at
-  // once as one file. (The tab's code, which the server renders after the page's head has
-  // gone, comes on its own.)
+  // Straight from its URL (`?tab=users`), the page hydrates: the page names the packs of its
+  // code and of the open tab's, fetched at once, one file each.
   expect(packs, 'moving within the app fetches no pack').toEqual([]);
   chunks.length = 0;
   await page.goto(page.url());
   await hydrated(page);
   await expect(page.getByRole('heading', { level: 1, name: /^Acme Logistics/ })).toHaveCount(1);
   await expect(page.getByRole('heading', { name: 'Users', level: 2 })).toHaveCount(1);
-  expect(packs.map((p) => p.replace(/_\d+\..*$/, ''))).toEqual(['pack___customer_route_view']);
-  expect(chunks.filter((c) => c.startsWith('split___customer_route_view')), 'the page\'s chunk comes in its pack').toEqual([]);
+  expect(packs.map((p) => p.replace(/_\d+\..*$/, '')).sort()).toEqual(['pack___customer_route_view', 'pack_users_tab']);
+  expect(chunks, 'the page\'s and the tab\'s chunks come in their packs').toEqual([]);
+});
+
+test('a customer page opened cold at a tab fetches its code as two packs and no chunk twice', async ({ page, browser }) => {
+  await startSignedIn(page, '/customers');
+  const state = await page.context().storageState();
+  const href = await page.getByRole('link', { name: 'Edit Acme Logistics' }).getAttribute('href');
+  for (const [tab, heading] of [['pbx', 'PBX connection'], ['activity', 'Activity']]) {
+    // A new context: an empty cache, as a link from an email or a bookmark opens it.
+    const context = await browser.newContext({ storageState: state });
+    const cold = await context.newPage();
+    const fetched: string[] = [];
+    cold.on('request', (r) => {
+      const name = new URL(r.url()).pathname.split('/').pop() ?? '';
+      if (/\.wasm$/.test(name)) fetched.push(name.replace(/\..*$/, '').replace(/_\d+$/, ''));
+    });
+    await cold.goto(`${href}?tab=${tab}`);
+    await hydrated(cold);
+    await expect(cold.getByRole('heading', { name: heading, level: 2 })).toHaveCount(1);
+    expect(fetched.sort(), `${tab}: the main module and two packs, nothing one by one`).toEqual(
+      ['pack___customer_route_view', `pack_${tab}_tab`, 'reseller-portal'],
+    );
+    await context.close();
+  }
 });

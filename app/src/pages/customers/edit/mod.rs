@@ -32,6 +32,8 @@ pub fn CustomerPage() -> impl IntoView {
     let detail = crate::wire::resource(move || id.get(), load_customer);
     // After a life-cycle change (disable, terminate, trial) the page shows the customer anew.
     let reload = Callback::new(move |_| detail.refetch());
+    #[cfg(feature = "ssr")]
+    name_tab_for_preload(query.read_untracked().get("tab").as_deref());
     view! {
         <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -97,9 +99,9 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
             {move || match (tab.get().as_str(), in_browser.get()) {
                 ("details", _) => view! { <DetailsTab detail=current.get_untracked() current name read_only /> }.into_any(),
                 (_, false) => view! { <p class="page-loading" role="status">"Loading…"</p> }.into_any(),
-                ("users", true) => { let id = id.clone(); lazy_tab(move || users_tab(id.clone(), read_only)) }
-                ("pbx", true) => { let id = id.clone(); lazy_tab(move || pbx_tab(id.clone(), read_only)) }
-                _ => { let id = id.clone(); lazy_tab(move || activity_tab(id.clone())) }
+                ("users", true) => { let id = id.clone(); lazy_tab(move || users_tab(Some((id.clone(), read_only)))) }
+                ("pbx", true) => { let id = id.clone(); lazy_tab(move || pbx_tab(Some((id.clone(), read_only)))) }
+                _ => { let id = id.clone(); lazy_tab(move || activity_tab(Some(id.clone()))) }
             }}
         </section>
     }
@@ -107,21 +109,44 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
 
 // The Users, PBX and Activity tabs are chunks of their own (`cargo leptos build --split`): a
 // visit that stays on Details never downloads them. Their links fetch them on hover or focus
-// (`crate::routes::preload`).
+// (`crate::routes::preload`). Called with `None`, a tab's function renders nothing: the server
+// calls it so to name the tab's code among the page's preloads ([`name_tab_for_preload`]).
 
 #[lazy]
-fn users_tab(id: String, read_only: bool) -> AnyView {
+fn users_tab(tab: Option<(String, bool)>) -> AnyView {
+    let Some((id, read_only)) = tab else { return ().into_any() };
     view! { <UsersTab id read_only /> }.into_any()
 }
 
 #[lazy]
-fn pbx_tab(id: String, read_only: bool) -> AnyView {
+fn pbx_tab(tab: Option<(String, bool)>) -> AnyView {
+    let Some((id, read_only)) = tab else { return ().into_any() };
     view! { <PbxTab id read_only /> }.into_any()
 }
 
 #[lazy]
-fn activity_tab(id: String) -> AnyView {
+fn activity_tab(tab: Option<String>) -> AnyView {
+    let Some(id) = tab else { return ().into_any() };
     view! { <ActivityTab id /> }.into_any()
+}
+
+/// A page opened straight at a tab (`?tab=users`) names the tab's code in its preloads, so the
+/// browser fetches it (one pack: the chunks the customer page's own pack does not hold) along
+/// with the page's, instead of chunk by chunk once the page has hydrated. On the server a lazy
+/// function only registers its code and returns at once: polled once, it is done.
+#[cfg(feature = "ssr")]
+fn name_tab_for_preload(tab: Option<&str>) {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let registered: std::pin::Pin<Box<dyn Future<Output = AnyView>>> = match tab {
+        Some("users") => Box::pin(users_tab(None)),
+        Some("pbx") => Box::pin(pbx_tab(None)),
+        Some("activity") => Box::pin(activity_tab(None)),
+        _ => return,
+    };
+    let mut registered = registered;
+    let done = registered.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    debug_assert!(matches!(done, Poll::Ready(_)), "a lazy function is ready at once on the server");
 }
 
 /// Starts fetching a tab's code when its link is about to be followed (`crate::routes::preload`).

@@ -44,14 +44,26 @@ test('signing out ends the session', async ({ page }) => {
 });
 
 test('a wrong password is refused with one generic message', async ({ page }) => {
-  await page.goto('/login');
+  await page.goto('/login?next=/billing');
   await signIn(page, DEMO_EMAIL, 'certainly-not-the-password');
   await expect(page.getByRole('alert')).toHaveText('The email or password is incorrect.');
-  await expect(page).toHaveURL(/\/login/);
-  // Only the password is asked again.
+  // Only the password is asked again: it has the focus, and says what is wrong with it.
   await hydrated(page);
   await expect(page.getByLabel('Email')).toHaveValue(DEMO_EMAIL);
-  await expect(page.getByLabel('Password')).toHaveValue('');
+  const password = page.getByLabel('Password');
+  await expect(password).toHaveValue('');
+  await expect(password).toBeFocused();
+  await expect(password).toHaveAttribute('aria-invalid', 'true');
+  await expect(password).toHaveAccessibleDescription('The email or password is incorrect.');
+  // The refusal is not kept in the address: a reload is a fresh sign-in page, still going on
+  // to the page asked for.
+  await expect(page).toHaveURL(/\/login\?next=%2Fbilling$/);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByLabel('Password')).not.toHaveAttribute('aria-invalid', 'true');
+  await signIn(page);
+  await expect(page).toHaveURL(/^https?:\/\/[^/]+\/billing$/);
 });
 
 test('signing in works before the application\'s scripts have loaded', async ({ browser }) => {
@@ -64,6 +76,7 @@ test('signing in works before the application\'s scripts have loaded', async ({ 
   await page.getByLabel('Password').fill('certainly-not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toHaveText('The email or password is incorrect.');
+  await expect(page.getByLabel('Password'), 'the password is asked again').toBeFocused();
   await page.getByLabel('Email').fill(DEMO_EMAIL);
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -29,6 +29,19 @@ pub fn LoginPage() -> impl IntoView {
             input.set_value(&typed);
         }
     });
+    // The refusal is in the address (`__path`, `__err`): once it shows, the address is the
+    // sign-in page's again (with its `next`), so a reload or a bookmark does not show it anew.
+    Effect::new(move || {
+        if error().is_some()
+            && let Ok(url) = window().location().href().and_then(|href| web_sys::Url::new(&href))
+        {
+            let query = url.search_params();
+            query.delete("__path");
+            query.delete("__err");
+            let clean = format!("{}{}", url.pathname(), url.search());
+            let _ = window().history().and_then(|h| h.replace_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(&clean)));
+        }
+    });
     let submit = move |_| {
         set_pending.set(true);
         if let Some(input) = email.get_untracked() {
@@ -54,9 +67,13 @@ pub fn LoginPage() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="login-password">"Password"</label>
-                        <input id="login-password" name="password" type="password" autocomplete="current-password" required maxlength="1024" />
+                        // After a refusal the email is kept: the password is what to type again,
+                        // focused as the page loads (with or without the wasm).
+                        <input id="login-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"
+                            autofocus=move || error().is_some() aria-invalid=move || error().is_some().then_some("true")
+                            aria-describedby=move || error().is_some().then_some("login-error") />
                     </div>
-                    {move || error().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+                    {move || error().map(|e| view! { <p id="login-error" class="form-error" role="alert">{e.to_string()}</p> })}
                     <button type="submit" class="primary" aria-busy=move || pending.get().to_string()>
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                     </button>
@@ -83,3 +100,4 @@ fn refusal(encoded: &str) -> Option<AppError> {
     use base64::{engine::general_purpose::URL_SAFE, Engine};
     crate::wire::decode(&URL_SAFE.decode(encoded).ok()?)
 }
+

@@ -112,3 +112,26 @@ test('a customer page opened cold at a tab fetches its code as two packs and no 
     await context.close();
   }
 });
+
+test('Webhooks opens without its form and delivery log; pointing at a button that opens one fetches it', async ({ page }) => {
+  const chunks: string[] = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname.split('/').pop() ?? '';
+    if (name.startsWith('split_')) chunks.push(name);
+  });
+  await startSignedIn(page, '/customers');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+  await hydrated(page);
+  const add = page.getByRole('button', { name: 'Add endpoint' });
+  await expect(add).toBeVisible();
+  const editorChunks = () => chunks.filter((c) => c.startsWith('split_endpoint_editor_'));
+  const logChunks = () => chunks.filter((c) => c.startsWith('split_delivery_log_'));
+  expect(editorChunks(), 'the page alone fetches no form').toEqual([]);
+  expect(logChunks(), 'nor a delivery log').toEqual([]);
+  await add.hover();
+  await expect.poll(editorChunks, { message: 'pointing at "Add endpoint" fetches the form' }).toHaveLength(1);
+  await add.click();
+  await expect(page.getByRole('region', { name: 'New endpoint' }).getByLabel('URL', { exact: true })).toBeFocused();
+  expect(editorChunks(), 'fetched once').toHaveLength(1);
+  expect(logChunks(), 'the form needs no delivery log').toEqual([]);
+});

@@ -9,6 +9,7 @@ pub mod event_log;
 pub mod error_panel;
 pub mod form;
 pub mod form_state;
+pub mod on_demand;
 pub mod roles;
 pub mod shell;
 pub mod unsaved;

@@ -17,8 +17,10 @@ use crate::components::copy::CopyValue;
 use crate::components::error_panel::{ErrorPanel, MissingPermission};
 use crate::components::form::{CheckField, TextField};
 use crate::components::form_state::FormState;
+use crate::components::on_demand::on_demand;
 use crate::AppError;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_bindgen::JsCast;
@@ -110,7 +112,7 @@ pub fn WebhooksPage() -> impl IntoView {
         <div class="page-header">
             <h1 id="webhooks-heading" tabindex="-1">"Webhooks"</h1>
             {move || can_add.get().then(|| view! {
-                <button type="button" id="add-webhook" class="primary" on:click=move |_| open_new(editing)>"Add endpoint"</button>
+                <button type="button" id="add-webhook" class="primary" on:pointerenter=preload_editor on:focus=preload_editor on:click=move |_| open_new(editing)>"Add endpoint"</button>
             })}
         </div>
         <p class="muted page-intro">
@@ -131,7 +133,6 @@ pub fn WebhooksPage() -> impl IntoView {
 
 fn open_new(editing: RwSignal<Option<(Editing, Draft)>>) {
     editing.set(Some((Editing { id: None, version: 0, url: String::new() }, Draft::new())));
-    focus_later("webhook-url".into());
 }
 
 /// The endpoints the page shows, and how many times this page has changed them.
@@ -268,7 +269,7 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
         {move || shown.get().map(|s| view! {
             <SecretPanel shown=s dismiss=Callback::new(move |_| { shown.set(None); focus_later("webhooks-heading".into()); }) />
         })}
-        {move || editing.get().map(|(editing, initial)| view! { <EndpointEditor editing initial allow_http=demo on_saved on_cancel /> })}
+        {move || editing.get().map(|(editing, initial)| on_demand(move || endpoint_editor(editing.clone(), initial.clone(), demo, on_saved, on_cancel)))}
         <Show
             when=move || !list.with(Vec::is_empty)
             fallback=move || view! {
@@ -278,7 +279,7 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
                         <p>"Add an endpoint for each system that should hear about changes as they happen — a CRM, a billing system, "
                            "a chat channel — instead of asking the API over and over. Choose which events it receives; "
                            "every delivery is signed and retried for about a day until your system accepts it."</p>
-                        <button type="button" id="add-webhook-empty" class="primary" on:click=move |_| open_new(editing)>"Add endpoint"</button>
+                        <button type="button" id="add-webhook-empty" class="primary" on:pointerenter=preload_editor on:focus=preload_editor on:click=move |_| open_new(editing)>"Add endpoint"</button>
                     </section>
                 </Show>
             }
@@ -395,6 +396,32 @@ const FIELDS: [(&str, &str); 4] =
     [("url", "webhook-url"), ("description", "webhook-description"), ("event_types", "webhook-all-events"), ("enabled", "webhook-enabled")];
 
 /// The add / edit form.
+// The endpoint form and the delivery log are chunks of their own: the page opens without
+// them, and pointing at or focusing a button that opens one fetches its code ([`preload_editor`],
+// [`preload_log`]).
+
+#[lazy]
+fn endpoint_editor(editing: Editing, initial: Draft, allow_http: bool, on_saved: Callback<Saved>, on_cancel: Callback<Option<i64>>) -> AnyView {
+    view! { <EndpointEditor editing initial allow_http on_saved on_cancel /> }.into_any()
+}
+
+#[lazy]
+fn delivery_log(id: i64, url: Signal<String>, enabled: Signal<bool>, reload: RwSignal<u64>, endpoints: Endpoints) -> AnyView {
+    view! { <DeliveryLog id url enabled reload endpoints /> }.into_any()
+}
+
+/// Starts fetching the endpoint form's code (a button that opens it is about to be pressed).
+fn preload_editor<E>(_: E) {
+    #[cfg(feature = "hydrate")]
+    spawn_local(__preload_endpoint_editor());
+}
+
+/// Starts fetching the delivery log's code.
+fn preload_log<E>(_: E) {
+    #[cfg(feature = "hydrate")]
+    spawn_local(__preload_delivery_log());
+}
+
 #[component]
 fn EndpointEditor(editing: Editing, initial: Draft, allow_http: bool, on_saved: Callback<Saved>, on_cancel: Callback<Option<i64>>) -> impl IntoView {
     let Editing { id, version, url: stored_url } = editing;
@@ -406,6 +433,8 @@ fn EndpointEditor(editing: Editing, initial: Draft, allow_http: bool, on_saved: 
     let (url, on_url) = form.text("url", |d| &d.url, |d| &mut d.url);
     let (description, on_description) = form.text("description", |d| &d.description, |d| &mut d.description);
     let (enabled, on_enabled) = form.flag("enabled", |d| d.enabled, |d| &mut d.enabled);
+    // Opened (its code may have just arrived): the URL is the first thing to fill in or check.
+    Effect::new(|_| focus_later("webhook-url".into()));
     let focus_first = |errors: &FieldErrors| {
         if let Some((_, input)) = FIELDS.into_iter().find(|(field, _)| errors.get(field).is_some()) {
             focus_later(input.into());
@@ -649,7 +678,6 @@ fn EndpointCard(
         message.set(None);
         let e = current.get_untracked();
         editing.set(Some((Editing { id: Some(e.id), version: e.version, url: e.url.clone() }, Draft::of(&e))));
-        focus_later("webhook-url".into());
     };
     let hidden_url = move || format!(" {}", url());
 
@@ -692,14 +720,14 @@ fn EndpointCard(
                 }
             }}
             <div class="webhook-actions">
-                <button type="button" id=format!("webhook-{id}-edit") class="link-button" on:click=edit>
+                <button type="button" id=format!("webhook-{id}-edit") class="link-button" on:pointerenter=preload_editor on:focus=preload_editor on:click=edit>
                     "Edit"<span class="visually-hidden">{hidden_url}</span>
                 </button>
                 <button type="button" class="link-button" disabled=move || busy.get() on:click=toggle>
                     {move || if enabled.get() { "Disable" } else { "Enable" }}<span class="visually-hidden">{hidden_url}</span>
                 </button>
                 <Show when=move || enabled.get()>
-                    <button type="button" class="link-button" disabled=move || busy.get() on:click=send_test>
+                    <button type="button" class="link-button" disabled=move || busy.get() on:pointerenter=preload_log on:focus=preload_log on:click=send_test>
                         "Send test event"<span class="visually-hidden">{move || format!(" to {}", url())}</span>
                     </button>
                 </Show>
@@ -713,14 +741,12 @@ fn EndpointCard(
             <Outcome message />
             <div class="webhook-log">
                 <button type="button" class="link-button log-toggle" aria-expanded=move || log_open.get().to_string()
-                    aria-controls=format!("webhook-{id}-log") on:click=move |_| log_open.update(|o| *o = !*o)>
+                    aria-controls=format!("webhook-{id}-log") on:pointerenter=preload_log on:focus=preload_log on:click=move |_| log_open.update(|o| *o = !*o)>
                     {move || if log_open.get() { "Hide delivery log" } else { "Show delivery log" }}
                     <span class="visually-hidden">{move || format!(" of {}", url())}</span>
                 </button>
                 <div id=format!("webhook-{id}-log")>
-                    <Show when=move || log_open.get()>
-                        <DeliveryLog id url=Signal::derive(url) enabled reload=log_reload endpoints />
-                    </Show>
+                    {move || log_open.get().then(|| on_demand(move || delivery_log(id, Signal::derive(url), enabled, log_reload, endpoints)))}
                 </div>
             </div>
         </li>

@@ -12,6 +12,7 @@ use pbx::PbxTab;
 use users::UsersTab;
 use crate::api::customers::load_customer;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::on_demand::on_demand;
 use super::lifecycle::{LifecycleNotices, MoreMenu};
 use crate::AppError;
 use leptos::either::EitherOf3;
@@ -99,9 +100,9 @@ fn Customer(detail: CustomerDetail, query: Memo<leptos_router::params::ParamsMap
             {move || match (tab.get().as_str(), in_browser.get()) {
                 ("details", _) => view! { <DetailsTab detail=current.get_untracked() current name read_only /> }.into_any(),
                 (_, false) => view! { <p class="page-loading" role="status">"Loading…"</p> }.into_any(),
-                ("users", true) => { let id = id.clone(); lazy_tab(move || users_tab(Some((id.clone(), read_only)))) }
-                ("pbx", true) => { let id = id.clone(); lazy_tab(move || pbx_tab(Some((id.clone(), read_only)))) }
-                _ => { let id = id.clone(); lazy_tab(move || activity_tab(Some(id.clone()))) }
+                ("users", true) => { let id = id.clone(); on_demand(move || users_tab(Some((id.clone(), read_only)))) }
+                ("pbx", true) => { let id = id.clone(); on_demand(move || pbx_tab(Some((id.clone(), read_only)))) }
+                _ => { let id = id.clone(); on_demand(move || activity_tab(Some(id.clone()))) }
             }}
         </section>
     }
@@ -158,19 +159,6 @@ pub(crate) fn preload_tab(key: &str) {
         "activity" => leptos::task::spawn_local(__preload_activity_tab()),
         _ => {}
     }
-}
-
-/// A lazy tab: "Loading…" until its chunk has arrived, then the tab.
-fn lazy_tab<F>(load: impl Fn() -> F + Send + Sync + 'static) -> AnyView
-where
-    F: std::future::Future<Output = AnyView> + 'static,
-{
-    view! {
-        <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
-            {move || Suspend::new(send_wrapper::SendWrapper::new(load()))}
-        </Suspense>
-    }
-    .into_any()
 }
 
 /// A conflict or other refusal, with a way to reload.

@@ -8,7 +8,8 @@
 //!   compressed; one repeated hash compresses to nearly nothing. Per-file hashes saved no
 //!   download across deploys anyway: every chunk addresses the main module's function table
 //!   and memory, so any change of the code changes nearly every chunk.
-//! - the loader loses its comments (the names of the split points each chunk serves);
+//! - the loader loses its comments (the names of the split points each chunk serves), and
+//!   its shared chunks become one table ([`table`]);
 //! - each lazy page gets a pack ([`pack`]): all the chunks it needs in one file, compressed
 //!   as one. A page opened straight from its address (a cold load) fetches its pack, which
 //!   the server names in the page, instead of a hundred-odd small files compressed one by
@@ -22,7 +23,12 @@
 //! rewritten file are made again. Running it twice changes nothing the second time.
 
 pub mod pack;
+
+/// Changed whenever [`compact`] rewrites a bundle differently (the hash covers it).
+const FORMAT: &[u8] = b"compact-bundle 3: packs, nested packs, chunk table";
+
 pub mod segments;
+pub mod table;
 
 use anyhow::{bail, Context, Result};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -165,6 +171,8 @@ pub fn compact(pkg: &Path, hash_file: &Path, output_name: &str, nested: &[Nested
 
     // One hash of everything the bundle holds, in cargo-leptos' form (22 URL-safe characters).
     let mut digest = Sha256::new();
+    // What this tool makes of them, too: a new way of rewriting the same bundle is a new bundle.
+    digest.update(FORMAT);
     for chunk in &chunks {
         digest.update(chunk.stem.as_bytes());
         digest.update(fs::read(pkg.join(chunk.file(&chunk.hash)))?);
@@ -183,7 +191,7 @@ pub fn compact(pkg: &Path, hash_file: &Path, output_name: &str, nested: &[Nested
         .collect();
     let rename_all = |text: &str| renames.iter().fold(text.to_owned(), |text, (old, new)| text.replace(old, new));
     let comment = Regex::new(r"(?m)^/\* [^\n]*\*/\n").expect("a valid pattern");
-    let new_loader = pack::rewrite_loader(&rename_all(&comment.replace_all(&loader_text, "")))?;
+    let new_loader = table::tabulate(&pack::rewrite_loader(&rename_all(&comment.replace_all(&loader_text, "")))?);
     let new_manifest: BTreeMap<String, Vec<String>> = serde_json::from_str(&rename_all(&manifest_text)).context("reading the split manifest")?;
     // Each nested split point's key, and the files of the split point it loads within.
     let key_of = |stem: &str| new_manifest.keys().find(|key| stem_of(key) == stem);

@@ -135,3 +135,30 @@ test('Webhooks opens without its form and delivery log; pointing at a button tha
   expect(editorChunks(), 'fetched once').toHaveLength(1);
   expect(logChunks(), 'the form needs no delivery log').toEqual([]);
 });
+
+test('the wizard opens without its PBX and roles steps, and fetches them once past the first step', async ({ page }) => {
+  const chunks: string[] = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname.split('/').pop() ?? '';
+    if (name.startsWith('split_')) chunks.push(name);
+  });
+  await startSignedIn(page, '/customers/new');
+  await hydrated(page);
+  const later = () => chunks.filter((c) => c.startsWith('split_later_steps_'));
+  await page.getByLabel('Name', { exact: true }).fill(`Chunk Test ${Date.now()}`);
+  await page.getByLabel('Product Type').selectOption({ index: 1 });
+  await page.getByLabel('Country').fill('Germany (DE)');
+  expect(later(), 'step one needs no later step').toEqual([]);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'Primary User' })).toBeVisible();
+  await expect.poll(later, { message: 'the later steps are fetched while the primary user is entered' }).toHaveLength(1);
+  await page.getByLabel('Display Name').fill('Chunk Tester');
+  await page.getByLabel('Email').fill('chunk.tester@example.com');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'PBX Details' })).toBeVisible();
+  await expect(page.getByLabel('PBX Template')).toBeVisible();
+  // Not created: Cancel forgets it (after asking).
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await expect(page).toHaveURL(/\/customers$/);
+});

@@ -10,9 +10,11 @@ use crate::components::shell::UserResource;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, TextField};
 use crate::components::form_state::FormState;
+use crate::components::on_demand::on_demand;
 use crate::components::roles::RolesEditor;
 use crate::AppError;
 use leptos::either::Either;
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -316,6 +318,11 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
         create.dispatch(untrack(customer));
     };
     let busy = move || create.pending().get() || checking_name.get();
+    // The PBX and roles steps are a chunk of their own ([`later_steps`]): the wizard opens
+    // without them, and fetches them once the user is past the first step (and for good).
+    let later = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || step.get() >= 1);
+    let kind = connection.read(move |c| kind_of(c.template_id));
+    let summary = Signal::derive(customer);
 
     view! {
         <form class="wizard card" novalidate on:submit=move |ev| {
@@ -357,14 +364,7 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
                     }
                 }
             </div>
-            <div class="stack" hidden=move || step.get() != 2>
-                <PbxStep options connection kind=connection.read(move |c| kind_of(c.template_id)) />
-            </div>
-            <div class="stack" hidden=move || step.get() != 3>
-                <p class="muted">"Roles for the primary user. Users found on the PBX get their roles later, on the customer's Users tab."</p>
-                <RolesEditor id="primary-roles" roles=roles.signal() admin_locked=true error=roles.error("roles") />
-                <Summary customer=Signal::derive(customer) options />
-            </div>
+            {move || later.get().then(|| on_demand(move || later_steps(step, options, connection, kind, roles, summary)))}
             {move || form_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="wizard-actions">
                 <button type="button" class="link-button" hidden=move || step.get() == 0 on:click=move |_| {
@@ -391,6 +391,29 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
             </div>
         </form>
     }
+}
+
+/// The wizard's PBX and roles steps (each shown when it is the current step).
+#[lazy]
+fn later_steps(
+    step: RwSignal<usize>,
+    options: StoredValue<WizardOptions>,
+    connection: FormState<ConnectionForm>,
+    kind: Signal<Option<PbxKind>>,
+    roles: FormState<Roles>,
+    summary: Signal<NewCustomer>,
+) -> AnyView {
+    view! {
+        <div class="stack" hidden=move || step.get() != 2>
+            <PbxStep options connection kind />
+        </div>
+        <div class="stack" hidden=move || step.get() != 3>
+            <p class="muted">"Roles for the primary user. Users found on the PBX get their roles later, on the customer's Users tab."</p>
+            <RolesEditor id="primary-roles" roles=roles.signal() admin_locked=true error=roles.error("roles") />
+            <Summary customer=summary options />
+        </div>
+    }
+    .into_any()
 }
 
 #[component]

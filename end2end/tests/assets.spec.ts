@@ -1,5 +1,16 @@
 import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { hydrated, startSignedIn } from './support';
+
+/** The page chunks (`split_…` files) the page requests from now on, by file name. */
+function pageChunks(page: Page): string[] {
+  const chunks: string[] = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname.split('/').pop() ?? '';
+    if (name.startsWith('split_')) chunks.push(name);
+  });
+  return chunks;
+}
 
 test('the bundle is named by its content and kept for good; the page itself is compressed and never cached', async ({ page }) => {
   const bundle: { url: string; cacheControl: string | undefined; status: number }[] = [];
@@ -114,11 +125,7 @@ test('a customer page opened cold at a tab fetches its code as two packs and no 
 });
 
 test('Webhooks opens without its form and delivery log; pointing at a button that opens one fetches it', async ({ page }) => {
-  const chunks: string[] = [];
-  page.on('request', (r) => {
-    const name = new URL(r.url()).pathname.split('/').pop() ?? '';
-    if (name.startsWith('split_')) chunks.push(name);
-  });
+  const chunks = pageChunks(page);
   await startSignedIn(page, '/customers');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
   await hydrated(page);
@@ -137,11 +144,7 @@ test('Webhooks opens without its form and delivery log; pointing at a button tha
 });
 
 test('the wizard opens without its PBX and roles steps, and fetches them once past the first step', async ({ page }) => {
-  const chunks: string[] = [];
-  page.on('request', (r) => {
-    const name = new URL(r.url()).pathname.split('/').pop() ?? '';
-    if (name.startsWith('split_')) chunks.push(name);
-  });
+  const chunks = pageChunks(page);
   await startSignedIn(page, '/customers/new');
   await hydrated(page);
   const later = () => chunks.filter((c) => c.startsWith('split_later_steps_'));

@@ -56,6 +56,17 @@ function verifies(secret: string, delivery: Received): boolean {
 }
 
 /** Clicks the log's Refresh until `row` says `text`. */
+/** Adds an endpoint for `url` from the Webhooks page, dismisses its secret, returns its card. */
+async function addEndpoint(page: Page, url: string, description?: string): Promise<Locator> {
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  const editor = page.getByRole('region', { name: 'New endpoint' });
+  await editor.getByLabel('URL', { exact: true }).fill(url);
+  if (description) await editor.getByLabel('Description', { exact: true }).fill(description);
+  await editor.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.getByRole('button', { name: 'I have stored the secret' }).click();
+  return page.locator('li.webhook').filter({ hasText: url });
+}
+
 async function refreshUntil(log: Locator, row: Locator, text: string) {
   await expect(async () => {
     await log.getByRole('button', { name: /^Refresh/ }).click();
@@ -243,13 +254,7 @@ test('with an endpoint, its delivery log and the form open, the page fits a phon
   const receiver = await startReceiver();
   try {
     const crashes = await startSignedIn(page, '/webhooks');
-    await page.getByRole('button', { name: 'Add endpoint' }).click();
-    const editor = page.getByRole('region', { name: 'New endpoint' });
-    await editor.getByLabel('URL', { exact: true }).fill(receiver.url);
-    await editor.getByLabel('Description', { exact: true }).fill('Layout check');
-    await editor.getByRole('button', { name: 'Add endpoint' }).click();
-    await page.getByRole('button', { name: 'I have stored the secret' }).click();
-    const card = page.locator('li.webhook').filter({ hasText: receiver.url });
+    const card = await addEndpoint(page, receiver.url, 'Layout check');
     await expect(card).toContainText('All events');
     await card.getByRole('button', { name: /^Send test event/ }).click();
     const log = card.getByRole('region', { name: `Delivery log of ${receiver.url}` });
@@ -312,12 +317,7 @@ test('a listing that arrives after a disable or a delete does not bring the endp
   const receiver = await startReceiver();
   try {
     const crashes = await startSignedIn(page, '/webhooks');
-    await page.getByRole('button', { name: 'Add endpoint' }).click();
-    const editor = page.getByRole('region', { name: 'New endpoint' });
-    await editor.getByLabel('URL', { exact: true }).fill(receiver.url);
-    await editor.getByRole('button', { name: 'Add endpoint' }).click();
-    await page.getByRole('button', { name: 'I have stored the secret' }).click();
-    const card = page.locator('li.webhook').filter({ hasText: receiver.url });
+    const card = await addEndpoint(page, receiver.url);
     const status = card.locator('.webhook-head .status');
     await expect(status).toHaveText('Enabled');
 

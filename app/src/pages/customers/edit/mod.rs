@@ -139,13 +139,12 @@ fn activity_tab(tab: Option<String>) -> AnyView {
 fn name_tab_for_preload(tab: Option<&str>) {
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
-    let registered: std::pin::Pin<Box<dyn Future<Output = AnyView>>> = match tab {
+    let mut registered: std::pin::Pin<Box<dyn Future<Output = AnyView>>> = match tab {
         Some("users") => Box::pin(users_tab(None)),
         Some("pbx") => Box::pin(pbx_tab(None)),
         Some("activity") => Box::pin(activity_tab(None)),
         _ => return,
     };
-    let mut registered = registered;
     let done = registered.as_mut().poll(&mut Context::from_waker(Waker::noop()));
     debug_assert!(matches!(done, Poll::Ready(_)), "a lazy function is ready at once on the server");
 }

@@ -7,6 +7,7 @@ pub mod customer_fields;
 pub mod draft;
 pub mod event_log;
 pub mod error_panel;
+pub mod focus;
 pub mod form;
 pub mod form_state;
 pub mod on_demand;

@@ -5,13 +5,15 @@
 use crate::api::pbx_templates::{create_pbx_template, delete_pbx_template, pbx_templates_page, test_pbx_template, update_pbx_template};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::focus::focus_later;
 use crate::components::form::{CheckField, SelectField, TextField};
 use crate::components::form_state::FormState;
+use crate::components::on_demand::on_demand;
 use crate::AppError;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos::wasm_bindgen::JsCast;
 use leptos_meta::Title;
 use model::pbx::{PbxKind, TemplateForm, TemplateSummary};
 use model::FieldErrors;
@@ -86,15 +88,6 @@ impl Editing {
     }
 }
 
-/// Moves keyboard focus to the element with `id`, once the DOM has caught up.
-fn focus_later(id: &'static str) {
-    request_animation_frame(move || {
-        if let Some(element) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
-            let _ = element.focus();
-        }
-    });
-}
-
 #[component]
 pub fn PbxTemplatesPage() -> impl IntoView {
     let templates = crate::wire::resource(|| (), |_| pbx_templates_page());
@@ -138,7 +131,8 @@ pub fn PbxTemplatesPage() -> impl IntoView {
         <div class="page-header">
             <h1 id="pbx-templates-heading" tabindex="-1">"PBX Templates"</h1>
             {move || can_change_header.get().then(|| view! {
-                <button type="button" id="new-template" class="primary" on:click=move |_| open_new()>"+ New Template"</button>
+                <button type="button" id="new-template" class="primary" on:pointerenter=preload_editor on:focus=preload_editor
+                    on:click=move |_| open_new()>"+ New Template"</button>
             })}
         </div>
         <p class="muted page-intro">
@@ -153,7 +147,7 @@ pub fn PbxTemplatesPage() -> impl IntoView {
                 None => None,
             }}
         </div>
-        {move || editing.get().map(|(editing, initial)| view! { <TemplateEditor editing initial on_saved on_cancel /> })}
+        {move || editing.get().map(|(editing, initial)| on_demand(move || template_editor(editing.clone(), initial.clone(), on_saved, on_cancel)))}
         <Transition set_pending fallback=|| view! { <p class="page-loading" role="status">"Loading PBX templates…"</p> }>
             {move || Suspend::new(async move {
                 match templates.await.map(|page| (page.can_change, page.templates)) {
@@ -163,7 +157,8 @@ pub fn PbxTemplatesPage() -> impl IntoView {
                                 <h2>"No PBX templates yet"</h2>
                                 <p>"Create a template for each PBX platform you connect customers through: Kazoo, 3CX or Microsoft Teams."</p>
                                 {can_change.then(|| view! {
-                                    <button type="button" class="primary" on:click=move |_| open_new()>"+ New Template"</button>
+                                    <button type="button" class="primary" on:pointerenter=preload_editor on:focus=preload_editor
+                                        on:click=move |_| open_new()>"+ New Template"</button>
                                 })}
                             </section>
                         </Show>
@@ -234,6 +229,7 @@ fn TemplateTable(
                             view! {
                                 <span class="row-actions">
                                     <button type="button" class="link-button" aria-label=format!("Edit {}", t.name)
+                                        on:pointerenter=preload_editor on:focus=preload_editor
                                         on:click=move |_| editing.set(Some(Editing::of(&edit)))>"Edit"</button>
                                     <button type="button" class="link-button danger" aria-label=format!("Delete {}", t.name)
                                         on:click=move |_| to_delete.set(Some(delete.clone()))>"Delete"</button>
@@ -267,6 +263,19 @@ fn TemplateTable(
             </table>
         </div>
     }
+}
+
+// The form is a chunk of its own: the table opens without it, and pointing at or focusing a
+// button that opens it fetches its code.
+#[lazy]
+fn template_editor(editing: Editing, initial: TemplateForm, on_saved: Callback<String>, on_cancel: Callback<()>) -> AnyView {
+    view! { <TemplateEditor editing initial on_saved on_cancel /> }.into_any()
+}
+
+/// Starts fetching the form's code (a button that opens it is about to be pressed).
+fn preload_editor<E>(_: E) {
+    #[cfg(feature = "hydrate")]
+    spawn_local(__preload_template_editor());
 }
 
 /// The create / edit form. Errors appear beside their field as the user types (the same rules

@@ -5,8 +5,10 @@ use crate::api::users::{create_reseller_user, list_reseller_users, resend_activa
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, TextField};
 use crate::components::form_state::FormState;
+use crate::components::on_demand::on_demand;
 use crate::AppError;
 use leptos::either::Either;
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -30,7 +32,8 @@ pub fn ResellerUsersPage() -> impl IntoView {
         <Title text="Users" />
         <div class="page-header">
             <h1>"Users"</h1>
-            <button type="button" class="primary" on:click=move |_| { notice.set(None); editing.set(Some(None)); }>"+ New User"</button>
+            <button type="button" class="primary" on:pointerenter=preload_editor on:focus=preload_editor
+                on:click=move |_| { notice.set(None); editing.set(Some(None)); }>"+ New User"</button>
         </div>
         <p class="muted">"The people of your company who sign in to this portal, and what each may do."</p>
         {move || notice.get().map(|n| view! { <p class="notice success" role="status">{n}</p> })}
@@ -40,7 +43,7 @@ pub fn ResellerUsersPage() -> impl IntoView {
             let mine = Signal::derive(move || {
                 users.get().and_then(|r| r.ok()).and_then(|list| list.into_iter().find(|u| u.is_you).map(|u| u.permissions)).unwrap_or_default()
             });
-            view! { <UserEditor user mine done /> }
+            on_demand(move || user_editor(user.clone(), mine, done))
         })}
         <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading users…"</p> }>
             {move || Suspend::new(async move {
@@ -128,7 +131,8 @@ fn UserRow(
             <td class="wrap" data-label="Permissions">{permission_labels(user.permissions)}</td>
             <td data-label="Status"><span class=status.1>{status.0}</span></td>
             <td><div class="row-actions">
-                <button type="button" class="link-button" on:click=move |_| { notice.set(None); editing.set(Some(Some(u.get_value()))); }>
+                <button type="button" class="link-button" on:pointerenter=preload_editor on:focus=preload_editor
+                    on:click=move |_| { notice.set(None); editing.set(Some(Some(u.get_value()))); }>
                     "Edit"<span class="visually-hidden">{format!(" {name}")}</span>
                 </button>
                 {(user.active && !user.activated).then(|| view! {
@@ -151,6 +155,19 @@ fn UserRow(
             </td></tr>
         })}
     }
+}
+
+// The editor is a chunk of its own: the list opens without it, and pointing at or focusing a
+// button that opens it fetches its code.
+#[lazy]
+fn user_editor(user: Option<ResellerUserView>, mine: Signal<Permissions>, done: Callback<Option<String>>) -> AnyView {
+    view! { <UserEditor user mine done /> }.into_any()
+}
+
+/// Starts fetching the editor's code (a button that opens it is about to be pressed).
+fn preload_editor<E>(_: E) {
+    #[cfg(feature = "hydrate")]
+    spawn_local(__preload_user_editor());
 }
 
 /// The new-user form (`user` None) or the edit form.

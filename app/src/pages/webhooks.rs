@@ -15,6 +15,7 @@ use crate::api::webhooks::{
 use crate::components::confirm::ConfirmDialog;
 use crate::components::copy::CopyValue;
 use crate::components::error_panel::{ErrorPanel, MissingPermission};
+use crate::components::focus::focus_later;
 use crate::components::form::{CheckField, TextField};
 use crate::components::form_state::FormState;
 use crate::components::on_demand::on_demand;
@@ -23,7 +24,6 @@ use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::lazy;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos::wasm_bindgen::JsCast;
 use leptos_meta::Title;
 use model::events::EventType;
 use model::webhooks::{DeliveryStatus, DeliveryView, EndpointForm, EndpointView, Health, WithSecret, MAX_ENDPOINTS};
@@ -74,15 +74,6 @@ fn event_label(name: &str) -> String {
 /// An input id for an event type's checkbox, e.g. `webhook-type-customer-updated`.
 fn type_input_id(t: EventType) -> String {
     format!("webhook-type-{}", t.as_str().replace(['.', '_'], "-"))
-}
-
-/// Moves keyboard focus to the element with `id`, once the DOM has caught up.
-fn focus_later(id: String) {
-    request_animation_frame(move || {
-        if let Some(element) = document().get_element_by_id(&id).and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
-            let _ = element.focus();
-        }
-    });
 }
 
 /// What the page loads: the endpoints, and whether http:// URLs are allowed (demo mode).
@@ -226,22 +217,22 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
                 notice.set(None);
                 endpoints.push(endpoint.clone());
                 shown.set(Some(Shown { endpoint, secret, rotated: false }));
-                focus_later("webhook-secret-title".into());
+                focus_later("webhook-secret-title");
             }
             Saved::Updated(view) => {
                 let id = view.id;
                 notice.set(Some(format!("Saved {}.", view.url)));
                 endpoints.put(view);
-                focus_later(format!("webhook-{id}-title"));
+                focus_later(&format!("webhook-{id}-title"));
             }
         }
     });
     let on_cancel = Callback::new(move |back_to: Option<i64>| {
         editing.set(None);
         match back_to {
-            Some(id) => focus_later(format!("webhook-{id}-edit")),
-            None if list.with_untracked(Vec::is_empty) => focus_later("add-webhook-empty".into()),
-            None => focus_later("add-webhook".into()),
+            Some(id) => focus_later(&format!("webhook-{id}-edit")),
+            None if list.with_untracked(Vec::is_empty) => focus_later("add-webhook-empty"),
+            None => focus_later("add-webhook"),
         }
     });
     let on_deleted = Callback::new(move |gone: EndpointView| {
@@ -253,13 +244,13 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
             shown.set(None);
         }
         notice.set(Some(format!("Deleted {} and its delivery log.", gone.url)));
-        focus_later("webhooks-heading".into());
+        focus_later("webhooks-heading");
     });
     let on_rotated = Callback::new(move |WithSecret { endpoint, secret }: WithSecret| {
         notice.set(None);
         endpoints.put(endpoint.clone());
         shown.set(Some(Shown { endpoint, secret, rotated: true }));
-        focus_later("webhook-secret-title".into());
+        focus_later("webhook-secret-title");
     });
 
     view! {
@@ -267,7 +258,7 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
             {move || notice.get().map(|n| view! { <p class="notice success">{n}</p> })}
         </div>
         {move || shown.get().map(|s| view! {
-            <SecretPanel shown=s dismiss=Callback::new(move |_| { shown.set(None); focus_later("webhooks-heading".into()); }) />
+            <SecretPanel shown=s dismiss=Callback::new(move |_| { shown.set(None); focus_later("webhooks-heading"); }) />
         })}
         {move || editing.get().map(|(editing, initial)| on_demand(move || endpoint_editor(editing.clone(), initial.clone(), demo, on_saved, on_cancel)))}
         <Show
@@ -434,10 +425,10 @@ fn EndpointEditor(editing: Editing, initial: Draft, allow_http: bool, on_saved: 
     let (description, on_description) = form.text("description", |d| &d.description, |d| &mut d.description);
     let (enabled, on_enabled) = form.flag("enabled", |d| d.enabled, |d| &mut d.enabled);
     // Opened (its code may have just arrived): the URL is the first thing to fill in or check.
-    Effect::new(|_| focus_later("webhook-url".into()));
+    Effect::new(|_| focus_later("webhook-url"));
     let focus_first = |errors: &FieldErrors| {
         if let Some((_, input)) = FIELDS.into_iter().find(|(field, _)| errors.get(field).is_some()) {
-            focus_later(input.into());
+            focus_later(input);
         }
     };
 

@@ -4,7 +4,9 @@
 //! each confirmed in a dialog — terminations by typing the customer's name.
 
 use crate::api::customers::{cancel_termination, convert_trial, disable_customer, extend_trial, reenable_customer, terminate_customer};
+use crate::components::on_demand::on_demand;
 use crate::AppError;
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::customer::CustomerStatus;
@@ -166,6 +168,9 @@ pub fn MoreMenu(detail: CustomerDetail, reload: Callback<()>) -> impl IntoView {
         open.set(false);
         chosen.set(Some(act));
     };
+    // The dialog's code is fetched when the menu's button is pointed at or focused, and the
+    // dialog is built once an action is first chosen (then kept, for the next choice).
+    let wanted = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || chosen.with(Option::is_some));
     view! {
         <div class="more-menu" node_ref=menu
             on:keydown=move |ev| {
@@ -197,6 +202,7 @@ pub fn MoreMenu(detail: CustomerDetail, reload: Callback<()>) -> impl IntoView {
                 }
             }>
             <button type="button" class="link-button" node_ref=button aria-haspopup="menu" aria-expanded=move || open.get().to_string()
+                on:pointerenter=preload_dialog on:focus=preload_dialog
                 aria-controls="customer-more-menu" on:click=move |_| if open.get_untracked() { close(false) } else { show(true) }>
                 "More ▾"
             </button>
@@ -208,8 +214,22 @@ pub fn MoreMenu(detail: CustomerDetail, reload: Callback<()>) -> impl IntoView {
                 <li role="none"><button type="button" role="menuitem" tabindex="-1" class="danger" on:click=move |_| choose(Act::TerminateOn)>"Terminate on specific date"</button></li>
             </ul>
         </div>
-        <LifecycleDialog detail chosen reload opener=button />
+        {move || wanted.get().then(|| {
+            let detail = detail.clone();
+            on_demand(move || lifecycle_dialog(detail.clone(), chosen, reload, button))
+        })}
     }
+}
+
+#[lazy]
+fn lifecycle_dialog(detail: CustomerDetail, chosen: RwSignal<Option<Act>>, reload: Callback<()>, opener: NodeRef<leptos::html::Button>) -> AnyView {
+    view! { <LifecycleDialog detail chosen reload opener /> }.into_any()
+}
+
+/// Starts fetching the dialog's code (the menu is about to be opened).
+fn preload_dialog<E>(_: E) {
+    #[cfg(feature = "hydrate")]
+    spawn_local(__preload_lifecycle_dialog());
 }
 
 #[component]

@@ -6,8 +6,17 @@ test('create API credentials, see the secret only once, then revoke them after c
   await expect(page.getByRole('heading', { level: 1, name: 'API Access' })).toBeVisible();
   await expect(page.getByText('POST /api/v1/oauth/token')).toBeVisible();
 
-  // The name is required, beside its field.
+  // The form opens on request, at its first field; Cancel closes it and focus returns.
+  const open = page.getByRole('button', { name: '+ New Credentials' });
+  await open.click();
   const form = page.getByRole('region', { name: 'New credentials' });
+  await expect(form.getByLabel('Name', { exact: true })).toBeFocused();
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await expect(form).toHaveCount(0);
+  await expect(open).toBeFocused();
+  await open.click();
+
+  // The name is required, beside its field.
   await form.getByRole('button', { name: 'Create credentials' }).click();
   await expect(form.getByText('Name is required.')).toBeVisible();
 
@@ -74,6 +83,7 @@ test('create API credentials, see the secret only once, then revoke them after c
 
 test('credentials do only what they were given: provisioning-only credentials cannot read billing', async ({ page }) => {
   await startSignedIn(page, '/api-access');
+  await page.getByRole('button', { name: '+ New Credentials' }).click();
   const form = page.getByRole('region', { name: 'New credentials' });
   const name = `CRM ${Date.now()}`;
   await form.getByLabel('Name', { exact: true }).fill(name);

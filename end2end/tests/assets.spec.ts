@@ -165,3 +165,80 @@ test('the wizard opens without its PBX and roles steps, and fetches them once pa
   await page.getByRole('link', { name: 'Cancel' }).click();
   await expect(page).toHaveURL(/\/customers$/);
 });
+
+test('Users and PBX Templates open without their forms; pointing at a button that opens one fetches it', async ({ page }) => {
+  const chunks = pageChunks(page);
+  const of = (stem: string) => () => chunks.filter((c) => c.startsWith(`split_${stem}_`));
+  await startSignedIn(page, '/customers');
+  const nav = page.getByRole('navigation', { name: 'Main' });
+
+  await nav.getByRole('link', { name: 'Users' }).click();
+  await hydrated(page);
+  const newUser = page.getByRole('button', { name: '+ New User' });
+  await expect(newUser).toBeVisible();
+  expect(of('user_editor')(), 'the list alone fetches no form').toEqual([]);
+  await newUser.hover();
+  await expect.poll(of('user_editor'), { message: 'pointing at "+ New User" fetches the form' }).toHaveLength(1);
+  await newUser.click();
+  await expect(page.getByRole('region', { name: 'New user' }).getByLabel('Display Name')).toBeVisible();
+  await page.getByRole('region', { name: 'New user' }).getByRole('button', { name: 'Cancel' }).click();
+
+  await nav.getByRole('link', { name: 'PBX Templates' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'PBX Templates' })).toBeVisible();
+  const edit = page.getByRole('button', { name: /^Edit / }).first();
+  await expect(edit).toBeVisible();
+  expect(of('template_editor')(), 'the table alone fetches no form').toEqual([]);
+  await edit.focus();
+  await expect.poll(of('template_editor'), { message: 'focusing "Edit" fetches the form' }).toHaveLength(1);
+  await edit.press('Enter');
+  await expect(page.getByRole('region', { name: /^Edit / }).getByLabel('Name', { exact: true })).toBeVisible();
+  expect(of('template_editor')(), 'fetched once').toHaveLength(1);
+});
+
+test('the customer page opens without its life-cycle dialog; the More menu fetches it and the dialog works', async ({ page }) => {
+  const chunks = pageChunks(page);
+  const dialogChunks = () => chunks.filter((c) => c.startsWith('split_lifecycle_dialog_'));
+  await startSignedIn(page, '/customers');
+  await page.getByRole('link', { name: 'Edit Brightwater Dental' }).click();
+  await hydrated(page);
+  const more = page.getByRole('button', { name: 'More' });
+  await expect(more).toBeVisible();
+  expect(dialogChunks(), 'the page alone fetches no dialog').toEqual([]);
+  await more.hover();
+  await expect.poll(dialogChunks, { message: 'pointing at More fetches the dialog' }).toHaveLength(1);
+  await more.click();
+  await page.getByRole('menuitem', { name: 'Terminate now' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Terminate this customer now?' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  // Chosen again, the same dialog opens at once.
+  await more.click();
+  await page.getByRole('menuitem', { name: 'Disable' }).click();
+  await expect(page.getByRole('alertdialog', { name: 'Disable this customer?' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(more).toBeFocused();
+  expect(dialogChunks(), 'fetched once').toHaveLength(1);
+});
+
+test('API Access opens without its form and the new secret\'s panel, and fetches each when it is about to be needed', async ({ page }) => {
+  const chunks = pageChunks(page);
+  const of = (stem: string) => () => chunks.filter((c) => c.startsWith(`split_${stem}_`));
+  await startSignedIn(page, '/customers');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API Access' }).click();
+  await hydrated(page);
+  const open = page.getByRole('button', { name: '+ New Credentials' });
+  await expect(open).toBeVisible();
+  expect(of('create_form')(), 'the list alone fetches no form').toEqual([]);
+  await open.focus();
+  await expect.poll(of('create_form'), { message: 'focusing "+ New Credentials" fetches the form' }).toHaveLength(1);
+  await open.press('Enter');
+  const form = page.getByRole('region', { name: 'New credentials' });
+  const name = `Chunk robot ${Date.now()}`;
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  expect(of('secret_panel')(), 'no panel before anything is created').toEqual([]);
+  await form.getByRole('button', { name: 'Create credentials' }).click();
+  await expect(page.getByRole('region', { name: `Credentials created: “${name}”` }).getByText('This secret is shown only now')).toBeVisible();
+  expect(of('secret_panel')(), 'the panel was fetched once').toHaveLength(1);
+  expect(of('create_form')(), 'the form once').toHaveLength(1);
+});

@@ -4,10 +4,13 @@
 use crate::api::api_clients::{create_api_client, list_api_clients, revoke_api_client};
 use crate::components::copy::CopyValue;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::focus::focus_later;
 use crate::components::form::{CheckField, TextField};
 use crate::components::form_state::FormState;
+use crate::components::on_demand::on_demand;
 use crate::AppError;
 use leptos::either::EitherOf3;
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -24,6 +27,12 @@ pub fn ApiAccessPage() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
     let refresh = Callback::new(move |_| clients.refetch());
+    // "+ New Credentials" opens the form (a chunk of its own: the page opens without it).
+    let creating = RwSignal::new(false);
+    let close = Callback::new(move |_| {
+        creating.set(false);
+        focus_later("new-credentials");
+    });
     view! {
         <Title text="API Access" />
         <div class="page-header"><h1>"API Access"</h1></div>
@@ -40,18 +49,27 @@ pub fn ApiAccessPage() -> impl IntoView {
         </section>
         {move || notice.get().map(|n| view! { <p class="notice success" role="status">{n}</p> })}
         {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
-        {move || created.get().map(|c| view! { <SecretPanel created=c dismiss=Callback::new(move |_| created.set(None)) /> })}
+        {move || created.get().map(|c| on_demand(move || secret_panel(c.clone(), Callback::new(move |_| created.set(None)))))}
         <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading credentials…"</p> }>
             {move || Suspend::new(async move {
                 match clients.await {
                     Ok(list) => EitherOf3::A(view! {
-                        <CreateForm created notice problem refresh />
+                        {move || if creating.get() {
+                            on_demand(move || create_form(created, notice, problem, refresh, close))
+                        } else {
+                            view! {
+                                <p class="api-create-open">
+                                    <button type="button" id="new-credentials" class="primary" on:pointerenter=preload_form on:focus=preload_form
+                                        on:click=move |_| { notice.set(None); creating.set(true); }>"+ New Credentials"</button>
+                                </p>
+                            }.into_any()
+                        }}
                         <h2 class="section-title">"Credentials"</h2>
                         {if list.is_empty() {
                             view! {
                                 <section class="card empty-state">
                                     <h3>"No credentials yet"</h3>
-                                    <p>"Create credentials above for each system that should use the REST API."</p>
+                                    <p>"Use \u{201c}+ New Credentials\u{201d} above for each system that should use the REST API."</p>
                                 </section>
                             }.into_any()
                         } else {
@@ -92,9 +110,38 @@ struct Request {
     permissions: Permissions,
 }
 
-/// "Name" and "Create credentials".
+// The form and the new secret's panel are chunks of their own: the list opens without them.
+// Pointing at or focusing "+ New Credentials" fetches the form's code; sending the form
+// fetches the panel's while the server creates the credentials.
+
+#[lazy]
+fn create_form(
+    created: RwSignal<Option<NewApiClient>>,
+    notice: RwSignal<Option<String>>,
+    problem: RwSignal<Option<String>>,
+    refresh: Callback<()>,
+    close: Callback<()>,
+) -> AnyView {
+    view! { <CreateForm created notice problem refresh close /> }.into_any()
+}
+
+/// Starts fetching the form's code ("+ New Credentials" is about to be pressed).
+fn preload_form<E>(_: E) {
+    #[cfg(feature = "hydrate")]
+    spawn_local(__preload_create_form());
+}
+
+/// "Name", what they may do, and "Create credentials". It stays open after a create, for the
+/// next system's.
 #[component]
-fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<String>>, problem: RwSignal<Option<String>>, refresh: Callback<()>) -> impl IntoView {
+fn CreateForm(
+    created: RwSignal<Option<NewApiClient>>,
+    notice: RwSignal<Option<String>>,
+    problem: RwSignal<Option<String>>,
+    refresh: Callback<()>,
+    close: Callback<()>,
+) -> impl IntoView {
+    Effect::new(|_| focus_later("api-client-name"));
     let all = API_PERMISSIONS.into_iter().fold(Permissions::default().with(Permission::WebsiteAccess), Permissions::with);
     let form = FormState::new(Request { name: String::new(), permissions: all }, |r: &Request| {
         let mut e = FieldErrors::new();
@@ -111,6 +158,9 @@ fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<S
         busy.set(true);
         notice.set(None);
         problem.set(None);
+        // The panel that shows the new secret is fetched while the server creates it.
+        #[cfg(feature = "hydrate")]
+        spawn_local(__preload_secret_panel());
         let Request { name, permissions } = form.get_untracked();
         spawn_local(async move {
             let result = create_api_client(name, permissions).await;
@@ -152,10 +202,16 @@ fn CreateForm(created: RwSignal<Option<NewApiClient>>, notice: RwSignal<Option<S
                 </fieldset>
                 <div class="form-actions">
                     <button type="submit" class="primary" aria-busy=move || busy.get().to_string()>"Create credentials"</button>
+                    <button type="button" class="link-button" on:click=move |_| close.run(())>"Cancel"</button>
                 </div>
             </form>
         </section>
     }
+}
+
+#[lazy]
+fn secret_panel(created: NewApiClient, dismiss: Callback<()>) -> AnyView {
+    view! { <SecretPanel created dismiss /> }.into_any()
 }
 
 /// The new credentials, with the only sight of their secret.

@@ -217,7 +217,7 @@ async fn the_page_lists_credentials_without_secrets_and_explains_a_missing_permi
         }
     };
     let empty = page(s.clone(), StatusCode::OK).await;
-    assert!(empty.contains("/api/v1/oauth/token") && empty.contains("Create credentials") && empty.contains("No credentials yet"), "{empty}");
+    assert!(empty.contains("/api/v1/oauth/token") && empty.contains("+ New Credentials") && empty.contains("No credentials yet"), "{empty}");
 
     let new = create(&portal, &s, "Billing system").await;
     let listed = page(s.clone(), StatusCode::OK).await;
@@ -232,7 +232,7 @@ async fn the_page_lists_credentials_without_secrets_and_explains_a_missing_permi
     // The refused server function sets the page's status, as on the other pages.
     let refused = page(s, StatusCode::FORBIDDEN).await;
     assert!(refused.contains("You need the REST API Administrator permission"), "{refused}");
-    assert!(!refused.contains(&new.client.client_id) && !refused.contains("Create credentials"));
+    assert!(!refused.contains(&new.client.client_id) && !refused.contains("+ New Credentials"));
 }
 
 

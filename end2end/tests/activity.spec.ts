@@ -21,6 +21,16 @@ async function apply(page: Page) {
   await page.getByRole('button', { name: 'Apply' }).click();
 }
 
+const filtersButton = (page: Page) => page.getByRole('button', { name: 'Filters', exact: true });
+const chips = (page: Page) => page.getByRole('list', { name: 'Filters in force' }).getByRole('link');
+
+/** Opens the filter form (it is closed when the page opens on a filter that can be applied). */
+async function openFilters(page: Page) {
+  await filtersButton(page).click();
+  await expect(filtersButton(page)).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.getByLabel('Actor', { exact: true })).toBeFocused();
+}
+
 /** Edits Acme Logistics' notes (a change that records a "Customer details changed" event); returns its id. */
 async function changeAcme(page: Page, notes: string): Promise<string> {
   await page.getByRole('link', { name: 'Edit Acme Logistics' }).click();
@@ -50,17 +60,22 @@ test('the Activity page lists changes and filters them by type, customer, actor 
   await expect(newest.getByRole('link', { name: 'Acme Logistics' })).toHaveAttribute('href', `/customers/${id}`);
   // Unfiltered, the log holds other types too (the demo's template, its syncs).
   await expect(page.locator('ol.activity > li:not([data-event-type="customer.updated"])')).not.toHaveCount(0);
+  // The page opens on the log: no filter is in force, and the form opens on request.
+  await expect(chips(page)).toHaveCount(0);
+  await expect(filtersButton(page)).toHaveAttribute('aria-expanded', 'false');
+  await openFilters(page);
 
   // By event type: only that type, and the URL (and so Export CSV) says so.
-  await page.getByLabel('Event type').selectOption({ label: 'Customer details changed' });
+  await page.getByLabel('Event type', { exact: true }).selectOption({ label: 'Customer details changed' });
   await apply(page);
   await expect(page).toHaveURL(/\/activity\?types=customer\.updated$/);
   await expect(page.locator('ol.activity > li:not([data-event-type="customer.updated"])')).toHaveCount(0);
   await expect(entries(page)).not.toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', '/activity/export?types=customer.updated');
+  await expect(chips(page)).toHaveText(['Event type: Customer details changed ×']);
 
   // By customer: only Acme's events.
-  await page.getByLabel('Event type').selectOption({ label: 'All event types' });
+  await page.getByLabel('Event type', { exact: true }).selectOption({ label: 'All event types' });
   await page.getByLabel('Customer', { exact: true }).fill(id);
   await apply(page);
   await expect(page).toHaveURL(new RegExp(`/activity\\?customer=${id}$`));
@@ -70,15 +85,16 @@ test('the Activity page lists changes and filters them by type, customer, actor 
   }
 
   // By actor (part of a name, any case), together with the customer.
-  await page.getByLabel('Actor').fill('dana');
+  await page.getByLabel('Actor', { exact: true }).fill('dana');
   await apply(page);
   await expect(page).toHaveURL(new RegExp(`/activity\\?actor=dana&customer=${id}$`));
+  await expect(chips(page)).toHaveText(['Actor: dana ×', `Customer: ${id} ×`]);
   await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', `/activity/export?actor=dana&customer=${id}`);
   await expect(entries(page)).not.toHaveCount(0);
   for (const entry of await entries(page).all()) {
     await expect(entry.locator('.actor')).toContainText('Dana');
   }
-  await page.getByLabel('Actor').fill('nobody at all');
+  await page.getByLabel('Actor', { exact: true }).fill('nobody at all');
   await apply(page);
   await expect(page.getByText('No activity matches these filters.')).toBeVisible();
   await expect(entries(page)).toHaveCount(0);
@@ -86,13 +102,21 @@ test('the Activity page lists changes and filters them by type, customer, actor 
   // Back restores the previous filter, in the form and in the list.
   await page.goBack();
   await expect(page).toHaveURL(/actor=dana&/);
-  await expect(page.getByLabel('Actor')).toHaveValue('dana');
+  await expect(page.getByLabel('Actor', { exact: true })).toHaveValue('dana');
   await expect(entries(page)).not.toHaveCount(0);
 
+  // Each filter in force has a link that removes it (and only it); the form follows.
+  await page.getByRole('link', { name: 'Remove filter Actor: dana' }).click();
+  await expect(page).toHaveURL(new RegExp(`/activity\\?customer=${id}$`));
+  await expect(page.getByLabel('Actor', { exact: true })).toHaveValue('');
+  await expect(page.getByLabel('Customer', { exact: true })).toHaveValue(id);
+  await expect(chips(page)).toHaveText([`Customer: ${id} ×`]);
+
   // Days: a range long ago has nothing; one that holds today has the change.
-  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
+  await expect(chips(page)).toHaveCount(0);
   await expect(page).toHaveURL(/\/activity$/);
-  await expect(page.getByLabel('Actor')).toHaveValue('');
+  await expect(page.getByLabel('Actor', { exact: true })).toHaveValue('');
   await page.getByLabel('From', { exact: true }).fill('2000-01-01');
   await page.getByLabel('To', { exact: true }).fill('2000-12-31');
   await apply(page);
@@ -118,15 +142,16 @@ test('the Activity page lists changes and filters them by type, customer, actor 
 test('a filter in the URL fills the form, and one that cannot be applied says why', async ({ page }) => {
   await page.goto('/activity?types=customer.updated&from=2026-02-30');
   await hydrated(page);
-  await expect(page.getByLabel('Event type')).toHaveValue('customer.updated');
+  await expect(page.getByLabel('Event type', { exact: true })).toHaveValue('customer.updated');
   await expect(page.getByLabel('From', { exact: true })).toHaveValue('2026-02-30');
   await expect(field(page, 'From').locator('.field-error')).toHaveText('Enter a date as YYYY-MM-DD.');
   await expect(page.getByRole('alert').filter({ hasText: 'Correct the filters above' })).toBeVisible();
+  await expect(filtersButton(page), 'a filter that cannot be applied opens the form by itself').toHaveAttribute('aria-expanded', 'true');
   await page.getByLabel('From', { exact: true }).fill('');
   await apply(page);
   await expect(page).toHaveURL(/\/activity\?types=customer\.updated$/);
   await expect(page.getByRole('alert').filter({ hasText: 'Correct the filters above' })).toHaveCount(0);
-  await expect(page.getByLabel('Event type')).toHaveValue('customer.updated');
+  await expect(page.getByLabel('Event type', { exact: true })).toHaveValue('customer.updated');
 });
 
 test("the customer page's Activity tab leads to the Activity page filtered by that customer", async ({ page }) => {
@@ -136,7 +161,7 @@ test("the customer page's Activity tab leads to the Activity page filtered by th
   await page.getByRole('link', { name: 'All activity of this customer' }).click();
   await expect(page).toHaveURL(new RegExp(`/activity\\?customer=${id}$`));
   await expect(page.getByRole('heading', { level: 1, name: 'Activity' })).toBeVisible();
-  await expect(page.getByLabel('Customer', { exact: true })).toHaveValue(id);
+  await expect(chips(page)).toHaveText([`Customer: ${id} ×`]);
   await expect(entries(page).first().locator('a.customer')).toHaveText('Acme Logistics');
   for (const entry of await entries(page).all()) {
     await expect(entry.locator('a.customer')).toHaveAttribute('href', `/customers/${id}`);
@@ -145,6 +170,13 @@ test("the customer page's Activity tab leads to the Activity page filtered by th
   // A reload keeps the filter.
   await page.reload();
   await hydrated(page);
-  await expect(page.getByLabel('Customer', { exact: true })).toHaveValue(id);
+  await expect(chips(page)).toHaveText([`Customer: ${id} ×`]);
   await expect(entries(page).first().locator('a.customer')).toHaveText('Acme Logistics');
+  await openFilters(page);
+  await expect(page.getByLabel('Customer', { exact: true })).toHaveValue(id);
+  // "Clear all" leaves the log unfiltered.
+  await page.getByRole('link', { name: 'Clear all' }).click();
+  await expect(page).toHaveURL(/\/activity$/);
+  await expect(chips(page)).toHaveCount(0);
+  await expect(page.getByLabel('Customer', { exact: true })).toHaveValue('');
 });

@@ -242,3 +242,29 @@ test('API Access opens without its form and the new secret\'s panel, and fetches
   expect(of('secret_panel')(), 'the panel was fetched once').toHaveLength(1);
   expect(of('create_form')(), 'the form once').toHaveLength(1);
 });
+
+test('Activity opens on its log without the filter form; pointing at "Filters" fetches the form, once', async ({ page }) => {
+  const chunks = pageChunks(page);
+  const form = () => chunks.filter((c) => c.startsWith('split_filter_form_'));
+  await startSignedIn(page, '/customers');
+  await page.goto('/activity?types=customer.updated');
+  await hydrated(page);
+  await expect(page.locator('ol.activity > li').first()).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Filters in force' })).toContainText('Event type: Customer details changed');
+  expect(form(), 'the log alone fetches no form').toEqual([]);
+  await expect(page.getByLabel('Event type', { exact: true })).toHaveCount(0);
+  const filters = page.getByRole('button', { name: 'Filters', exact: true });
+  await filters.hover();
+  await expect.poll(form, { message: 'pointing at "Filters" fetches the form' }).toHaveLength(1);
+  await filters.click();
+  await expect(page.getByLabel('Event type', { exact: true })).toHaveValue('customer.updated');
+  await expect(page.getByLabel('Actor', { exact: true })).toBeFocused();
+  // Closed and opened again, it is the same form (edits kept), fetched once.
+  await page.getByLabel('Actor', { exact: true }).fill('dana');
+  await filters.click();
+  await expect(page.getByLabel('Actor', { exact: true })).toBeHidden();
+  await filters.press('Enter');
+  await expect(page.getByLabel('Actor', { exact: true })).toHaveValue('dana');
+  await expect(page.getByLabel('Actor', { exact: true })).toBeFocused();
+  expect(form(), 'fetched once').toHaveLength(1);
+});

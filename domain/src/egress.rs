@@ -185,7 +185,20 @@ impl EgressPolicy {
     /// the server would refuse to call is refused when it is entered (a webhook endpoint), not
     /// only when it is called. A name that does not resolve yet passes: calls to it fail and
     /// say so.
+    ///
+    /// The lookup waits at most [`LOOKUP_BOUND`]: a resolver that does not answer (an offline
+    /// network, a DNS server that drops queries) must not hold the request that enters the URL,
+    /// so past the bound the name counts as one that does not resolve yet.
     pub async fn check_destination(&self, url: &Url) -> Result<(), Refused> {
+        self.check_destination_with(url, |host| async move { tokio::net::lookup_host((host.as_str(), 0)).await.map(|found| found.collect()) })
+            .await
+    }
+
+    async fn check_destination_with<F, Lookup>(&self, url: &Url, lookup: F) -> Result<(), Refused>
+    where
+        F: FnOnce(String) -> Lookup,
+        Lookup: std::future::Future<Output = std::io::Result<Vec<SocketAddr>>>,
+    {
         self.check_url(url)?;
         if self.within_prefix(url) {
             return Ok(());
@@ -194,15 +207,21 @@ impl EgressPolicy {
         if self.allows_host_name(host) {
             return Ok(());
         }
-        match tokio::net::lookup_host((host, 0)).await {
-            Ok(addrs) => {
-                let found: Vec<SocketAddr> = addrs.collect();
+        match tokio::time::timeout(LOOKUP_BOUND, lookup(host.to_owned())).await {
+            Ok(Ok(found)) => {
                 if !found.is_empty() && !found.iter().any(|a| self.allows_ip(a.ip())) { Err(Refused::Address) } else { Ok(()) }
             }
-            Err(_) => Ok(()),
+            Ok(Err(_)) => Ok(()),
+            Err(_) => {
+                tracing::info!(%host, "checking a destination: the host name did not resolve within {LOOKUP_BOUND:?}; it is judged when it is called");
+                Ok(())
+            }
         }
     }
 }
+
+/// How long [`EgressPolicy::check_destination`] waits for a host name to resolve.
+pub const LOOKUP_BOUND: Duration = Duration::from_secs(2);
 
 /// A host name as rules compare it: lower case, without the root's trailing dot.
 fn host_key(host: &str) -> String {
@@ -517,6 +536,24 @@ mod tests {
         let v2 = EgressPolicy::strict().allow(Rule::parse("http://10.20.0.5:8000/v2").unwrap());
         assert_eq!(v2.check_url(&url("http://10.20.0.5:8000/v2/api_auth")), Ok(()));
         assert_eq!(v2.check_url(&url("http://10.20.0.5:8000/v2-admin")), Err(Refused::Address));
+    }
+
+    #[tokio::test]
+    async fn a_destination_whose_lookup_does_not_answer_is_judged_within_the_bound() {
+        let policy = EgressPolicy::strict();
+        let target = Url::parse("https://hooks.unanswered.example/x").unwrap();
+        let started = std::time::Instant::now();
+        let judged = tokio::time::timeout(
+            LOOKUP_BOUND * 3,
+            policy.check_destination_with(&target, |_| std::future::pending::<std::io::Result<Vec<SocketAddr>>>()),
+        )
+        .await
+        .expect("the check ends at the bound, not when the resolver answers");
+        assert_eq!(judged, Ok(()), "a name that has not resolved passes; calling it is judged then");
+        assert!(started.elapsed() >= LOOKUP_BOUND);
+
+        let private = policy.check_destination_with(&target, |_| async { Ok(vec![SocketAddr::from(([10, 0, 0, 7], 0))]) }).await;
+        assert_eq!(private, Err(Refused::Address), "an answer within the bound is judged by its addresses");
     }
 
     #[tokio::test]

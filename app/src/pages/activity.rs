@@ -264,3 +264,48 @@ fn FilterForm(applied: Memo<EventFilter>, refused: RwSignal<Option<FieldErrors>>
         </form>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(actor: &str, customer: &str, types: &str, from: &str, to: &str) -> EventFilter {
+        EventFilter { actor: actor.into(), customer: customer.into(), types: types.into(), from: from.into(), to: to.into() }
+    }
+
+    #[test]
+    fn no_filter_lists_no_chips() {
+        assert!(in_force(&EventFilter::default()).is_empty());
+        assert!(in_force(&filter("  ", "", " ", "", "")).is_empty(), "blank values are no filter");
+    }
+
+    #[test]
+    fn each_chip_reads_as_its_filter_and_links_to_the_address_without_it() {
+        let chips = in_force(&filter(" dana ", "T-42", "customer.created", "2026-01-01", ""));
+        assert_eq!(
+            chips,
+            vec![
+                ("Actor: dana".to_string(), "/activity?customer=T-42&types=customer.created&from=2026-01-01".to_string()),
+                ("Customer: T-42".to_string(), "/activity?actor=dana&types=customer.created&from=2026-01-01".to_string()),
+                ("Event type: Customer created".to_string(), "/activity?actor=dana&customer=T-42&from=2026-01-01".to_string()),
+                ("From: 2026-01-01".to_string(), "/activity?actor=dana&customer=T-42&types=customer.created".to_string()),
+            ]
+        );
+        assert_eq!(in_force(&filter("", "", "", "", "2026-02-01")), vec![("To: 2026-02-01".to_string(), "/activity".to_string())]);
+    }
+
+    #[test]
+    fn event_types_read_as_their_labels_and_unknown_ones_as_written() {
+        let chips = in_force(&filter("", "", "customer.created,pbx.sync_failed", "", ""));
+        assert_eq!(chips[0].0, "Event type: Customer created, PBX sync failed");
+        let chips = in_force(&filter("", "", "no.such_type", "", ""));
+        assert_eq!(chips[0].0, "Event type: no.such_type");
+    }
+
+    #[test]
+    fn values_in_the_remaining_address_are_encoded() {
+        let chips = in_force(&filter("a&b=c", "Zoë", "", "", ""));
+        assert_eq!(chips[0].1, "/activity?customer=Zo%C3%AB");
+        assert_eq!(chips[1].1, "/activity?actor=a%26b%3Dc");
+    }
+}

@@ -3,7 +3,7 @@
 
 use crate::components::error_panel::ErrorPanel;
 use crate::AppError;
-use leptos::either::EitherOf3;
+use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use model::events::{EventEntry, EventPage, EventType};
 use std::future::Future;
@@ -43,36 +43,31 @@ where
             cursor.set(Some(page.older));
         }
     });
-    view! {
-        <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
-            {move || {
-                let empty = empty.clone();
-                Suspend::new(async move {
-                    match first.await {
-                        Ok(page) if page.entries.is_empty() => EitherOf3::A(view! { <p class="empty-state">{empty}</p> }),
-                        Ok(page) => {
-                            let next = move || cursor.get().unwrap_or_else(|| page.older.clone());
-                            EitherOf3::B(view! {
-                                <ol class="activity">
-                                    {page.entries.clone().into_iter().map(|e| view! { <Entry e show_customer /> }).collect_view()}
-                                    <For each=move || older.get() key=|e| e.id.clone() let(e)>
-                                        <Entry e show_customer />
-                                    </For>
-                                </ol>
-                                {move || more.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
-                                {move || next().map(|before| view! {
-                                    <button type="button" class="secondary" disabled=move || more.pending().get()
-                                        on:click=move |_| { more.dispatch(before.clone()); }>
-                                        {move || if more.pending().get() { "Loading…" } else { "Show older" }}
-                                    </button>
-                                })}
-                            })
-                        }
-                        Err(error) => EitherOf3::C(view! { <ErrorPanel error /> }),
-                    }
-                })
-            }}
-        </Transition>
+    // Rendered straight from the resource (no `Transition`/`Suspend`, and the older pages as
+    // one list rather than a keyed `For`): the log only ever grows at its end, and each of those
+    // framework views is generic code a route's chunk would carry for this one list. The
+    // resource keeps its last page while a new filter loads, as a transition would.
+    move || match first.get() {
+        None => EitherOf4::A(view! { <p class="page-loading" role="status">"Loading…"</p> }),
+        Some(Ok(page)) if page.entries.is_empty() => EitherOf4::B(view! { <p class="empty-state">{empty.clone()}</p> }),
+        Some(Ok(page)) => {
+            let EventPage { entries, older: first_older } = page;
+            let next = move || cursor.get().unwrap_or_else(|| first_older.clone());
+            EitherOf4::C(view! {
+                <ol class="activity">
+                    {entries.into_iter().map(|e| view! { <Entry e show_customer /> }).collect_view()}
+                    {move || older.get().into_iter().map(|e| view! { <Entry e show_customer /> }).collect_view()}
+                </ol>
+                {move || more.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                {move || next().map(|before| view! {
+                    <button type="button" class="secondary" disabled=move || more.pending().get()
+                        on:click=move |_| { more.dispatch(before.clone()); }>
+                        {move || if more.pending().get() { "Loading…" } else { "Show older" }}
+                    </button>
+                })}
+            })
+        }
+        Some(Err(error)) => EitherOf4::D(view! { <ErrorPanel error /> }),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::components::customer_fields::ConnectionFields;
 use crate::components::form::CheckField;
 use crate::components::form_state::FormState;
 use crate::AppError;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::{EitherOf3, EitherOf4};
 use leptos::prelude::*;
 use model::customer_form::ConnectionView;
 use model::pbx::ConnectionForm;
@@ -23,18 +23,16 @@ pub(super) fn PbxTab(id: String, read_only: bool) -> impl IntoView {
     let changed = RwSignal::new(0u32);
     view! {
         <h2>"PBX connection"</h2>
-        <Suspense fallback=|| view! { <p class="page-loading" role="status">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match connection.await {
-                    Ok(Some(view)) => EitherOf3::A(view! {
-                        <SyncPanel id=id.get_value() changed read_only />
-                        <ConnectionEditor id=id.get_value() view read_only changed />
-                    }),
-                    Ok(None) => EitherOf3::B(view! { <p class="empty-state">"This customer has no PBX connection."</p> }),
-                    Err(error) => EitherOf3::C(view! { <ErrorPanel error /> }),
-                }
-            })}
-        </Suspense>
+        // Straight from the resource, as in every tab: the tab renders only in the browser.
+        {move || match connection.get() {
+            None => EitherOf4::A(view! { <p class="page-loading" role="status">"Loading…"</p> }),
+            Some(Ok(Some(view))) => EitherOf4::B(view! {
+                <SyncPanel id=id.get_value() changed read_only />
+                <ConnectionEditor id=id.get_value() view read_only changed />
+            }),
+            Some(Ok(None)) => EitherOf4::C(view! { <p class="empty-state">"This customer has no PBX connection."</p> }),
+            Some(Err(error)) => EitherOf4::D(view! { <ErrorPanel error /> }),
+        }}
     }
 }
 
@@ -133,10 +131,10 @@ fn SyncPanel(id: String, changed: RwSignal<u32>, read_only: bool) -> impl IntoVi
     });
     view! {
         <section class="sync-panel" aria-labelledby="sync-heading">
-            <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading sync status…"</p> }>
-                {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(Some(s)) => Either::Left(view! {
+            // Redrawn when an answer arrives; the last one stays while the next is asked for.
+            {move || match status.get() {
+                        None => EitherOf3::A(view! { <p class="page-loading" role="status">"Loading sync status…"</p> }.into_any()),
+                        Some(Ok(Some(s))) => EitherOf3::A(view! {
                             <div class="tab-header">
                                 <h3 id="sync-heading">"User sync"</h3>
                                 {(!read_only).then(|| {
@@ -151,11 +149,9 @@ fn SyncPanel(id: String, changed: RwSignal<u32>, read_only: bool) -> impl IntoVi
                             </div>
                             <SyncSummary status=s />
                         }.into_any()),
-                        Ok(None) => Either::Left(().into_any()),
-                        Err(error) => Either::Right(view! { <ErrorPanel error /> }),
-                    }
-                })}
-            </Transition>
+                        Some(Ok(None)) => EitherOf3::B(()),
+                        Some(Err(error)) => EitherOf3::C(view! { <ErrorPanel error /> }),
+            }}
             {move || problem.get().map(|m| view! { <Problem message=m /> })}
         </section>
     }

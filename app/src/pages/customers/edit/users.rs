@@ -65,12 +65,13 @@ pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
             </div>
             <UserFilters query />
         </section>
-        <Transition fallback=|| view! { <p class="page-loading" role="status">"Loading users…"</p> }>
-            {move || Suspend::new(async move {
-                match users.await {
-                    Ok(page) if page.total == 0 => Either::Left(view! { <p class="empty-state">"No users yet."</p> }.into_any()),
-                    Ok(page) if page.matching == 0 => Either::Left(view! { <p class="empty-state">"No user matches this search and these filters."</p> }.into_any()),
-                    Ok(page) => {
+        // Straight from the resources (the tab renders only in the browser): the last page
+        // stays while the next is asked for, and is replaced when it arrives.
+        {move || match users.get() {
+                    None => Either::Left(view! { <p class="page-loading" role="status">"Loading users…"</p> }.into_any()),
+                    Some(Ok(page)) if page.total == 0 => Either::Left(view! { <p class="empty-state">"No users yet."</p> }.into_any()),
+                    Some(Ok(page)) if page.matching == 0 => Either::Left(view! { <p class="empty-state">"No user matches this search and these filters."</p> }.into_any()),
+                    Some(Ok(page)) => {
                         let (current, pages) = (page.page, page.pages());
                         let first = u64::from(current - 1) * u64::from(page.page_size) + 1;
                         let last = first + page.users.len() as u64 - 1;
@@ -116,20 +117,14 @@ pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
                             </nav>
                         }.into_any())
                     }
-                    Err(error) => Either::Right(view! { <ErrorPanel error /> }),
-                }
-            })}
-        </Transition>
-        <Transition>
-            {move || Suspend::new(async move {
-                match ignored.await {
-                    Ok(list) if !list.is_empty() => Some(view! {
-                        <RemovedPbxUsers id=id.get_value() list read_only problem notice refresh=Callback::new(move |_| refresh()) />
-                    }),
-                    _ => None,
-                }
-            })}
-        </Transition>
+                    Some(Err(error)) => Either::Right(view! { <ErrorPanel error /> }),
+        }}
+        {move || match ignored.get() {
+            Some(Ok(list)) if !list.is_empty() => Some(view! {
+                <RemovedPbxUsers id=id.get_value() list read_only problem notice refresh=Callback::new(move |_| refresh()) />
+            }),
+            _ => None,
+        }}
     }
 }
 

@@ -133,24 +133,24 @@ fn SyncPanel(id: String, changed: RwSignal<u32>, read_only: bool) -> impl IntoVi
         <section class="sync-panel" aria-labelledby="sync-heading">
             // Redrawn when an answer arrives; the last one stays while the next is asked for.
             {move || match status.get() {
-                        None => EitherOf3::A(view! { <p class="page-loading" role="status">"Loading sync status…"</p> }.into_any()),
-                        Some(Ok(Some(s))) => EitherOf3::A(view! {
-                            <div class="tab-header">
-                                <h3 id="sync-heading">"User sync"</h3>
-                                {(!read_only).then(|| {
-                                    let can = s.can_sync_now;
-                                    view! {
-                                        <button type="button" class="link-button" disabled=move || !can || sync_now.pending().get()
-                                            on:click=move |_| { sync_now.dispatch(id.get_value()); }>
-                                            {move || if sync_now.pending().get() { "Asking…" } else { "Sync now" }}
-                                        </button>
-                                    }
-                                })}
-                            </div>
-                            <SyncSummary status=s />
-                        }.into_any()),
-                        Some(Ok(None)) => EitherOf3::B(()),
-                        Some(Err(error)) => EitherOf3::C(view! { <ErrorPanel error /> }),
+                None => EitherOf3::A(view! { <p class="page-loading" role="status">"Loading sync status…"</p> }.into_any()),
+                Some(Ok(Some(s))) => EitherOf3::A(view! {
+                    <div class="tab-header">
+                        <h3 id="sync-heading">"User sync"</h3>
+                        {(!read_only).then(|| {
+                            let can = s.can_sync_now;
+                            view! {
+                                <button type="button" class="link-button" disabled=move || !can || sync_now.pending().get()
+                                    on:click=move |_| { sync_now.dispatch(id.get_value()); }>
+                                    {move || if sync_now.pending().get() { "Asking…" } else { "Sync now" }}
+                                </button>
+                            }
+                        })}
+                    </div>
+                    <SyncSummary status=s />
+                }.into_any()),
+                Some(Ok(None)) => EitherOf3::B(()),
+                Some(Err(error)) => EitherOf3::C(view! { <ErrorPanel error /> }),
             }}
             {move || problem.get().map(|m| view! { <Problem message=m /> })}
         </section>

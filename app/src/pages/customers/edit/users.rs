@@ -68,56 +68,56 @@ pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
         // Straight from the resources (the tab renders only in the browser): the last page
         // stays while the next is asked for, and is replaced when it arrives.
         {move || match users.get() {
-                    None => Either::Left(view! { <p class="page-loading" role="status">"Loading users…"</p> }.into_any()),
-                    Some(Ok(page)) if page.total == 0 => Either::Left(view! { <p class="empty-state">"No users yet."</p> }.into_any()),
-                    Some(Ok(page)) if page.matching == 0 => Either::Left(view! { <p class="empty-state">"No user matches this search and these filters."</p> }.into_any()),
-                    Some(Ok(page)) => {
-                        let (current, pages) = (page.page, page.pages());
-                        let first = u64::from(current - 1) * u64::from(page.page_size) + 1;
-                        let last = first + page.users.len() as u64 - 1;
-                        let count = if page.matching == page.total {
-                            format!("{first}–{last} of {} users", page.total)
-                        } else {
-                            format!("{first}–{last} of {} matching users ({} in all)", page.matching, page.total)
-                        };
-                        let go = move |to: u32| query.update(|q| q.page = to);
-                        Either::Left(view! {
-                            <div class="table-wrap">
-                                <table class="grid stack-table customer-users-table">
-                                    <thead><tr>
-                                        {[UserSort::Name, UserSort::Email, UserSort::Access, UserSort::Invitation].into_iter().map(|column| {
-                                            let aria = move || query.with(|q| if q.sort != column { "none" } else if q.descending { "descending" } else { "ascending" });
-                                            view! {
-                                                <th scope="col" aria-sort=aria>
-                                                    <button type="button" class="sort" on:click=move |_| query.update(|q| *q = q.sorted_by(column))>
-                                                        {column.label()}
-                                                        <span class="sort-mark" aria-hidden="true">{move || match aria() { "ascending" => "▲", "descending" => "▼", _ => "" }}</span>
-                                                    </button>
-                                                </th>
-                                            }
-                                        }).collect_view()}
-                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {page.users.into_iter().map(|user| view! {
-                                            <UserRow id=id.get_value() user read_only problem notice refresh=Callback::new(move |_| refresh()) />
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                            <nav class="pager" aria-label="User pages">
-                                <span class="pager-count">{count}</span>
-                                {(pages > 1).then(|| view! {
-                                    <span class="pager-pages">
-                                        <button type="button" class="link-button" disabled=current <= 1 on:click=move |_| go(current - 1)>"Previous"</button>
-                                        <span>{format!("Page {current} of {pages}")}</span>
-                                        <button type="button" class="link-button" disabled=current >= pages on:click=move |_| go(current + 1)>"Next"</button>
-                                    </span>
-                                })}
-                            </nav>
-                        }.into_any())
-                    }
-                    Some(Err(error)) => Either::Right(view! { <ErrorPanel error /> }),
+            None => Either::Left(view! { <p class="page-loading" role="status">"Loading users…"</p> }.into_any()),
+            Some(Ok(page)) if page.total == 0 => Either::Left(view! { <p class="empty-state">"No users yet."</p> }.into_any()),
+            Some(Ok(page)) if page.matching == 0 => Either::Left(view! { <p class="empty-state">"No user matches this search and these filters."</p> }.into_any()),
+            Some(Ok(page)) => {
+                let (current, pages) = (page.page, page.pages());
+                let first = u64::from(current - 1) * u64::from(page.page_size) + 1;
+                let last = first + page.users.len() as u64 - 1;
+                let count = if page.matching == page.total {
+                    format!("{first}–{last} of {} users", page.total)
+                } else {
+                    format!("{first}–{last} of {} matching users ({} in all)", page.matching, page.total)
+                };
+                let go = move |to: u32| query.update(|q| q.page = to);
+                Either::Left(view! {
+                    <div class="table-wrap">
+                        <table class="grid stack-table customer-users-table">
+                            <thead><tr>
+                                {[UserSort::Name, UserSort::Email, UserSort::Access, UserSort::Invitation].into_iter().map(|column| {
+                                    let aria = move || query.with(|q| if q.sort != column { "none" } else if q.descending { "descending" } else { "ascending" });
+                                    view! {
+                                        <th scope="col" aria-sort=aria>
+                                            <button type="button" class="sort" on:click=move |_| query.update(|q| *q = q.sorted_by(column))>
+                                                {column.label()}
+                                                <span class="sort-mark" aria-hidden="true">{move || match aria() { "ascending" => "▲", "descending" => "▼", _ => "" }}</span>
+                                            </button>
+                                        </th>
+                                    }
+                                }).collect_view()}
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {page.users.into_iter().map(|user| view! {
+                                    <UserRow id=id.get_value() user read_only problem notice refresh=Callback::new(move |_| refresh()) />
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <nav class="pager" aria-label="User pages">
+                        <span class="pager-count">{count}</span>
+                        {(pages > 1).then(|| view! {
+                            <span class="pager-pages">
+                                <button type="button" class="link-button" disabled=current <= 1 on:click=move |_| go(current - 1)>"Previous"</button>
+                                <span>{format!("Page {current} of {pages}")}</span>
+                                <button type="button" class="link-button" disabled=current >= pages on:click=move |_| go(current + 1)>"Next"</button>
+                            </span>
+                        })}
+                    </nav>
+                }.into_any())
+            }
+            Some(Err(error)) => Either::Right(view! { <ErrorPanel error /> }),
         }}
         {move || match ignored.get() {
             Some(Ok(list)) if !list.is_empty() => Some(view! {

@@ -31,17 +31,33 @@ where
     // Pages fetched with "Show older", after the first; reset whenever the first reloads.
     let older = RwSignal::new(Vec::<EventEntry>::new());
     let cursor = RwSignal::new(None::<Option<String>>);
-    let more = Action::new_local(move |before: &String| load(Some(before.clone())));
+    // "Show older": one page at a time (a press while one loads does nothing); a failure is
+    // shown above the button, which stays to try again.
+    let loading = RwSignal::new(false);
+    let failed = RwSignal::new(None::<AppError>);
+    let show_older = Callback::new(move |before: String| {
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
+        failed.set(None);
+        let page = load(Some(before));
+        leptos::task::spawn_local(async move {
+            match page.await {
+                Ok(page) => {
+                    older.update(|list| list.extend(page.entries));
+                    cursor.set(Some(page.older));
+                }
+                Err(error) => failed.set(Some(error)),
+            }
+            loading.set(false);
+        });
+    });
     Effect::new(move |_| {
         first.track();
         older.set(Vec::new());
         cursor.set(None);
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = more.value().get() {
-            older.update(|list| list.extend(page.entries));
-            cursor.set(Some(page.older));
-        }
+        failed.set(None);
     });
     // Rendered straight from the resource (no `Transition`/`Suspend`, and the older pages as
     // one list rather than a keyed `For`): the log only ever grows at its end, and each of those
@@ -58,11 +74,11 @@ where
                     {entries.into_iter().map(|e| view! { <Entry e show_customer /> }).collect_view()}
                     {move || older.get().into_iter().map(|e| view! { <Entry e show_customer /> }).collect_view()}
                 </ol>
-                {move || more.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                {move || failed.get().map(|error| view! { <ErrorPanel error /> })}
                 {move || next().map(|before| view! {
-                    <button type="button" class="secondary" disabled=move || more.pending().get()
-                        on:click=move |_| { more.dispatch(before.clone()); }>
-                        {move || if more.pending().get() { "Loading…" } else { "Show older" }}
+                    <button type="button" class="secondary" disabled=move || loading.get()
+                        on:click=move |_| show_older.run(before.clone())>
+                        {move || if loading.get() { "Loading…" } else { "Show older" }}
                     </button>
                 })}
             })

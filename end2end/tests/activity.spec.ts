@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, startSignedIn } from './support';
+import { bearer, createCredentials, hydrated, startSignedIn } from './support';
 
 // The reseller's Activity page: every recorded change, filtered through the URL, with the
 // customer page's Activity tab linking to it.
@@ -181,29 +181,27 @@ test("the customer page's Activity tab leads to the Activity page filtered by th
   await expect(page.getByLabel('Customer', { exact: true })).toHaveValue('');
 });
 
-test('"Show older" brings the next page of a long log below the first, until there is none left', async ({ page }) => {
-  // 55 changes made through the API by credentials of their own, so the log filtered by that
-  // actor holds exactly these (a page of the log is 50).
+/**
+ * Makes 55 changes to Acme through the API with credentials of their own, so the log filtered
+ * by that actor holds exactly these (a page of the log is 50); returns the credentials' id.
+ */
+async function fiftyFiveApiChanges(page: Page): Promise<string> {
   await page.goto('/api-access');
   await hydrated(page);
-  await page.getByRole('button', { name: '+ New Credentials' }).click();
   const name = `Log filler ${Date.now()}`;
-  const form = page.getByRole('region', { name: 'New credentials' });
-  await form.getByLabel('Name', { exact: true }).fill(name);
-  await form.getByRole('button', { name: 'Create credentials' }).click();
-  const panel = page.getByRole('region', { name: `Credentials created: “${name}”` });
-  const clientId = (await panel.locator('#new-client-id').textContent()) ?? '';
-  const secret = (await panel.locator('#new-client-secret').textContent()) ?? '';
-  expect(clientId).toMatch(/^rp_[0-9a-f]{24}$/);
-  const token = await page.request.post('/api/v1/oauth/token', { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret } });
-  const headers = { authorization: `Bearer ${(await token.json()).access_token}` };
+  const { clientId, secret } = await createCredentials(page, name);
+  const headers = await bearer(page, clientId, secret);
   const listed = await page.request.get('/api/v1/customers?filter=acme', { headers });
   const acme: string = (await listed.json()).data.items[0].id;
   for (let i = 1; i <= 55; i++) {
     const patched = await page.request.patch(`/api/v1/customers/${acme}`, { headers, data: { notes: `Note ${i} from ${name}.` } });
     expect(patched.status()).toBe(200);
   }
+  return clientId;
+}
 
+test('"Show older" brings the next page of a long log below the first, until there is none left', async ({ page }) => {
+  const clientId = await fiftyFiveApiChanges(page);
   await page.goto(`/activity?actor=${clientId}&types=customer.updated`);
   await hydrated(page);
   await expect(entries(page)).toHaveCount(50);
@@ -215,4 +213,41 @@ test('"Show older" brings the next page of a long log below the first, until the
   await expect(entries(page).first()).toHaveText(newest ?? '');
   await expect(older).toHaveCount(0);
   await expect(entries(page).locator('.actor')).toHaveText(Array(55).fill(`API client ${clientId}`));
+});
+
+test('an older page that arrives after the filter changed is not added to the new log', async ({ page }) => {
+  await changeAcme(page, `Asked for a callback (${Date.now()}).`);
+  const clientId = await fiftyFiveApiChanges(page);
+  await page.goto(`/activity?actor=${clientId}&types=customer.updated`);
+  await hydrated(page);
+  await expect(entries(page)).toHaveCount(50);
+
+  // The answer to "Show older" is held back until the log shows another filter.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let hold = true;
+  await page.route('**/api/activity_page*', async (route) => {
+    if (hold) {
+      hold = false;
+      await held;
+    }
+    await route.continue();
+  });
+  await page.getByRole('button', { name: 'Show older' }).click();
+  await expect(page.getByRole('button', { name: 'Loading…' })).toBeDisabled();
+  await openFilters(page);
+  await page.getByLabel('Actor', { exact: true }).fill('dana');
+  await apply(page);
+  await expect(page).toHaveURL(/\/activity\?actor=dana&types=customer\.updated$/);
+  await expect(entries(page).first().locator('.actor')).toHaveText('Dana Demo');
+  const shown = await entries(page).count();
+
+  const answered = page.waitForResponse((r) => r.url().includes('/api/activity_page'));
+  release();
+  await (await answered).finished();
+  // Past the answer's handling in the page (a turn of its event loop after the body arrived).
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+  await expect(entries(page)).toHaveCount(shown);
+  await expect(entries(page).locator('.actor')).toHaveText(Array(shown).fill('Dana Demo'));
+  await expect(page.getByRole('button', { name: 'Loading…' })).toHaveCount(0);
 });

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, startSignedIn } from './support';
+import { bearer, createCredentials, hydrated, startSignedIn } from './support';
 
 test('create API credentials, see the secret only once, then revoke them after confirming', async ({ page }) => {
   const crashes = await startSignedIn(page, '/api-access');
@@ -83,15 +83,9 @@ test('create API credentials, see the secret only once, then revoke them after c
 
 test('credentials do only what they were given: provisioning-only credentials cannot read billing', async ({ page }) => {
   await startSignedIn(page, '/api-access');
-  await page.getByRole('button', { name: '+ New Credentials' }).click();
-  const form = page.getByRole('region', { name: 'New credentials' });
   const name = `CRM ${Date.now()}`;
-  await form.getByLabel('Name', { exact: true }).fill(name);
-  await form.getByLabel('Billing Administrator').uncheck();
-  await form.getByRole('button', { name: 'Create credentials' }).click();
-  const panel = page.getByRole('region', { name: `Credentials created: “${name}”` });
-  const clientId = (await panel.locator('#new-client-id').textContent()) ?? '';
-  const secret = (await panel.locator('#new-client-secret').textContent()) ?? '';
+  const { clientId, secret } = await createCredentials(page, name, ['Billing Administrator']);
+  const form = page.getByRole('region', { name: 'New credentials' });
   const row = page.getByRole('row', { name: new RegExp(name) }).first();
   await expect(row).toContainText('Customer Administrator');
   await expect(row).not.toContainText('Billing Administrator');
@@ -100,11 +94,7 @@ test('credentials do only what they were given: provisioning-only credentials ca
   const frame = await page.locator('.table-wrap').boundingBox();
   expect(button!.x + button!.width).toBeLessThanOrEqual(frame!.x + frame!.width);
 
-  const tokenResponse = await page.request.post('/api/v1/oauth/token', {
-    form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret },
-  });
-  const { access_token } = await tokenResponse.json();
-  const auth = { headers: { authorization: `Bearer ${access_token}` } };
+  const auth = { headers: await bearer(page, clientId, secret) };
   expect((await page.request.get('/api/v1/customers', auth)).status()).toBe(200);
   expect((await page.request.get('/api/v1/billing', auth)).status()).toBe(403);
 

@@ -36,6 +36,30 @@ export async function startSignedIn(page: Page, path: string): Promise<string[]>
   return crashes;
 }
 
+/**
+ * Creates API credentials named `name` on the API Access page (which must be open), with the
+ * permissions in `without` left off; returns what the page shows once: the client id and secret.
+ */
+export async function createCredentials(page: Page, name: string, without: string[] = []) {
+  await page.getByRole('button', { name: '+ New Credentials' }).click();
+  const form = page.getByRole('region', { name: 'New credentials' });
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  for (const permission of without) await form.getByLabel(permission).uncheck();
+  await form.getByRole('button', { name: 'Create credentials' }).click();
+  const panel = page.getByRole('region', { name: `Credentials created: “${name}”` });
+  const clientId = (await panel.locator('#new-client-id').textContent()) ?? '';
+  const secret = (await panel.locator('#new-client-secret').textContent()) ?? '';
+  expect(clientId).toMatch(/^rp_[0-9a-f]{24}$/);
+  return { clientId, secret };
+}
+
+/** The headers that sign an API request in as those credentials (a token from `/oauth/token`). */
+export async function bearer(page: Page, clientId: string, secret: string) {
+  const token = await page.request.post('/api/v1/oauth/token', { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret } });
+  expect(token.status()).toBe(200);
+  return { authorization: `Bearer ${(await token.json()).access_token}` };
+}
+
 /** Every signed-in page besides the grid and the customer page (which tests open by clicking). */
 export const PAGES = ['/customers/new', '/pbx-templates', '/users', '/billing', '/api-access', '/activity', '/account', '/outbox', '/webhooks'];
 

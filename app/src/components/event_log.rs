@@ -35,6 +35,10 @@ where
     // shown above the button, which stays to try again.
     let loading = RwSignal::new(false);
     let failed = RwSignal::new(None::<AppError>);
+    // Which first page the older ones belong to: bumped whenever the first reloads (a new
+    // filter), so a page asked for before that is dropped when it arrives instead of being
+    // appended to a log it is not part of, and the new log's button is free at once.
+    let generation = StoredValue::new(0u64);
     let show_older = Callback::new(move |before: String| {
         if loading.get_untracked() {
             return;
@@ -42,22 +46,29 @@ where
         loading.set(true);
         failed.set(None);
         let page = load(Some(before));
+        let asked_in = generation.get_value();
         leptos::task::spawn_local(async move {
-            match page.await {
+            let page = page.await;
+            if generation.get_value() != asked_in {
+                return;
+            }
+            loading.set(false);
+            match page {
                 Ok(page) => {
                     older.update(|list| list.extend(page.entries));
                     cursor.set(Some(page.older));
                 }
                 Err(error) => failed.set(Some(error)),
             }
-            loading.set(false);
         });
     });
     Effect::new(move |_| {
         first.track();
+        generation.update_value(|g| *g += 1);
         older.set(Vec::new());
         cursor.set(None);
         failed.set(None);
+        loading.set(false);
     });
     // Rendered straight from the resource (no `Transition`/`Suspend`, and the older pages as
     // one list rather than a keyed `For`): the log only ever grows at its end, and each of those

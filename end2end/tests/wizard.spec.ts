@@ -193,6 +193,18 @@ test('add a user with roles, then remove them after confirming', async ({ page }
   await expect(row).toContainText('Essential User, Real-Time add-on');
   await expect(row).toContainText('Invitation queued');
 
+  // Their roles change in place: the row says so once saved.
+  await row.getByRole('button', { name: 'Edit roles of Una User' }).click();
+  const editor = page.locator('.editor-row');
+  await editor.getByLabel('Agent add-on').check();
+  await editor.getByRole('button', { name: 'Save roles' }).click();
+  await expect(page.getByText('Roles of Una User saved.')).toBeVisible();
+  await expect(editor).toHaveCount(0);
+  await expect(row).toContainText('Essential User, Real-Time add-on, Agent add-on');
+  // The invitation can be sent again.
+  await row.getByRole('button', { name: 'Resend invitation' }).click();
+  await expect(page.getByText('Invitation to Una User queued.')).toBeVisible();
+
   await row.getByRole('button', { name: 'Remove' }).click();
   await page.getByRole('button', { name: 'Remove user' }).click();
   await expect(page.getByText('Una User was removed.')).toBeVisible();

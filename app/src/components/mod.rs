@@ -11,6 +11,7 @@ pub mod focus;
 pub mod form;
 pub mod form_state;
 pub mod on_demand;
+pub mod request;
 pub mod roles;
 pub mod shell;
 pub mod unsaved;

@@ -8,6 +8,7 @@
 
 use crate::api::billing::{billing_run, billing_runs, billing_start, run_billing};
 use crate::components::error_panel::{ErrorPanel, MissingPermission};
+use crate::components::request::Request;
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -63,9 +64,9 @@ fn Board(start: BillingStart, reseller: String) -> impl IntoView {
     let run_error = RwSignal::new(None::<String>);
 
     // Runs the month and shows the outcome; the list of runs is reloaded to include it.
-    let running = Action::new(move |period: &String| {
-        let period = period.clone();
-        async move {
+    let running = Request::new();
+    let run_month = move |period: String| {
+        let outcome = async move {
             match run_billing(period).await {
                 Ok(done) => {
                     // A failure to reload the list must not hide the run.
@@ -82,8 +83,9 @@ fn Board(start: BillingStart, reseller: String) -> impl IntoView {
                 }
                 Err(e) => run_error.set(Some(e.to_string())),
             }
-        }
-    });
+        };
+        running.send(outcome, |()| ());
+    };
 
     let navigate = use_navigate();
     let choose = move |period: String| {
@@ -140,14 +142,14 @@ fn Board(start: BillingStart, reseller: String) -> impl IntoView {
             <button
                 type="button"
                 class="primary"
-                disabled=move || no_months || running.pending().get() || fetching.get()
-                aria-busy=move || running.pending().get().to_string()
+                disabled=move || no_months || running.pending() || fetching.get()
+                aria-busy=move || running.pending().to_string()
                 on:click=move |_| {
                     run_error.set(None);
-                    running.dispatch(month.get_untracked());
+                    run_month(month.get_untracked());
                 }
             >
-                {move || if running.pending().get() { "Running…" } else { "Run billing" }}
+                {move || if running.pending() { "Running…" } else { "Run billing" }}
             </button>
             {move || run_error.get().map(|e| view! { <p class="form-error" id="billing-month-error" role="alert">{e}</p> })}
         </section>

@@ -9,6 +9,7 @@ use crate::components::focus::focus_later;
 use crate::components::form::{CheckField, SelectField, TextField};
 use crate::components::form_state::FormState;
 use crate::components::on_demand::on_demand;
+use crate::components::request::Request;
 use crate::AppError;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::lazy;
@@ -191,13 +192,7 @@ fn TemplateTable(
     tested: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
     let count = list.len();
-    let test = Action::new(move |id: &i64| {
-        let id = *id;
-        async move {
-            let outcome = test_pbx_template(id).await.map_err(|e| e.to_string());
-            tested.set(Some(outcome));
-        }
-    });
+    let test = Request::new();
     view! {
         <div class="table-wrap" aria-busy=crate::components::busy::aria_busy(pending)>
             <table class="grid stack-table templates-table">
@@ -239,8 +234,11 @@ fn TemplateTable(
                         let test_id = t.id;
                         let test_button = view! {
                             <button type="button" class="link-button" aria-label=format!("Test connection of {}", t.name)
-                                disabled=move || test.pending().get()
-                                on:click=move |_| { tested.set(None); test.dispatch(test_id); }>
+                                disabled=move || test.pending()
+                                on:click=move |_| {
+                                    tested.set(None);
+                                    test.send(test_pbx_template(test_id), move |outcome| tested.set(Some(outcome.map_err(|e| e.to_string()))));
+                                }>
                                 "Test connection"
                             </button>
                         };

@@ -11,6 +11,7 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{CheckField, TextField};
 use crate::components::form_state::FormState;
 use crate::components::on_demand::on_demand;
+use crate::components::request::Request;
 use crate::components::roles::RolesEditor;
 use crate::AppError;
 use leptos::either::Either;
@@ -288,13 +289,13 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
         }
     };
 
-    let create = Action::new(move |customer: &NewCustomer| create_customer(customer.clone()));
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(id)) => {
+    let create = Request::new();
+    let created = move |answer: Result<String, AppError>| match answer {
+        Ok(id) => {
             draft::clear(DRAFT);
             navigate(&format!("/customers/{id}?created=1"), Default::default());
         }
-        Some(Err(AppError::Invalid(found))) => {
+        Err(AppError::Invalid(found)) => {
             let [d, p, c, r] = by_step(found);
             let first = [&d, &p, &c, &r].iter().position(|e| !e.is_empty()).unwrap_or(0);
             details.refuse(d);
@@ -304,9 +305,8 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
             go.run((first, false));
             focus_first_problem();
         }
-        Some(Err(e)) => form_error.set(Some(e.to_string())),
-        None => {}
-    });
+        Err(e) => form_error.set(Some(e.to_string())),
+    };
     let submit = move || {
         // Every step is checked (and shows its problems); the first with one is opened.
         let valid = (0..STEPS.len()).map(attempt).collect::<Vec<_>>();
@@ -315,9 +315,9 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
             focus_first_problem();
             return;
         }
-        create.dispatch(untrack(customer));
+        create.send(create_customer(untrack(customer)), created.clone());
     };
-    let busy = move || create.pending().get() || checking_name.get();
+    let busy = move || create.pending() || checking_name.get();
     // The PBX and roles steps are a chunk of their own ([`later_steps`]): the wizard opens
     // without them, and fetches them once the user is past the first step (and for good).
     let later = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || step.get() >= 1);
@@ -378,7 +378,7 @@ fn Wizard(options: WizardOptions) -> impl IntoView {
                 {move || if step.get() + 1 == STEPS.len() {
                     Either::Left(view! {
                         <button type="submit" class="primary" disabled=busy aria-busy=move || busy().to_string()>
-                            {move || if create.pending().get() { "Creating…" } else { "Create Customer" }}
+                            {move || if create.pending() { "Creating…" } else { "Create Customer" }}
                         </button>
                     })
                 } else {

@@ -3,6 +3,7 @@
 use crate::api::customers::update_customer;
 use crate::components::customer_fields::{country_label, DetailsFields};
 use crate::components::form_state::FormState;
+use crate::components::request::Request;
 use crate::AppError;
 use leptos::prelude::*;
 use model::customer_form::{CustomerDetail, DetailsForm};
@@ -28,10 +29,10 @@ pub(super) fn DetailsTab(detail: CustomerDetail, current: RwSignal<CustomerDetai
         true => format!("Trial until {}", detail.details.trial_expires_on),
         false => "No trial".to_string(),
     };
-    let save = Action::new(move |(id, version, form): &(String, i32, DetailsForm)| update_customer(id.clone(), *version, form.clone()));
+    let save = Request::new();
     let problem = RwSignal::new(None::<(String, bool)>);
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(v)) => {
+    let saved = move |answer: Result<i32, AppError>| match answer {
+        Ok(v) => {
             version.set(v);
             let saved_form = form.get_untracked();
             name.set(saved_form.name.trim().to_owned());
@@ -41,16 +42,15 @@ pub(super) fn DetailsTab(detail: CustomerDetail, current: RwSignal<CustomerDetai
             });
             form.mark_saved();
         }
-        Some(Err(AppError::Invalid(found))) => form.refuse(found),
-        Some(Err(AppError::Refused(m))) => problem.set(Some((m, true))),
-        Some(Err(e)) => problem.set(Some((format!("{e} Your changes are still here: Save again when it works."), false))),
-        None => {}
-    });
+        Err(AppError::Invalid(found)) => form.refuse(found),
+        Err(AppError::Refused(m)) => problem.set(Some((m, true))),
+        Err(e) => problem.set(Some((format!("{e} Your changes are still here: Save again when it works."), false))),
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         problem.set(None);
         if form.attempt() {
-            save.dispatch((id.clone(), version.get_untracked(), form.get_untracked()));
+            save.send(update_customer(id.clone(), version.get_untracked(), form.get_untracked()), saved);
         }
     };
     let in_house_unavailable = if was_in_house { None } else { detail.rules.in_house_unavailable() };
@@ -67,8 +67,8 @@ pub(super) fn DetailsTab(detail: CustomerDetail, current: RwSignal<CustomerDetai
             {move || form.saved().get().then(|| view! { <p class="notice success" role="status">"Saved."</p> })}
             {(!read_only).then(|| view! {
                 <div class="form-actions">
-                    <button type="submit" class="primary" disabled=move || save.pending().get() aria-busy=move || save.pending().get().to_string()>
-                        {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                    <button type="submit" class="primary" disabled=move || save.pending() aria-busy=move || save.pending().to_string()>
+                        {move || if save.pending() { "Saving…" } else { "Save" }}
                     </button>
                 </div>
             })}

@@ -7,6 +7,7 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::customer_fields::ConnectionFields;
 use crate::components::form::CheckField;
 use crate::components::form_state::FormState;
+use crate::components::request::Request;
 use crate::AppError;
 use leptos::either::{EitherOf3, EitherOf4};
 use leptos::prelude::*;
@@ -45,25 +46,24 @@ fn ConnectionEditor(id: String, view: ConnectionView, read_only: bool, changed: 
     let kind = form.read(move |f| kind_of(f.template_id));
     let enabled = RwSignal::new(view.enabled);
     let version = RwSignal::new(view.version);
-    let save = Action::new(move |(id, v, f, e): &(String, i32, ConnectionForm, bool)| update_connection(id.clone(), *v, f.clone(), *e));
+    let save = Request::new();
     let problem = RwSignal::new(None::<(String, bool)>);
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(v)) => {
+    let saved = move |answer: Result<i32, AppError>| match answer {
+        Ok(v) => {
             version.set(v);
             form.mark_saved();
             changed.update(|n| *n += 1);
         }
-        Some(Err(AppError::Invalid(found))) => form.refuse(found),
-        Some(Err(AppError::Refused(m))) => problem.set(Some((m, true))),
-        Some(Err(e)) => problem.set(Some((e.to_string(), false))),
-        None => {}
-    });
+        Err(AppError::Invalid(found)) => form.refuse(found),
+        Err(AppError::Refused(m)) => problem.set(Some((m, true))),
+        Err(e) => problem.set(Some((e.to_string(), false))),
+    };
     view! {
         <form class="stack" novalidate on:submit=move |ev| {
             ev.prevent_default();
             problem.set(None);
             if form.attempt() {
-                save.dispatch((id.clone(), version.get_untracked(), form.get_untracked(), enabled.get_untracked()));
+                save.send(update_connection(id.clone(), version.get_untracked(), form.get_untracked(), enabled.get_untracked()), saved);
             }
         }>
             <h3>"Settings"</h3>
@@ -83,7 +83,7 @@ fn ConnectionEditor(id: String, view: ConnectionView, read_only: bool, changed: 
             {move || problem.get().map(|(m, reload)| view! { <Problem message=m reload /> })}
             {move || form.saved().get().then(|| view! { <p class="notice success" role="status">"Saved."</p> })}
             {(!read_only).then(|| view! {
-                <div class="form-actions"><button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button></div>
+                <div class="form-actions"><button type="submit" class="primary" disabled=move || save.pending()>"Save"</button></div>
             })}
         </form>
     }
@@ -118,17 +118,16 @@ fn SyncPanel(id: String, changed: RwSignal<u32>, read_only: bool) -> impl IntoVi
     ) {
         on_cleanup(move || handle.clear());
     }
-    let sync_now = Action::new(move |id: &String| sync_customer_now(id.clone()));
+    let sync_now = Request::new();
     let problem = RwSignal::new(None::<String>);
-    Effect::new(move |_| match sync_now.value().get() {
-        Some(Ok(())) => {
+    let asked = move |answer: Result<(), AppError>| match answer {
+        Ok(()) => {
             problem.set(None);
             busy.set(true);
             tick.update(|n| *n += 1);
         }
-        Some(Err(e)) => problem.set(Some(e.to_string())),
-        None => {}
-    });
+        Err(e) => problem.set(Some(e.to_string())),
+    };
     view! {
         <section class="sync-panel" aria-labelledby="sync-heading">
             // Redrawn when an answer arrives; the last one stays while the next is asked for.
@@ -140,9 +139,9 @@ fn SyncPanel(id: String, changed: RwSignal<u32>, read_only: bool) -> impl IntoVi
                         {(!read_only).then(|| {
                             let can = s.can_sync_now;
                             view! {
-                                <button type="button" class="link-button" disabled=move || !can || sync_now.pending().get()
-                                    on:click=move |_| { sync_now.dispatch(id.get_value()); }>
-                                    {move || if sync_now.pending().get() { "Asking…" } else { "Sync now" }}
+                                <button type="button" class="link-button" disabled=move || !can || sync_now.pending()
+                                    on:click=move |_| sync_now.send(sync_customer_now(id.get_value()), asked)>
+                                    {move || if sync_now.pending() { "Asking…" } else { "Sync now" }}
                                 </button>
                             }
                         })}

@@ -195,6 +195,39 @@ test('Users and PBX Templates open without their forms; pointing at a button tha
   expect(of('template_editor')(), 'fetched once').toHaveLength(1);
 });
 
+test("a customer's Users tab opens without its forms; pointing at a button that opens one fetches it", async ({ page }) => {
+  const chunks = pageChunks(page);
+  const of = (stem: string) => () => chunks.filter((c) => c.startsWith(`split_${stem}_`));
+  await startSignedIn(page, '/customers');
+  await page.getByRole('link', { name: 'Edit Acme Logistics' }).click();
+  await hydrated(page);
+  await page.getByRole('navigation', { name: 'Customer sections' }).getByRole('link', { name: 'Users', exact: true }).click();
+  const add = page.getByRole('button', { name: '+ Add User' });
+  const editRoles = page.getByRole('button', { name: /^Edit roles/ }).first();
+  await expect(editRoles).toBeVisible();
+  expect(of('add_user_form')(), 'the list alone fetches no form').toEqual([]);
+  expect(of('roles_editor')(), 'nor a roles editor').toEqual([]);
+
+  await add.hover();
+  await expect.poll(of('add_user_form'), { message: 'pointing at "+ Add User" fetches the form' }).toHaveLength(1);
+  await add.click();
+  const form = page.locator('form.add-user');
+  await expect(form.getByLabel('Display Name')).toBeVisible();
+  await expect(form.getByRole('group', { name: 'Licences' })).toBeVisible();
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await expect(form).toHaveCount(0);
+
+  await editRoles.focus();
+  await expect.poll(of('roles_editor'), { message: 'focusing "Edit roles" fetches the editor' }).toHaveLength(1);
+  await editRoles.press('Enter');
+  const editor = page.locator('.editor-row');
+  await expect(editor.locator('.roles-editor input[type="checkbox"]').first()).toBeVisible();
+  await editor.getByRole('button', { name: 'Cancel' }).click();
+  await expect(editor).toHaveCount(0);
+  expect(of('add_user_form')(), 'each fetched once').toHaveLength(1);
+  expect(of('roles_editor')()).toHaveLength(1);
+});
+
 test('the customer page opens without its life-cycle dialog; the More menu fetches it and the dialog works', async ({ page }) => {
   const chunks = pageChunks(page);
   const dialogChunks = () => chunks.filter((c) => c.startsWith('split_lifecycle_dialog_'));

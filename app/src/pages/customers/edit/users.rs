@@ -7,9 +7,12 @@ use crate::api::customers::{
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::TextField;
 use crate::components::form_state::FormState;
+use crate::components::on_demand::on_demand;
+use crate::components::request::Request;
 use crate::components::roles::RolesEditor;
 use crate::AppError;
 use leptos::either::Either;
+use leptos::lazy;
 use leptos::prelude::*;
 use model::customer_form::{CustomerUser, IgnoredPbxUser, Licence, PrimaryUserForm, UserAccess, UserQuery, UserSort};
 use model::roles::{Invitation, Roles};
@@ -42,20 +45,24 @@ pub(super) fn UsersTab(id: String, read_only: bool) -> impl IntoView {
         <div class="tab-header">
             <h2>"Users"</h2>
             {(!read_only).then(|| view! {
-                <button type="button" class="primary" on:click=move |_| adding.update(|a| *a = !*a) aria-expanded=move || adding.get().to_string()>
+                <button type="button" class="primary" on:pointerenter=preload_add_user on:focus=preload_add_user
+                    on:click=move |_| adding.update(|a| *a = !*a) aria-expanded=move || adding.get().to_string()>
                     "+ Add User"
                 </button>
             })}
         </div>
         {move || notice.get().map(|n| view! { <p class="notice success" role="status">{n}</p> })}
         {move || problem.get().map(|(m, reload)| view! { <Problem message=m reload /> })}
-        {move || adding.get().then(|| view! { <AddUser id=id.get_value() on_done=Callback::new(move |added: Option<String>| {
-            adding.set(false);
-            if let Some(name) = added {
-                notice.set(Some(format!("{name} was added.")));
-                refresh();
-            }
-        }) /> })}
+        {move || adding.get().then(|| {
+            let on_done = Callback::new(move |added: Option<String>| {
+                adding.set(false);
+                if let Some(name) = added {
+                    notice.set(Some(format!("{name} was added.")));
+                    refresh();
+                }
+            });
+            on_demand(move || add_user_form(id.get_value(), on_done))
+        })}
         <section class="grid-tools users-tools" aria-label="Find users">
             <div class="field search-field">
                 <label for="user-search">"Search users"</label>
@@ -197,19 +204,15 @@ fn RemovedPbxUsers(
     refresh: Callback<()>,
 ) -> impl IntoView {
     let id = StoredValue::new(id);
-    let import = Action::new(move |user: &IgnoredPbxUser| {
-        let user = user.clone();
-        async move { import_pbx_user_again(id.get_value(), user.pbx_id.clone()).await.map(|_| user.display_name) }
-    });
-    Effect::new(move |_| match import.value().get() {
-        Some(Ok(name)) => {
+    let import = Request::new();
+    let imported = move |answer: Result<String, AppError>| match answer {
+        Ok(name) => {
             problem.set(None);
             notice.set(Some(format!("{name} will be imported again at the next sync, which has been asked for.")));
             refresh.run(());
         }
-        Some(Err(e)) => problem.set(Some((e.to_string(), false))),
-        None => {}
-    });
+        Err(e) => problem.set(Some((e.to_string(), false))),
+    };
     view! {
         <section class="removed-pbx-users" aria-labelledby="removed-pbx-users-heading">
             <h3 id="removed-pbx-users-heading">{format!("Removed PBX users ({})", list.len())}</h3>
@@ -227,8 +230,12 @@ fn RemovedPbxUsers(
                                     <td data-label="Email">{user.email.clone()}</td>
                                     <td data-label="Removed">{removed}</td>
                                     <td>{(!read_only).then(|| view! {
-                                        <button type="button" class="link-button" aria-label=label disabled=move || import.pending().get()
-                                            on:click=move |_| { import.dispatch(user.clone()); }>"Import again"</button>
+                                        <button type="button" class="link-button" aria-label=label disabled=move || import.pending()
+                                            on:click=move |_| {
+                                                let name = user.display_name.clone();
+                                                let asked = import_pbx_user_again(id.get_value(), user.pbx_id.clone());
+                                                import.send(async move { asked.await.map(|_| name) }, imported);
+                                            }>"Import again"</button>
                                     })}</td>
                                 </tr>
                             }
@@ -264,27 +271,25 @@ fn UserRow(
         Err(AppError::Invalid(e)) => problem.set(Some((e.0.first().map(|f| f.message.clone()).unwrap_or_default(), false))),
         Err(e) => problem.set(Some((e.to_string(), false))),
     };
-    let save_roles = Action::new(move |_: &()| {
+    let save_roles = Request::new();
+    let resend = Request::new();
+    let remove = Request::new();
+    let send_roles = move || {
         let (uid, version, name) = user.with_value(|u| (u.id, u.version, u.display_name.clone()));
-        let roles = roles.get_untracked();
-        async move { set_customer_user_roles(id.get_value(), uid, version, roles).await.map(|_| format!("Roles of {name} saved.")) }
-    });
-    let resend = Action::new(move |_: &()| {
+        let asked = set_customer_user_roles(id.get_value(), uid, version, roles.get_untracked());
+        save_roles.send(async move { asked.await.map(|_| format!("Roles of {name} saved.")) }, report);
+    };
+    let send_invitation = move || {
         let (uid, name) = user.with_value(|u| (u.id, u.display_name.clone()));
-        async move { resend_invitation(id.get_value(), uid).await.map(|_| format!("Invitation to {name} queued.")) }
-    });
-    let remove = Action::new(move |_: &()| {
+        let asked = resend_invitation(id.get_value(), uid);
+        resend.send(async move { asked.await.map(|_| format!("Invitation to {name} queued.")) }, report);
+    };
+    let send_removal = move || {
         let (uid, name, from_pbx) = user.with_value(|u| (u.id, u.display_name.clone(), u.from_pbx));
         let after = if from_pbx { " The PBX sync no longer imports them." } else { "" };
-        async move { remove_customer_user(id.get_value(), uid).await.map(|_| format!("{name} was removed.{after}")) }
-    });
-    for action in [save_roles, resend, remove] {
-        Effect::new(move |_| {
-            if let Some(result) = action.value().get() {
-                report(result);
-            }
-        });
-    }
+        let asked = remove_customer_user(id.get_value(), uid);
+        remove.send(async move { asked.await.map(|_| format!("{name} was removed.{after}")) }, report);
+    };
     let u = user.get_value();
     let editor_id = format!("user-{}-roles", u.id);
     let invitation = u.invitation;
@@ -297,9 +302,10 @@ fn UserRow(
             <td><div class="row-actions">
                 {(!read_only).then(|| view! {
                     <button type="button" class="link-button" aria-expanded=move || editing.get().to_string()
+                        on:pointerenter=preload_roles_editor on:focus=preload_roles_editor
                         on:click=move |_| editing.update(|e| *e = !*e)>"Edit roles"<span class="visually-hidden">{format!(" of {}", u.display_name)}</span></button>
                     {(invitation != Invitation::NotInvited || u.roles.grants_access()).then(|| view! {
-                        <button type="button" class="link-button" disabled=move || resend.pending().get() on:click=move |_| { resend.dispatch(()); }>
+                        <button type="button" class="link-button" disabled=move || resend.pending() on:click=move |_| send_invitation()>
                             {if invitation == Invitation::NotInvited { "Send invitation" } else { "Resend invitation" }}
                         </button>
                     })}
@@ -315,17 +321,17 @@ fn UserRow(
                     } else {
                         format!("Remove {} from this customer? They lose access to the analytics service.", u.display_name)
                     })}</p>
-                    <button type="button" class="danger-button" on:click=move |_| { confirming.set(false); remove.dispatch(()); }>"Remove user"</button>
+                    <button type="button" class="danger-button" on:click=move |_| { confirming.set(false); send_removal(); }>"Remove user"</button>
                     <button type="button" class="link-button" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </div>
             </td></tr>
         })}
         {move || editing.get().then(|| view! {
             <tr class="editor-row"><td colspan="5">
-                <RolesEditor id=editor_id.clone() roles />
+                {let id = editor_id.clone(); on_demand(move || roles_editor(id.clone(), roles))}
                 <div class="form-actions">
-                    <button type="button" class="primary" disabled=move || save_roles.pending().get()
-                        on:click=move |_| { editing.set(false); save_roles.dispatch(()); }>"Save roles"</button>
+                    <button type="button" class="primary" disabled=move || save_roles.pending()
+                        on:click=move |_| { editing.set(false); send_roles(); }>"Save roles"</button>
                     <button type="button" class="link-button" on:click=move |_| { roles.set(user.with_value(|u| u.roles)); editing.set(false); }>"Cancel"</button>
                 </div>
             </td></tr>
@@ -333,18 +339,40 @@ fn UserRow(
     }
 }
 
+// The forms that change users are chunks of their own (`cargo leptos build --split`): the tab
+// opens without them, and a button that opens one fetches its code when hovered or focused.
+
+#[lazy]
+fn add_user_form(id: String, on_done: Callback<Option<String>>) -> AnyView {
+    view! { <AddUser id on_done /> }.into_any()
+}
+
+#[lazy]
+fn roles_editor(id: String, roles: RwSignal<Roles>) -> AnyView {
+    view! { <RolesEditor id roles /> }.into_any()
+}
+
+fn preload_add_user<E>(_: E) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(__preload_add_user_form());
+}
+
+fn preload_roles_editor<E>(_: E) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(__preload_roles_editor());
+}
+
 #[component]
 fn AddUser(id: String, on_done: Callback<Option<String>>) -> impl IntoView {
     let form = FormState::new(PrimaryUserForm::default(), PrimaryUserForm::validate);
     let roles = RwSignal::new(Roles { essential: true, ..Roles::default() });
     let problem = RwSignal::new(None::<String>);
-    let add = Action::new(move |(id, f, r): &(String, PrimaryUserForm, Roles)| add_customer_user(id.clone(), f.clone(), *r));
-    Effect::new(move |_| match add.value().get() {
-        Some(Ok(user)) => on_done.run(Some(user.display_name)),
-        Some(Err(AppError::Invalid(found))) => form.refuse(found),
-        Some(Err(e)) => problem.set(Some(e.to_string())),
-        None => {}
-    });
+    let add = Request::new();
+    let added = move |answer: Result<CustomerUser, AppError>| match answer {
+        Ok(user) => on_done.run(Some(user.display_name)),
+        Err(AppError::Invalid(found)) => form.refuse(found),
+        Err(e) => problem.set(Some(e.to_string())),
+    };
     let id = StoredValue::new(id);
     let (name, on_name) = form.text("display_name", |f| &f.display_name, |f| &mut f.display_name);
     let (email, on_email) = form.text("email", |f| &f.email, |f| &mut f.email);
@@ -352,7 +380,7 @@ fn AddUser(id: String, on_done: Callback<Option<String>>) -> impl IntoView {
         <form class="stack add-user card inset" novalidate on:submit=move |ev| {
             ev.prevent_default();
             if form.attempt() {
-                add.dispatch((id.get_value(), form.get_untracked(), roles.get_untracked()));
+                add.send(add_customer_user(id.get_value(), form.get_untracked(), roles.get_untracked()), added);
             }
         }>
             <h3>"Add a user"</h3>
@@ -363,7 +391,7 @@ fn AddUser(id: String, on_done: Callback<Option<String>>) -> impl IntoView {
             <RolesEditor id="new-user-roles" roles error=form.error("roles") />
             {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
             <div class="form-actions">
-                <button type="submit" class="primary" disabled=move || add.pending().get()>"Add user"</button>
+                <button type="submit" class="primary" disabled=move || add.pending()>"Add user"</button>
                 <button type="button" class="link-button" on:click=move |_| on_done.run(None)>"Cancel"</button>
             </div>
         </form>

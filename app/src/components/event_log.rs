@@ -7,6 +7,8 @@ use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use model::events::{EventEntry, EventPage, EventType};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// The log `load` gives page by page: `load(None)` the newest page, `load(Some(cursor))` the
 /// one older than `cursor`. When `load` reads signals (a filter), a change starts over.
@@ -38,33 +40,37 @@ where
     // Which first page the older ones belong to: bumped whenever the first reloads (a new
     // filter), so a page asked for before that is dropped when it arrives instead of being
     // appended to a log it is not part of, and the new log's button is free at once.
-    let generation = StoredValue::new(0u64);
-    let show_older = Callback::new(move |before: String| {
-        if loading.get_untracked() {
-            return;
-        }
-        loading.set(true);
-        failed.set(None);
-        let page = load(Some(before));
-        let asked_in = generation.get_value();
-        leptos::task::spawn_local(async move {
-            let page = page.await;
-            if generation.get_value() != asked_in {
+    let generation = Arc::new(AtomicU64::new(0));
+    let show_older = Callback::new({
+        let generation = generation.clone();
+        move |before: String| {
+            if loading.get_untracked() {
                 return;
             }
-            loading.set(false);
-            match page {
-                Ok(page) => {
-                    older.update(|list| list.extend(page.entries));
-                    cursor.set(Some(page.older));
+            loading.set(true);
+            failed.set(None);
+            let page = load(Some(before));
+            let asked_in = generation.load(Ordering::Relaxed);
+            let generation = generation.clone();
+            leptos::task::spawn_local(async move {
+                let page = page.await;
+                if generation.load(Ordering::Relaxed) != asked_in {
+                    return;
                 }
-                Err(error) => failed.set(Some(error)),
-            }
-        });
+                loading.set(false);
+                match page {
+                    Ok(page) => {
+                        older.update(|list| list.extend(page.entries));
+                        cursor.set(Some(page.older));
+                    }
+                    Err(error) => failed.set(Some(error)),
+                }
+            });
+        }
     });
     Effect::new(move |_| {
         first.track();
-        generation.update_value(|g| *g += 1);
+        generation.fetch_add(1, Ordering::Relaxed);
         older.set(Vec::new());
         cursor.set(None);
         failed.set(None);

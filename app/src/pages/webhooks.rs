@@ -30,6 +30,8 @@ use model::webhooks::{DeliveryStatus, DeliveryView, EndpointForm, EndpointView, 
 use model::FieldErrors;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -293,17 +295,34 @@ fn Board(page: Loaded, can_add: RwSignal<bool>, editing: RwSignal<Option<(Editin
                 "so your system can switch to the new one without missing a delivery."
             }.into_any())
             confirm_label="Rotate secret" busy_label="Rotating…"
-            action=|t: EndpointView| rotate_webhook_secret(t.id)
-            on_done=Callback::new(move |(_, rotated)| on_rotated.run(rotated)) />
+            action=rotate as Confirmed
+            on_done=Callback::new(move |(_, rotated): (EndpointView, Option<WithSecret>)| {
+                if let Some(rotated) = rotated {
+                    on_rotated.run(rotated);
+                }
+            }) />
         <ConfirmDialog target=to_delete id="delete-webhook" title="Delete webhook endpoint?"
             question=Callback::new(|t: EndpointView| view! {
                 "Nothing more is sent to " <strong class="dialog-url">{t.url}</strong>
                 ", and its delivery log is deleted too. This cannot be undone."
             }.into_any())
             confirm_label="Delete endpoint" busy_label="Deleting…" danger=true
-            action=|t: EndpointView| delete_webhook(t.id)
-            on_done=Callback::new(move |(t, ())| on_deleted.run(t)) />
+            action=delete as Confirmed
+            on_done=Callback::new(move |(t, _)| on_deleted.run(t)) />
     }
+}
+
+/// What a confirmed rotation or deletion does: one type for both, so the page's two dialogs
+/// are one copy of `ConfirmDialog`'s generic code. A rotation answers the new secret.
+type Confirmed = fn(EndpointView) -> Answer;
+type Answer = Pin<Box<dyn Future<Output = Result<Option<WithSecret>, AppError>>>>;
+
+fn rotate(endpoint: EndpointView) -> Answer {
+    Box::pin(async move { rotate_webhook_secret(endpoint.id).await.map(Some) })
+}
+
+fn delete(endpoint: EndpointView) -> Answer {
+    Box::pin(async move { delete_webhook(endpoint.id).await.map(|()| None) })
 }
 
 /// What the open form edits.
